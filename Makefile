@@ -1,0 +1,16 @@
+# Two commands do all set-up: `make baseline` and `make test`. Each creates .venv on first use.
+RUNS ?= 500
+SEED ?= 1
+
+.PHONY: baseline test lint bench
+baseline:  ## the calibrated Sept-2022 baseline ensemble, its summary and plots -> results/baseline
+	@py="$$(scripts/venv.sh)" && "$$(dirname $$py)/escsim" run scenarios/sept2022.toml --runs $(RUNS) --seed $(SEED) --workers 2 --out results/baseline
+
+test:  ## the test suite
+	@py="$$(scripts/venv.sh)" && "$$py" -m pytest -q
+
+lint:
+	@py="$$(scripts/venv.sh)" && "$$(dirname $$py)/ruff" check . && "$$(dirname $$py)/ruff" format --check .
+
+bench:  ## cost of one baseline run and of one agent-step
+	@py="$$(scripts/venv.sh)" && "$$py" experiments/bench_run.py

@@ -1,0 +1,17 @@
+"""escalation-sim: an agent-based simulation of interstate military escalation, on Mesa.
+
+Python API::
+
+    import sim
+    scenario = sim.load_scenario("scenarios/sept2022.toml", ["mediators.USA.arrival_hour=24"])
+    one = sim.run(scenario, seed=1)          # outcomes, event log, hourly series
+    df = sim.run_ensemble(scenario, runs=200, seed=1, workers=2)
+"""
+
+from sim.model import EscalationModel
+from sim.runner import RunResult, run, run_ensemble, simulate_ensemble
+from sim.scenario import ScenarioError, load_scenario
+
+__all__ = ["EscalationModel", "RunResult", "ScenarioError", "load_scenario", "run",
+           "run_ensemble", "simulate_ensemble"]
+__version__ = "0.1.0"

@@ -1,0 +1,51 @@
+"""Attrition: stochastic Lanchester laws on each contested pair of border sectors.
+
+Lanchester (1916) gives two laws. With forces ``a`` and ``d`` and effectiveness ``alpha`` (of a's
+fire on d) and ``beta`` (of d's fire on a):
+
+* aimed fire, **square law**:  da/dt = -beta d,    dd/dt = -alpha a.
+  Invariant: alpha a² - beta d² is constant.
+* area fire, **linear law**:   da/dt = -beta a d,  dd/dt = -alpha a d.
+  Invariant: alpha a - beta d is constant.
+
+Each side's fire is aimed or area by the rung it fights at (``sim.ladder``), so mixed pairs follow
+Deitchman's (1962) mixed law. One hour of fire is the mean-field loss, drawn binomially so that
+casualties are whole soldiers and can never exceed the force (Helmbold 1964 on stochastic
+Lanchester models).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+def lanchester_rates(
+    a: float, d: float, alpha: float, beta: float, a_area: bool, d_area: bool
+) -> tuple[float, float]:
+    """Casualty rates (to a, to d) per unit time under each side's law of fire."""
+    to_d = alpha * a * (d if a_area else 1.0)
+    to_a = beta * d * (a if d_area else 1.0)
+    return to_a, to_d
+
+
+def square_law_invariant(a: float, d: float, alpha: float, beta: float) -> float:
+    return alpha * a * a - beta * d * d
+
+
+def linear_law_invariant(a: float, d: float, alpha: float, beta: float) -> float:
+    return alpha * a - beta * d
+
+
+def draw_casualties(rng: np.random.Generator, force: float, expected: float) -> int:
+    """Whole casualties with the given mean, never more than the force nor fewer than zero."""
+    n = int(force)
+    if n <= 0 or expected <= 0.0:
+        return 0
+    return int(rng.binomial(n, min(1.0, expected / n)))
+
+
+def effectiveness(rate: float, fire_rate: float, firepower: float, drones: float,
+                  target_defensibility: float) -> float:
+    """Per-soldier effectiveness of one side's fire on a sector held with the given defensibility."""
+    return rate * fire_rate * firepower * drones * (1.0 - 0.5 * target_defensibility)
+

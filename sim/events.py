@@ -1,0 +1,39 @@
+"""Scheduled events from the scenario, fired on Mesa's event list at their hour.
+
+What-ifs move (``hour``), remove (``enabled = false``) or add events; nothing else changes.
+Each event is an object whose bound ``fire`` method Mesa holds (Mesa keeps callbacks by weak
+reference, so the model keeps the objects alive).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from mesa.time import Priority
+
+from sim.schema import Event
+
+if TYPE_CHECKING:
+    from sim.model import EscalationModel
+
+
+class ScheduledEvent:
+    def __init__(self, model: EscalationModel, event_id: str, spec: Event) -> None:
+        self.model, self.id, self.spec = model, event_id, spec
+
+    def schedule(self) -> None:
+        # LOW priority: the event fires after the step that closes the previous hour, before the
+        # step that simulates its own hour.
+        self.model.schedule_event(self.fire, at=float(self.spec.hour), priority=Priority.LOW)
+
+    def fire(self) -> None:
+        m, e = self.model, self.spec
+        match e.kind:
+            case "offensive":
+                m.states[e.actor].open_offensive(e.rung, e.note)
+            case "treaty_invocation":
+                m.states[e.actor].invoke(m.alliances[e.target], e.note)
+            case "ceasefire_proposal":
+                m.mediators[e.actor].propose_ceasefire(reason=e.note)
+            case "restraint_call":
+                m.mediators[e.actor].call_for_restraint(reason=e.note)

@@ -1,0 +1,102 @@
+"""The escalation ladder: one table that every mechanism reads.
+
+Each rung is mapped to the event-data codes scholars use to compare the model with the record:
+the CAMEO root code (Gerner et al. 2002), the Goldstein (1992) conflict–cooperation weight of that
+root, and the Correlates-of-War MID hostility level (Palmer et al. 2022: 1 no militarised action,
+2 threat, 3 display, 4 use of force, 5 war).
+
+The numeric columns are the ladder's *shape*: how much coercive leverage a rung buys, how hard it
+is condemned, how intense and of which kind its fire is. Scenario files scale them, never rewrite
+them, so that what-ifs stay comparable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import IntEnum
+
+
+class Rung(IntEnum):
+    CEASEFIRE = 0
+    THREATS = 1
+    SMALL_ARMS = 2
+    ARTILLERY = 3
+    DEEP_STRIKES = 4
+    GROUND_OFFENSIVE = 5
+    FULL_WAR = 6
+
+
+@dataclass(frozen=True, slots=True)
+class RungInfo:
+    rung: Rung
+    label: str  # plain-language phrase for narratives ("shells border positions")
+    cameo: str  # CAMEO root code
+    goldstein: float  # Goldstein weight of that root code
+    mid_level: int  # CoW MID hostility level
+    leverage: float  # coercive leverage the rung buys, 0..1 (Schelling's "power to hurt")
+    condemnation: float  # weight of international and mediator pressure, 0..1
+    fire_rate: float  # relative intensity of fire on the line, 0..1
+    area_fire: bool  # True: indiscriminate area fire (Lanchester linear law); False: aimed fire
+    intervention_exposure: float  # how strongly the rung triggers third-party commitments, 0..1
+
+
+# fmt: off
+LADDER: tuple[RungInfo, ...] = (
+    RungInfo(Rung.CEASEFIRE, "observes the ceasefire and negotiates", "04", 1.0, 1,
+             0.00, 0.00, 0.00, False, 0.0),
+    RungInfo(Rung.THREATS, "accuses and threatens", "13", -4.4, 2,
+             0.05, 0.02, 0.00, False, 0.0),
+    RungInfo(Rung.SMALL_ARMS, "fires small arms across the line", "19", -10.0, 4,
+             0.15, 0.10, 0.10, False, 0.05),
+    RungInfo(Rung.ARTILLERY, "shells border positions with artillery", "19", -10.0, 4,
+             0.35, 0.25, 0.45, True, 0.20),
+    RungInfo(Rung.DEEP_STRIKES, "strikes deep inside", "19", -10.0, 4,
+             0.60, 0.45, 0.70, True, 0.40),
+    RungInfo(Rung.GROUND_OFFENSIVE, "launches a ground offensive to seize ground", "19", -10.0, 4,
+             0.80, 0.65, 1.00, False, 0.70),
+    RungInfo(Rung.FULL_WAR, "wages full-scale war", "20", -10.0, 5,
+             1.00, 1.00, 1.60, True, 1.00),
+)
+# fmt: on
+
+N_RUNGS = len(LADDER)
+FIGHTING = Rung.SMALL_ARMS  # the lowest rung at which shots are fired
+
+
+def info(rung: int) -> RungInfo:
+    return LADDER[rung]
+
+
+@dataclass(frozen=True, slots=True)
+class ActInfo:
+    """Codes of a diplomatic act (not a rung of fire): alliance responses, mediation, concessions."""
+
+    label: str
+    cameo: str
+    goldstein: float  # approximate weight of the CAMEO root code
+    mid_level: int = 1
+
+
+# fmt: off
+ACTS: dict[str, ActInfo] = {
+    "invoke_treaty":      ActInfo("invokes the treaty and asks for military aid", "02", 3.0),
+    "ignore":             ActInfo("takes no action", "", 0.0),
+    "statement":          ActInfo("issues a statement", "01", 0.0),
+    "fact_finding":       ActInfo("sends a fact-finding mission", "04", 1.0),
+    "diplomatic_pressure": ActInfo("presses the aggressor diplomatically", "11", -2.0),
+    "peacekeepers":       ActInfo("deploys peacekeepers", "07", 7.0),
+    "military_aid":       ActInfo("sends military aid", "07", 7.4),
+    "arrive":             ActInfo("arrives to mediate", "04", 1.0),
+    "reject_mediator":    ActInfo("rejects the mediator", "12", -4.0),
+    "restraint_call":     ActInfo("calls for restraint", "02", 3.0),
+    "shuttle":            ActInfo("shuttles between the parties", "04", 1.0),
+    "propose_ceasefire":  ActInfo("proposes a ceasefire", "03", 4.0),
+    "accept_ceasefire":   ActInfo("accepts the ceasefire", "08", 5.0),
+    "reject_ceasefire":   ActInfo("rejects the ceasefire", "12", -4.0),
+    "ceasefire":          ActInfo("ceasefire takes effect", "08", 5.0),
+    "ceasefire_breaks":   ActInfo("ceasefire breaks down", "19", -10.0, 4),
+    "concede":            ActInfo("signals a concession", "08", 5.0),
+    "refuse":             ActInfo("refuses a demand (red line)", "12", -4.0),
+    "veto":               ActInfo("blocks Security Council action", "12", -4.0),
+}
+# fmt: on

@@ -1,0 +1,90 @@
+"""The outcome contract: one row per run, the columns every runner, store and plot uses.
+
+``run_id``, ``seed``, parameter columns (the overrides, by key path), then
+
+* ``ceasefire_hour`` — first hour from which no belligerent fired again up to the horizon (NaN if
+  fighting was still going on in the last hour, or never started);
+* ``fighting_hours`` — hours in which any belligerent fired (rung ≥ 2);
+* per state: ``peak_rung``, ``military_deaths``, ``civilian_deaths``, ``displaced``,
+  ``territory_lost_km2`` (of the sectors it held at hour 0), ``deep_strikes`` (strikes received on
+  sectors behind its line);
+* per alliance: ``alliance_response`` (ignore … military_aid; ``not_invoked``; ``pending``);
+* ``ceasefire_broker`` — mediator id of the agreement under which the fighting ended, ``tacit`` if
+  it ended without one, ``none`` if it did not end;
+* per state: ``concession`` — concessions made, joined by ``+``, or ``none``;
+* ``full_war`` — whether any state reached the full-war rung.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from sim.ladder import Rung
+from sim.model import EscalationModel
+from sim.schema import Scenario
+
+STATE_OUTCOMES = ("peak_rung", "military_deaths", "civilian_deaths", "displaced",
+                  "territory_lost_km2", "deep_strikes", "concession")
+ALLIANCE_OUTCOMES = ("alliance_response",)
+CATEGORICAL = {"alliance_response", "ceasefire_broker", "concession"}
+
+
+def outcome_columns(scenario: Scenario) -> list[str]:
+    """Outcome columns (without run_id, seed and parameters) in contract order."""
+    cols = ["ceasefire_hour", "fighting_hours"]
+    cols += [f"{o}.{s}" for o in STATE_OUTCOMES if o != "concession" for s in scenario.states]
+    cols += [f"alliance_response.{a}" for a in scenario.alliances]
+    cols += ["ceasefire_broker"]
+    cols += [f"concession.{s}" for s in scenario.states]
+    cols += ["full_war"]
+    return cols
+
+
+def is_outcome_column(scenario: Scenario, column: str) -> bool:
+    return column in outcome_columns(scenario)
+
+
+def ceasefire_hour(fighting: np.ndarray) -> float:
+    if not fighting.any() or fighting[-1]:
+        return math.nan
+    return float(np.flatnonzero(fighting)[-1] + 1)
+
+
+def outcomes(model: EscalationModel) -> dict[str, Any]:
+    """The outcome columns of one finished run."""
+    spec = model.spec
+    fighting = model.fighting()
+    end = ceasefire_hour(fighting)
+    row: dict[str, Any] = {"ceasefire_hour": end, "fighting_hours": int(fighting.sum())}
+    for sid, state in model.states.items():
+        row[f"peak_rung.{sid}"] = state.peak_rung
+    for sid, state in model.states.items():
+        row[f"military_deaths.{sid}"] = state.military_deaths
+    for sid in spec.states:
+        row[f"civilian_deaths.{sid}"] = sum(s.civilian_deaths for s in model.sectors_of[sid])
+    for sid in spec.states:
+        row[f"displaced.{sid}"] = sum(s.displaced for s in model.sectors_of[sid])
+    for sid in spec.states:
+        row[f"territory_lost_km2.{sid}"] = sum(
+            s.spec.area_km2 - s.control.get(sid, 0.0) for s in model.sectors_of[sid])
+    for sid in spec.states:
+        row[f"deep_strikes.{sid}"] = model.deep_strikes[sid]
+    for aid, alliance in model.alliances.items():
+        row[f"alliance_response.{aid}"] = alliance.response_label
+    row["ceasefire_broker"] = broker(model, end)
+    for sid, state in model.states.items():
+        row[f"concession.{sid}"] = "+".join(state.conceded) or "none"
+    row["full_war"] = any(s.peak_rung >= Rung.FULL_WAR for s in model.states.values())
+    return row
+
+
+def broker(model: EscalationModel, end: float) -> str:
+    if math.isnan(end):
+        return "none"
+    for agreement in model.agreements.values():
+        if agreement.start_hour <= end:
+            return agreement.broker
+    return "tacit"
