@@ -9,8 +9,8 @@ exists iff the **bargaining range** is non-empty (Fearon 1995):
 
 Optimism about relative strength inflates both F's and keeps the range closed; fighting reveals
 strength (``sim.beliefs``), the F's fall towards the truth, and the range opens. A formulative
-mediator proposes the midpoint transfer (a plain ceasefire in place when the range is closed); a
-party accepts if its value under the proposal beats
+mediator proposes the midpoint transfer, capped by what its leverage can guarantee (a plain
+ceasefire in place when the range is closed); a party accepts if its value under the proposal beats
 fighting on, and if it accepts the mediator at all.
 
 A target concedes a demand when the losses it has suffered, weighed by its casualty sensitivity and
@@ -30,16 +30,17 @@ def bargaining_range_open(gap_i: float, gap_j: float, inducement: float = 0.0) -
     return gap_i + gap_j <= 2.0 * inducement
 
 
-def proposed_transfer(gap_i: float, gap_j: float, inducement: float = 0.0) -> float:
+def proposed_transfer(gap_i: float, gap_j: float, inducement: float, cap: float) -> float:
     """Terms a formulative mediator puts forward, as a transfer of value to i (from j).
 
-    With an open range, its midpoint: i gets its gap plus half the slack. With a closed range no
-    terms satisfy both, and the mediator offers a plain ceasefire in place (no transfer).
+    With an open range, its midpoint — i gets its gap plus half the slack — but no more than the
+    mediator can guarantee (``cap``, its leverage): terms nobody can enforce are worth nothing.
+    With a closed range it offers a plain ceasefire in place (no transfer).
     """
     if not bargaining_range_open(gap_i, gap_j, inducement):
         return 0.0
     slack = 2.0 * inducement - (gap_i + gap_j)
-    return gap_i - inducement + slack / 2.0
+    return max(-cap, min(cap, gap_i - inducement + slack / 2.0))
 
 
 def accepts(gap: float, transfer: float, inducement: float) -> bool:

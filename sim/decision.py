@@ -12,7 +12,7 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
   climbing invites the adversary to the same level; aversion grows with losses (war weariness).
 * P·(c(r) − δ·c(min(r, r_j))) international and mediator pressure P times the ladder's
   condemnation weight c; answering fire in kind is condemned less than starting it
-  (self-defence, δ = 0.75).
+  (self-defence, δ = 0.5).
 * κ_A·X_A·e(r) expected third-party intervention: credibility κ of each alliance protecting the
   adversary, its intervention cost X, the rung's exposure e.
 * D·r domestic pressure; a·max(0, ρ − r) audience cost of backing down from a public commitment ρ
@@ -34,7 +34,7 @@ CONDEMNATION = np.array([r.condemnation for r in LADDER])
 FIRE_RATE = np.array([r.fire_rate for r in LADDER])
 EXPOSURE = np.array([r.intervention_exposure for r in LADDER])
 RUNGS = np.arange(N_RUNGS)
-SELF_DEFENCE = 0.75  # share of condemnation waived for answering fire in kind
+SELF_DEFENCE = 0.5  # share of condemnation waived for answering fire in kind
 
 
 @dataclass(slots=True, frozen=True)

@@ -49,13 +49,13 @@ LADDER: tuple[RungInfo, ...] = (
     RungInfo(Rung.SMALL_ARMS, "fires small arms across the line", "19", -10.0, 4,
              0.15, 0.10, 0.10, False, 0.05),
     RungInfo(Rung.ARTILLERY, "shells border positions with artillery", "19", -10.0, 4,
-             0.35, 0.25, 0.45, True, 0.20),
+             0.35, 0.25, 0.45, True, 0.10),
     RungInfo(Rung.DEEP_STRIKES, "strikes deep inside", "19", -10.0, 4,
-             0.60, 0.45, 0.70, True, 0.40),
+             0.60, 0.45, 0.70, True, 0.25),
     RungInfo(Rung.GROUND_OFFENSIVE, "launches a ground offensive to seize ground", "19", -10.0, 4,
-             0.80, 0.65, 1.00, False, 0.70),
+             0.80, 0.65, 1.00, False, 0.50),
     RungInfo(Rung.FULL_WAR, "wages full-scale war", "20", -10.0, 5,
-             1.00, 1.00, 1.60, True, 1.00),
+             0.90, 1.00, 1.60, True, 1.00),
 )
 # fmt: on
 

@@ -258,9 +258,9 @@ class EscalationModel(mesa.Model):
             series[f"civilian_deaths.{sid}"][t] = sum(
                 s.civilian_deaths for s in self.sectors_of[sid])
 
-    def fighting(self) -> np.ndarray:
-        """Per hour: did any belligerent fire?"""
+    def peak_rungs(self) -> np.ndarray:
+        """Per hour: the highest rung any belligerent stood on."""
         rungs = [self.series[f"rung.{s.id}"] for s in self.belligerents]
         if not rungs:
-            return np.zeros(self.spec.horizon_hours, dtype=bool)
-        return np.max(rungs, axis=0) >= FIGHTING
+            return np.zeros(self.spec.horizon_hours, dtype=np.int8)
+        return np.max(rungs, axis=0)

@@ -2,8 +2,9 @@
 
 ``run_id``, ``seed``, parameter columns (the overrides, by key path), then
 
-* ``ceasefire_hour`` — first hour from which no belligerent fired again up to the horizon (NaN if
-  fighting was still going on in the last hour, or never started);
+* ``ceasefire_hour`` — first hour of the quiet that lasts to the horizon (NaN if fighting was still
+  going on at the end, or never started). Quiet tolerates isolated incidents — a single hour of
+  small-arms fire between quiet hours — as ceasefires do in practice; sustained fire breaks it;
 * ``fighting_hours`` — hours in which any belligerent fired (rung ≥ 2);
 * per state: ``peak_rung``, ``military_deaths``, ``civilian_deaths``, ``displaced``,
   ``territory_lost_km2`` (of the sectors it held at hour 0), ``deep_strikes`` (strikes received on
@@ -47,17 +48,24 @@ def is_outcome_column(scenario: Scenario, column: str) -> bool:
     return column in outcome_columns(scenario)
 
 
-def ceasefire_hour(fighting: np.ndarray) -> float:
-    if not fighting.any() or fighting[-1]:
+def ceasefire_hour(peak: np.ndarray) -> float:
+    """From the highest rung fired in each hour: the start of the final quiet (see module doc)."""
+    fire = peak >= Rung.SMALL_ARMS
+    neighbour = np.zeros_like(fire)
+    neighbour[1:] |= fire[:-1]
+    neighbour[:-1] |= fire[1:]
+    sustained = (peak > Rung.SMALL_ARMS) | (fire & neighbour)
+    if not sustained.any() or sustained[-1]:
         return math.nan
-    return float(np.flatnonzero(fighting)[-1] + 1)
+    return float(np.flatnonzero(sustained)[-1] + 1)
 
 
 def outcomes(model: EscalationModel) -> dict[str, Any]:
     """The outcome columns of one finished run."""
     spec = model.spec
-    fighting = model.fighting()
-    end = ceasefire_hour(fighting)
+    peak = model.peak_rungs()
+    fighting = peak >= Rung.SMALL_ARMS
+    end = ceasefire_hour(peak)
     row: dict[str, Any] = {"ceasefire_hour": end, "fighting_hours": int(fighting.sum())}
     for sid, state in model.states.items():
         row[f"peak_rung.{sid}"] = state.peak_rung

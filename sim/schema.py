@@ -149,6 +149,9 @@ class State(Strict):
     territorial_value: NonNegative = field(
         0.0, "Value of each km² of the adversary's territory taken.", "utility/km²")
     initial_rung: int = field(1, "Rung at hour 0.", "rung", ge=0, le=6)
+    max_rung: int = field(
+        6, "Highest rung its doctrine and aims allow (e.g. a defender that fights only on its own "
+        "soil), unless the adversary wages full-scale war.", "rung", ge=0, le=6)
     belief_bias: float = field(
         1.0, "Prior estimate of the adversary's strength as a multiple of the truth (<1 "
         "underestimates: optimism, Blainey 1973).", "multiplier", gt=0.0, le=10.0)

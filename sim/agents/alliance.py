@@ -6,8 +6,8 @@ peacekeepers, military aid. On invocation the alliance honours its commitment wi
 sends the strongest response its leader can muster: capacity ``c = capacity × (1 − distraction) × ε``
 (ε log-normal) must reach each response's requirement. A consultation pact stops at diplomatic
 pressure. The response takes effect after a delay. Before that, an aggressor weighs the alliance's
-credibility ``κ = honour_prior × cohesion × capacity × (1 − distraction)``; after it, the response
-itself (level / 5).
+credibility ``κ = honour_prior × cohesion × capacity × (1 − distraction)``; after it, what the
+response reveals (``REVEALED_CREDIBILITY``: a fact-finding mission reads as 0.05, military aid as 1).
 """
 
 from __future__ import annotations
@@ -26,6 +26,9 @@ if TYPE_CHECKING:
 RESPONSES = ("ignore", "statement", "fact_finding", "diplomatic_pressure", "peacekeepers",
              "military_aid")
 REQUIRED_CAPACITY = (0.0, 0.0, 0.05, 0.30, 0.55, 0.70)
+# Probability of armed intervention an aggressor reads into each response: a weak answer reveals
+# a hollow commitment and lowers credibility below the prior.
+REVEALED_CREDIBILITY = (0.0, 0.02, 0.05, 0.15, 0.5, 1.0)
 CONSULTATION_CEILING = RESPONSES.index("diplomatic_pressure")
 AID_MULTIPLIER = 1.3  # a member's fire effectiveness once allied arms arrive
 
@@ -62,7 +65,7 @@ class AllianceAgent(mesa.Agent):
     @property
     def credibility(self) -> float:
         if self.response is not None:
-            return self.response / (len(RESPONSES) - 1)
+            return REVEALED_CREDIBILITY[self.response]
         return self.spec.honour_prior * self.spec.cohesion * self.effective_capacity
 
     @property

@@ -121,7 +121,7 @@ class MediatorAgent(mesa.Agent):
         gap_a = bargaining.surplus_needed(*a.fight_and_stop_values(self.cover(a)))
         gap_b = bargaining.surplus_needed(*b.fight_and_stop_values(self.cover(b)))
         inducement = self.spec.leverage / 2.0 if self.manipulative else 0.0
-        transfer = bargaining.proposed_transfer(gap_a, gap_b, inducement)
+        transfer = bargaining.proposed_transfer(gap_a, gap_b, inducement, self.spec.leverage)
         verdicts = []
         for state, gap, share in ((a, gap_a, transfer), (b, gap_b, -transfer)):
             engages = m.rng.random() < self.acceptance(state)

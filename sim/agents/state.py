@@ -11,7 +11,7 @@ import numpy as np
 
 from sim import bargaining, decision
 from sim.beliefs import StrengthBelief
-from sim.ladder import FIGHTING, N_RUNGS, info
+from sim.ladder import FIGHTING, Rung, info
 from sim.schema import State
 
 if TYPE_CHECKING:
@@ -111,7 +111,12 @@ class StateAgent(mesa.Agent):
         if not self.belligerent:
             return
         self.consider_concessions()
-        ceiling = 1 if self.model.ceasefire_for(self) else N_RUNGS - 1
+        if self.model.ceasefire_for(self):
+            ceiling = Rung.THREATS
+        elif self.adversary.rung == Rung.FULL_WAR:
+            ceiling = Rung.FULL_WAR
+        else:
+            ceiling = self.spec.max_rung
         utility = decision.utilities(self.situation())
         allowed = decision.reachable(self.rung, self.model.spec.model.max_rung_change, ceiling)
         self._next = decision.logit_choice(self.model.rng, utility,

@@ -1,0 +1,117 @@
+"""Summaries of an ensemble: each outcome's median and 5–95 % interval beside the reported figure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.outcomes import CATEGORICAL, outcome_columns
+from sim.schema import Scenario
+
+
+@dataclass(frozen=True)
+class Line:
+    outcome: str
+    simulated: str  # "median [5 %, 95 %]", "modal (share)" or "share true"
+    reported: str
+    revised: str
+    inside: bool | None  # reported figure inside the 5–95 % interval (None: no target)
+
+
+def _kind(column: str, values: pd.Series) -> str:
+    if column.split(".")[0] in CATEGORICAL:
+        return "categorical"
+    if values.dtype == bool:
+        return "binary"
+    return "numeric"
+
+
+def _show(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return f"{int(value):,}"
+    if isinstance(value, (int, float)):
+        return f"{value:,}"
+    return str(value)
+
+
+def relevant_columns(scenario: Scenario, frame: pd.DataFrame) -> list[str]:
+    """Contract columns worth a line: those with a target, or that vary, or are non-zero."""
+    targeted = {c for table in scenario.targets.values() for c in table}
+    out = []
+    for col in outcome_columns(scenario):
+        values = frame[col]
+        if col in targeted or values.nunique(dropna=False) > 1 or (
+                values.dtype != object and values.dtype != bool and values.fillna(0).ne(0).any()):
+            out.append(col)
+    return out
+
+
+def summarise(scenario: Scenario, frame: pd.DataFrame) -> list[Line]:
+    reported = {k: t.value for k, t in scenario.targets.get("reported", {}).items()}
+    revised = {k: t.value for k, t in scenario.targets.get("revised", {}).items()}
+    lines = []
+    for col in relevant_columns(scenario, frame):
+        values = frame[col]
+        rep, rev = reported.get(col), revised.get(col)
+        kind = _kind(col, values)
+        inside: bool | None = None
+        if kind == "categorical":
+            shares = values.value_counts(normalize=True)
+            sim_text = f"{shares.index[0]} ({shares.iloc[0]:.0%})"
+            if rep is not None:
+                inside = bool(shares.get(str(rep), 0.0) >= 0.05)
+        elif kind == "binary":
+            sim_text = f"{values.mean():.0%} of runs"
+            if rep is not None:
+                inside = bool(values.mean() >= 0.05 if rep else values.mean() <= 0.95)
+        else:
+            v = values.astype(float)
+            finite = v.dropna()
+            if finite.empty:
+                sim_text = "never (all runs)"
+            else:
+                lo, med, hi = np.percentile(finite, [5, 50, 95])
+                sim_text = f"{med:,.1f} [{lo:,.1f}, {hi:,.1f}]"
+                if v.isna().any():
+                    sim_text += f"; none in {v.isna().mean():.0%}"
+                if isinstance(rep, bool):
+                    inside = bool((finite > 0).mean() >= 0.5) == rep
+                elif rep is not None:
+                    inside = bool(lo <= float(rep) <= hi)
+        lines.append(Line(col, sim_text, _show(rep), _show(rev), inside))
+    return lines
+
+
+def intensity_by_day(series: pd.DataFrame) -> pd.Series:
+    """Median over runs of each day's mean fire intensity."""
+    day = series["hour"] // 24
+    per_run = series.groupby([series["run_id"], day])["intensity"].mean()
+    return per_run.groupby(level=1).median().rename_axis("day")
+
+
+def format_summary(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame | None) -> str:
+    lines = summarise(scenario, frame)
+    width = max(len(line.outcome) for line in lines)
+    sim_w = max(len(line.simulated) for line in lines)
+    out = [f"{scenario.title}: {len(frame)} runs",
+           f"{'outcome':<{width}}  {'simulated median [5 %, 95 %]':<{sim_w}}  "
+           f"{'reported':>10}  {'revised':>8}  in interval"]
+    for line in lines:
+        mark = "" if line.inside is None else ("yes" if line.inside else "NO")
+        out.append(f"{line.outcome:<{width}}  {line.simulated:<{sim_w}}  {line.reported:>10}  "
+                   f"{line.revised:>8}  {mark}")
+    if series is not None and not series.empty:
+        days = intensity_by_day(series)
+        shown = ", ".join(f"day {d + 1}: {v:.2f}" for d, v in days.items() if d < 7)
+        out.append(f"fire intensity (median of daily means): {shown}")
+    covered = [line.inside for line in lines if line.inside is not None]
+    if covered:
+        out.append(f"reported figures inside the ensemble's 5–95 % range: "
+                   f"{sum(covered)} of {len(covered)}")
+    return "\n".join(out)

@@ -1,0 +1,142 @@
+"""``escsim``: run an ensemble, validate a scenario, narrate one run.
+
+Errors in what the user gave (a scenario, an override, a folder) print one paragraph naming the
+file, key and expectation, and exit with code 2; no traceback, nothing half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import time
+from pathlib import Path
+
+from sim.scenario import ScenarioError, load_scenario, parse_override
+
+EXIT_USAGE = 2
+
+
+def _overrides(pairs: list[str]) -> dict:
+    return dict(parse_override(p) for p in pairs)
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number ≥ 1, got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a seed ≥ 0, got {value}")
+    return value
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.analysis import format_summary
+    from sim.plots import ensemble_plots
+    from sim.runner import simulate_ensemble
+    from sim.storage import atomic_folder, manifest, write_json, write_tables
+
+    overrides = _overrides(args.set)
+    scenario = load_scenario(args.scenario, overrides)
+    out = Path(args.out or f"results/{scenario.name}-seed{args.seed}-{args.runs}")
+    if out.exists() and not out.is_dir():
+        raise ScenarioError(f"--out {out}: exists and is not a folder")
+    workers = args.workers or os.cpu_count() or 1
+    started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
+    with tqdm(total=args.runs, unit="run", desc=scenario.name, disable=args.quiet,
+              file=sys.stderr) as bar:
+        ensemble = simulate_ensemble(scenario, args.runs, args.seed, workers, overrides,
+                                     progress=bar.update)
+    wall = time.perf_counter() - t0
+    summary = format_summary(scenario, ensemble.outcomes, ensemble.series)
+    with atomic_folder(out) as tmp:
+        write_tables(tmp, ensemble.outcomes, ensemble.series)
+        ensemble_plots(scenario, ensemble.outcomes, ensemble.series, tmp / "plots")
+        (tmp / "summary.txt").write_text(summary + "\n", encoding="utf-8")
+        write_json(tmp / "manifest.json", manifest(scenario, str(args.scenario), overrides,
+                                                   args.seed, args.runs, workers, started))
+    print(summary)
+    print(f"{args.runs} runs in {wall:.1f} s on {workers} worker(s) "
+          f"({args.runs / wall:.0f} runs/s); results in {out}/")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario, _overrides(args.set))
+    counts = (f"{len(scenario.states)} states, {len(scenario.alliances)} alliances, "
+              f"{len(scenario.mediators)} mediators, {len(scenario.sectors)} sectors, "
+              f"{len(scenario.events)} events, horizon {scenario.horizon_hours} h")
+    print(f"{args.scenario}: valid ({counts})")
+    return 0
+
+
+def cmd_narrate(args: argparse.Namespace) -> int:
+    from sim.narrate import timeline
+    from sim.runner import run
+
+    scenario = load_scenario(args.scenario, _overrides(args.set))
+    result = run(scenario, args.seed)
+    print(timeline(scenario, result.events, result.outcomes))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="escsim", description=__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+
+    def scenario_args(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument("scenario", help="scenario file (TOML)")
+        sp.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
+                        help="override a scenario value, e.g. mediators.USA.arrival_hour=24 "
+                        "(repeatable)")
+
+    r = sub.add_parser("run", help="run an ensemble; print and save its summary and plots")
+    scenario_args(r)
+    r.add_argument("--runs", type=_positive, default=200, help="number of runs (default 200)")
+    r.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
+    r.add_argument("--workers", type=_positive, default=None,
+                   help="local worker processes (default: all cores)")
+    r.add_argument("--out", default=None,
+                   help="results folder (default results/<name>-seed<S>-<runs>)")
+    r.add_argument("--quiet", action="store_true", help="no progress bar")
+    r.set_defaults(func=cmd_run)
+
+    v = sub.add_parser("validate", help="check a scenario file against the schema")
+    scenario_args(v)
+    v.set_defaults(func=cmd_validate)
+
+    n = sub.add_parser("narrate", help="the event log of one run as a timeline")
+    scenario_args(n)
+    n.add_argument("--seed", type=_seed, default=1, help="run seed (default 1)")
+    n.set_defaults(func=cmd_narrate)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        print(f"escsim: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("escsim: interrupted; nothing was written", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,95 @@
+"""Writing a results folder atomically: everything lands in a temporary sibling folder first and
+is renamed into place at the end, so an interrupted run leaves nothing half-written."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib.metadata
+import json
+import platform
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim.scenario import scenario_hash
+from sim.schema import Scenario
+
+PACKAGES = ("escalation-sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib",
+            "networkx", "pydantic")
+
+
+@contextlib.contextmanager
+def atomic_folder(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder; on success it replaces ``target``, on failure it vanishes."""
+    target = Path(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if target.exists():
+        old = target.with_name(f".{target.name}.old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        tmp.rename(target)
+
+
+def write_tables(folder: Path, outcomes: pd.DataFrame, series: pd.DataFrame | None) -> None:
+    outcomes.to_parquet(folder / "outcomes.parquet", index=False)
+    outcomes.to_csv(folder / "outcomes.csv", index=False)
+    if series is not None:
+        series.to_parquet(folder / "timeseries.parquet", index=False)
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        with contextlib.suppress(importlib.metadata.PackageNotFoundError):
+            out[name] = importlib.metadata.version(name)
+    return out
+
+
+def git_commit() -> str | None:
+    try:
+        root = Path(__file__).resolve().parent.parent
+        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=True)
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "sim",
+                                "scenarios"], capture_output=True, text=True, timeout=5)
+        return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def manifest(scenario: Scenario, scenario_path: str, overrides: dict[str, Any], seed: int,
+             runs: int, workers: int, started: dt.datetime) -> dict[str, Any]:
+    return {
+        "scenario_path": scenario_path,
+        "scenario_hash": scenario_hash(scenario),
+        "overrides": overrides,
+        "seed": seed,
+        "runs": runs,
+        "workers": workers,
+        "seeding": "run seed = SeedSequence(seed, spawn_key=(run_id,)), see sim.runner.run_seed",
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "host": platform.node(),
+        "started": started.isoformat(timespec="seconds"),
+        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "scenario": scenario.model_dump(mode="json"),
+    }
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
