@@ -79,8 +79,8 @@ def logit_choice(rng: np.random.Generator, utility: np.ndarray, precision: float
                  allowed: np.ndarray) -> int:
     """Draw a rung with probability ∝ exp(λ·EU) among the allowed ones."""
     u = np.where(allowed, precision * utility, -np.inf)
-    p = np.exp(u - u.max())
-    return int(rng.choice(N_RUNGS, p=p / p.sum()))
+    weights = np.cumsum(np.exp(u - u.max()))
+    return int(np.searchsorted(weights, rng.random() * weights[-1], side="right"))
 
 
 def reachable(current: int, max_change: int, ceiling: int = N_RUNGS - 1) -> np.ndarray:

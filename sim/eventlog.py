@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from sim.ladder import ACTS, info
+from sim.ladder import ACTS, describe, info
 
 
 @dataclass(slots=True, frozen=True)
@@ -34,7 +34,7 @@ class EventLog:
              action: str | None = None) -> None:
         """An act of fire (or its end) coded by its rung."""
         r = info(rung)
-        self.rows.append(LogRow(hour, actor, target, action or r.label, rung, r.cameo,
+        self.rows.append(LogRow(hour, actor, target, action or describe(rung, target), rung, r.cameo,
                                 r.goldstein, r.mid_level, reason))
 
     def act(self, hour: int, actor: str, target: str, act: str, reason: str,

@@ -29,7 +29,7 @@ class Rung(IntEnum):
 @dataclass(frozen=True, slots=True)
 class RungInfo:
     rung: Rung
-    label: str  # plain-language phrase for narratives ("shells border positions")
+    label: str  # plain-language phrase for narratives; {target} is the adversary's name
     cameo: str  # CAMEO root code
     goldstein: float  # Goldstein weight of that root code
     mid_level: int  # CoW MID hostility level
@@ -50,11 +50,11 @@ LADDER: tuple[RungInfo, ...] = (
              0.15, 0.10, 0.10, False, 0.05),
     RungInfo(Rung.ARTILLERY, "shells border positions with artillery", "19", -10.0, 4,
              0.35, 0.25, 0.45, True, 0.10),
-    RungInfo(Rung.DEEP_STRIKES, "strikes deep inside", "19", -10.0, 4,
+    RungInfo(Rung.DEEP_STRIKES, "strikes deep inside {target}", "19", -10.0, 4,
              0.60, 0.45, 0.70, True, 0.25),
-    RungInfo(Rung.GROUND_OFFENSIVE, "launches a ground offensive to seize ground", "19", -10.0, 4,
+    RungInfo(Rung.GROUND_OFFENSIVE, "launches a ground offensive to seize {target}'s territory", "19", -10.0, 4,
              0.80, 0.65, 1.00, False, 0.50),
-    RungInfo(Rung.FULL_WAR, "wages full-scale war", "20", -10.0, 5,
+    RungInfo(Rung.FULL_WAR, "wages full-scale war on {target}", "20", -10.0, 5,
              0.90, 1.00, 1.60, True, 1.00),
 )
 # fmt: on
@@ -65,6 +65,11 @@ FIGHTING = Rung.SMALL_ARMS  # the lowest rung at which shots are fired
 
 def info(rung: int) -> RungInfo:
     return LADDER[rung]
+
+
+def describe(rung: int, target: str) -> str:
+    """The rung's narrative phrase aimed at ``target``."""
+    return LADDER[rung].label.format(target=target)
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from sim.decision import FIRE_RATE
 from sim.eventlog import EventLog
 from sim.events import ScheduledEvent
 from sim.geography import Sector, build_sectors, fronts
-from sim.ladder import FIGHTING, LADDER, Rung
+from sim.ladder import FIGHTING, LADDER, Rung, describe
 from sim.schema import Scenario
 
 
@@ -41,6 +41,14 @@ class EscalationModel(mesa.Model):
         self.sectors_of: dict[str, list[Sector]] = {sid: [] for sid in scenario.states}
         for sector in self.sectors.values():
             self.sectors_of[sector.owner].append(sector)
+        self.garrisons = {sid: [s for s in sectors if sid in s.forces]
+                          for sid, sectors in self.sectors_of.items()}
+        # per state: (own sector, adversary's sector) on each front it holds
+        self.exposure: dict[str, list[tuple[Sector, Sector]]] = {sid: [] for sid in scenario.states}
+        for u, v in self.fronts:
+            su, sv = self.sectors[u], self.sectors[v]
+            self.exposure[su.owner].append((su, sv))
+            self.exposure[sv.owner].append((sv, su))
 
         self.states = {sid: StateAgent(self, sid, spec) for sid, spec in scenario.states.items()}
         self.alliances = {aid: AllianceAgent(self, aid, spec)
@@ -117,6 +125,7 @@ class EscalationModel(mesa.Model):
         c, h, rng = self.spec.combat, self.spec.harm, self.rng
         total = 0.0
         self._front_fire = {}
+        gains: dict[tuple[StateAgent, StateAgent], dict[str, float]] = {}
         for u, v in self.fronts:
             su, sv = self.sectors[u], self.sectors[v]
             a, b = self.states[su.owner], self.states[sv.owner]
@@ -139,7 +148,13 @@ class EscalationModel(mesa.Model):
                 self._civilian_harm(sector, owner, h.border_fire_spill * incoming)
             for atk, src, dst, loser in ((a, su, sv, b), (b, sv, su, a)):
                 if atk.rung >= Rung.GROUND_OFFENSIVE:
-                    self._advance(atk, src, dst, loser)
+                    self._advance(atk, src, dst, loser, gains)
+        for (atk, loser), places in gains.items():
+            km2 = sum(places.values())
+            if km2 >= 0.05:
+                where = ", ".join(sorted(places))
+                self.log.rung(self.hour, atk.name, loser.name, atk.rung,
+                              f"{km2:.1f} km² taken this hour", action=f"advances near {where}")
         return total
 
     def _casualties(self, state: StateAgent, sector: Sector, n: int) -> None:
@@ -156,7 +171,8 @@ class EscalationModel(mesa.Model):
         sector.civilian_deaths += deaths
         sector.displaced += displaced
 
-    def _advance(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent) -> None:
+    def _advance(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent,
+                 gains: dict) -> None:
         c = self.spec.combat
         mine = src.forces.get(atk.id, 0.0) * atk.effectiveness
         theirs = max(dst.forces.get(loser.id, 0.0) * loser.effectiveness, 1e-9)
@@ -164,10 +180,9 @@ class EscalationModel(mesa.Model):
                                     dst.spec.defensibility, c.advance_km2_per_hour,
                                     dst.control.get(loser.id, 0.0))
         moved = territory.transfer(dst.control, loser.id, atk.id, km2)
-        if moved > 0.0 and self.rng.random() < 0.25:
-            self.log.rung(self.hour, atk.name, loser.name, atk.rung,
-                          f"local force ratio {mine / theirs:.1f}:1",
-                          action=f"advances near {dst.spec.name} ({moved:.1f} km²)")
+        if moved > 0.0:
+            places = gains.setdefault((atk, loser), {})
+            places[dst.spec.name] = places.get(dst.spec.name, 0.0) + moved
 
     def deep_strike(self) -> None:
         """Strikes on sectors behind the adversary's line, at the deep-strike rung and above."""
@@ -189,23 +204,20 @@ class EscalationModel(mesa.Model):
                 self._civilian_harm(targets[i], adv, 1.0)
             self.deep_strikes[adv.id] += n
             casualties = int(rng.poisson(c.casualties_per_strike * n))
-            front = [s for s in self.sectors_of[adv.id] if s.forces.get(adv.id, 0.0) > 0]
+            front = [s for s in self.garrisons[adv.id] if s.forces[adv.id] > 0]
             if casualties and front:
                 self._casualties(adv, front[int(rng.integers(len(front)))], casualties)
             places = ", ".join(sorted({targets[i].spec.name for i in hit}))
             self.log.rung(self.hour, state.name, adv.name, state.rung,
                           f"{n} strike{'s' if n > 1 else ''}",
-                          action=f"strikes deep inside {adv.name} ({places})")
+                          action=f"{describe(Rung.DEEP_STRIKES, adv.name)} ({places})")
 
     # --- pressure, ceasefires -------------------------------------------------------------------
     def expected_deaths_per_fire(self, state: StateAgent) -> float:
         """Expected own deaths per hour per unit of the adversary's fire rate (area fire)."""
         c, adv, total = self.spec.combat, state.adversary, 0.0
-        for u, v in self.fronts:
-            mine, theirs = self.sectors[u], self.sectors[v]
-            if mine.owner != state.id:
-                mine, theirs = theirs, mine
-            if mine.owner != state.id or theirs.owner != adv.id:
+        for mine, theirs in self.exposure[state.id]:
+            if theirs.owner != adv.id:
                 continue
             beta = combat.effectiveness(c.area_rate, 1.0, adv.effectiveness, 1.0,
                                         mine.spec.defensibility)

@@ -11,7 +11,7 @@ import numpy as np
 
 from sim import bargaining, decision
 from sim.beliefs import StrengthBelief
-from sim.ladder import FIGHTING, Rung, info
+from sim.ladder import FIGHTING, Rung, describe
 from sim.schema import State
 
 if TYPE_CHECKING:
@@ -54,7 +54,13 @@ class StateAgent(mesa.Agent):
 
     @property
     def forces(self) -> float:
-        return sum(s.forces.get(self.id, 0.0) for s in self.model.sectors_of[self.id])
+        return sum(s.forces.get(self.id, 0.0) for s in self.model.garrisons[self.id])
+
+    @property
+    def loss_weight(self) -> float:
+        """Utility per expected own death: casualty sensitivity, growing with war weariness."""
+        weariness = 1.0 + self.military_deaths / self.model.spec.model.weariness_deaths
+        return self.spec.casualty_sensitivity * weariness / 10.0
 
     @property
     def effectiveness(self) -> float:
@@ -92,8 +98,7 @@ class StateAgent(mesa.Agent):
             unmet=self.unmet,
             share=self.belief.share(self.strength),
             opponent_rung=adv.rung,
-            loss_weight=spec.casualty_sensitivity
-            * (1.0 + self.military_deaths / m.spec.model.weariness_deaths) / 10.0,
+            loss_weight=self.loss_weight,
             deaths_per_fire=m.expected_deaths_per_fire(self) * believed_ratio,
             pressure=m.pressure_on(self),
             intervention=sum(a.credibility * a.spec.intervention_cost
@@ -134,8 +139,9 @@ class StateAgent(mesa.Agent):
         self.peak_rung = max(self.peak_rung, rung)
         if max(old, rung) < FIGHTING:
             return  # moves between threats and talks are not worth a line
-        verb = info(rung).label if rung >= FIGHTING else (
-            "stops firing and " + info(rung).label)
+        verb = describe(rung, self.adversary.name)
+        if rung < FIGHTING:
+            verb = "stops firing and " + verb
         self.model.log.rung(self.model.hour, self.name, self.adversary.name, rung, reason,
                             action=verb)
 
@@ -170,7 +176,7 @@ class StateAgent(mesa.Agent):
         adv = self.adversary
         if adv.rung < FIGHTING:
             return
-        suffered = self.situation().loss_weight * self.military_deaths
+        suffered = self.loss_weight * self.military_deaths
         for demand in adv.spec.demands:
             if demand in self.conceded:
                 continue
@@ -212,7 +218,7 @@ class StateAgent(mesa.Agent):
             for alliance in self.alliances:
                 if not alliance.invoked and self.adversary not in alliance.members:
                     self.invoke(alliance, f"{self.adversary.name} "
-                                f"{info(self.adversary.rung).label}")
+                                f"{describe(self.adversary.rung, self.name)}")
 
     # --- what it learns ---------------------------------------------------------------------
     def learn(self, fire: float, noise_sd: float, precision: float = 1.0) -> None:
