@@ -69,12 +69,18 @@ def main() -> None:
     model = EscalationModel(scenario, 1)
     agents, hours = len(model.agents), scenario.horizon_hours
     median = statistics.median(times)
-    print(f"scenario {scenario.name}: {agents} agents, {len(model.sectors)} sectors, "
-          f"{len(model.fronts)} fronts, {hours} hourly steps")
-    print(f"one run (build + {hours} h): median {median * 1e3:.1f} ms, "
-          f"p90 {np.percentile(times, 90) * 1e3:.1f} ms over {args.runs} runs")
-    print(f"one agent-step: {median / (agents * hours) * 1e6:.1f} µs; "
-          f"one model step: {median / hours * 1e6:.0f} µs")
+    print(
+        f"scenario {scenario.name}: {agents} agents, {len(model.sectors)} sectors, "
+        f"{len(model.fronts)} fronts, {hours} hourly steps"
+    )
+    print(
+        f"one run (build + {hours} h): median {median * 1e3:.1f} ms, "
+        f"p90 {np.percentile(times, 90) * 1e3:.1f} ms over {args.runs} runs"
+    )
+    print(
+        f"one agent-step: {median / (agents * hours) * 1e6:.1f} µs; "
+        f"one model step: {median / hours * 1e6:.0f} µs"
+    )
     print(f"runs per second on one core: {1 / median:.0f}")
     shares = profile_shares(scenario, max(20, args.runs // 4))
     print("where the time goes (cProfile, own time):")

@@ -27,9 +27,10 @@ COLUMNS = {
 }
 SHARES = {
     "full_war": ("full war", lambda s: s.astype(bool)),
-    "alliance_response.CSTO": ("CSTO beyond fact-finding",
-                               lambda s: s.isin(["diplomatic_pressure", "peacekeepers",
-                                                 "military_aid"])),
+    "alliance_response.CSTO": (
+        "CSTO beyond fact-finding",
+        lambda s: s.isin(["diplomatic_pressure", "peacekeepers", "military_aid"]),
+    ),
     "ceasefire_broker": ("brokered ceasefire", lambda s: ~s.isin(["tacit", "none"])),
 }
 

@@ -12,6 +12,13 @@ from sim.model import EscalationModel
 from sim.runner import RunResult, run, run_ensemble, simulate_ensemble
 from sim.scenario import ScenarioError, load_scenario
 
-__all__ = ["EscalationModel", "RunResult", "ScenarioError", "load_scenario", "run",
-           "run_ensemble", "simulate_ensemble"]
+__all__ = [
+    "EscalationModel",
+    "RunResult",
+    "ScenarioError",
+    "load_scenario",
+    "run",
+    "run_ensemble",
+    "simulate_ensemble",
+]
 __version__ = "0.1.0"

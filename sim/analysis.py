@@ -41,15 +41,11 @@ def _show(value) -> str:
 
 
 def relevant_columns(scenario: Scenario, frame: pd.DataFrame) -> list[str]:
-    """Contract columns worth a line: those with a target, or that vary, or are non-zero."""
+    """Contract columns worth a line: those with a target, and those that vary across runs."""
     targeted = {c for table in scenario.targets.values() for c in table}
-    out = []
-    for col in outcome_columns(scenario):
-        values = frame[col]
-        if col in targeted or values.nunique(dropna=False) > 1 or (
-                values.dtype != object and values.dtype != bool and values.fillna(0).ne(0).any()):
-            out.append(col)
-    return out
+    return [
+        col for col in outcome_columns(scenario) if col in targeted or frame[col].nunique(dropna=False) > 1
+    ]
 
 
 def summarise(scenario: Scenario, frame: pd.DataFrame) -> list[Line]:
@@ -99,19 +95,22 @@ def format_summary(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame
     lines = summarise(scenario, frame)
     width = max(len(line.outcome) for line in lines)
     sim_w = max(len(line.simulated) for line in lines)
-    out = [f"{scenario.title}: {len(frame)} runs",
-           f"{'outcome':<{width}}  {'simulated median [5 %, 95 %]':<{sim_w}}  "
-           f"{'reported':>10}  {'revised':>8}  in interval"]
+    out = [
+        f"{scenario.title}: {len(frame)} runs",
+        f"{'outcome':<{width}}  {'simulated median [5 %, 95 %]':<{sim_w}}  "
+        f"{'reported':>10}  {'revised':>8}  in interval",
+    ]
     for line in lines:
         mark = "" if line.inside is None else ("yes" if line.inside else "NO")
-        out.append(f"{line.outcome:<{width}}  {line.simulated:<{sim_w}}  {line.reported:>10}  "
-                   f"{line.revised:>8}  {mark}")
+        out.append(
+            f"{line.outcome:<{width}}  {line.simulated:<{sim_w}}  {line.reported:>10}  "
+            f"{line.revised:>8}  {mark}"
+        )
     if series is not None and not series.empty:
         days = intensity_by_day(series)
         shown = ", ".join(f"day {d + 1}: {v:.2f}" for d, v in days.items() if d < 7)
         out.append(f"fire intensity (median of daily means): {shown}")
     covered = [line.inside for line in lines if line.inside is not None]
     if covered:
-        out.append(f"reported figures inside the ensemble's 5–95 % range: "
-                   f"{sum(covered)} of {len(covered)}")
+        out.append(f"reported figures inside the ensemble's 5–95 % range: {sum(covered)} of {len(covered)}")
     return "\n".join(out)

@@ -18,8 +18,7 @@ def agreement_strength(leverage: float, acceptances: list[float], manipulative: 
     return min(1.0, max(0.0, q))
 
 
-def breakdown_hazard(strength: float, hours_in: float, base: float, fade: float,
-                     half_life: float) -> float:
+def breakdown_hazard(strength: float, hours_in: float, base: float, fade: float, half_life: float) -> float:
     return base * (1.0 - strength) + fade * (1.0 - 2.0 ** (-hours_in / half_life))
 
 

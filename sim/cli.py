@@ -57,29 +57,33 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     workers = args.workers or os.cpu_count() or 1
     started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
-    with tqdm(total=args.runs, unit="run", desc=scenario.name, disable=args.quiet,
-              file=sys.stderr) as bar:
-        ensemble = simulate_ensemble(scenario, args.runs, args.seed, workers, overrides,
-                                     progress=bar.update)
+    with tqdm(total=args.runs, unit="run", desc=scenario.name, disable=args.quiet, file=sys.stderr) as bar:
+        ensemble = simulate_ensemble(scenario, args.runs, args.seed, workers, overrides, progress=bar.update)
     wall = time.perf_counter() - t0
     summary = format_summary(scenario, ensemble.outcomes, ensemble.series)
     with atomic_folder(out) as tmp:
         write_tables(tmp, ensemble.outcomes, ensemble.series)
         ensemble_plots(scenario, ensemble.outcomes, ensemble.series, tmp / "plots")
         (tmp / "summary.txt").write_text(summary + "\n", encoding="utf-8")
-        write_json(tmp / "manifest.json", manifest(scenario, str(args.scenario), overrides,
-                                                   args.seed, args.runs, workers, started))
+        write_json(
+            tmp / "manifest.json",
+            manifest(scenario, str(args.scenario), overrides, args.seed, args.runs, workers, started),
+        )
     print(summary)
-    print(f"{args.runs} runs in {wall:.1f} s on {workers} worker(s) "
-          f"({args.runs / wall:.0f} runs/s); results in {out}/")
+    print(
+        f"{args.runs} runs in {wall:.1f} s on {workers} worker(s) "
+        f"({args.runs / wall:.0f} runs/s); results in {out}/"
+    )
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario, _overrides(args.set))
-    counts = (f"{len(scenario.states)} states, {len(scenario.alliances)} alliances, "
-              f"{len(scenario.mediators)} mediators, {len(scenario.sectors)} sectors, "
-              f"{len(scenario.events)} events, horizon {scenario.horizon_hours} h")
+    counts = (
+        f"{len(scenario.states)} states, {len(scenario.alliances)} alliances, "
+        f"{len(scenario.mediators)} mediators, {len(scenario.sectors)} sectors, "
+        f"{len(scenario.events)} events, horizon {scenario.horizon_hours} h"
+    )
     print(f"{args.scenario}: valid ({counts})")
     return 0
 
@@ -100,18 +104,25 @@ def parser() -> argparse.ArgumentParser:
 
     def scenario_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("scenario", help="scenario file (TOML)")
-        sp.add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
-                        help="override a scenario value, e.g. mediators.USA.arrival_hour=24 "
-                        "(repeatable)")
+        sp.add_argument(
+            "--set",
+            action="append",
+            default=[],
+            metavar="KEY.PATH=VALUE",
+            help="override a scenario value, e.g. mediators.USA.arrival_hour=24 (repeatable)",
+        )
 
     r = sub.add_parser("run", help="run an ensemble; print and save its summary and plots")
     scenario_args(r)
     r.add_argument("--runs", type=_positive, default=200, help="number of runs (default 200)")
     r.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
-    r.add_argument("--workers", type=_positive, default=None,
-                   help="local worker processes (default: all cores)")
-    r.add_argument("--out", default=None,
-                   help="results folder (default results/<name>-seed<S>-<runs>)")
+    r.add_argument(
+        "--workers",
+        type=_positive,
+        default=None,
+        help="local worker processes (default: all cores)",
+    )
+    r.add_argument("--out", default=None, help="results folder (default results/<name>-seed<S>-<runs>)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
 

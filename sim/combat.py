@@ -44,8 +44,8 @@ def draw_casualties(rng: np.random.Generator, force: float, expected: float) -> 
     return int(rng.binomial(n, min(1.0, expected / n)))
 
 
-def effectiveness(rate: float, fire_rate: float, firepower: float, drones: float,
-                  target_defensibility: float) -> float:
+def effectiveness(
+    rate: float, fire_rate: float, firepower: float, drones: float, target_defensibility: float
+) -> float:
     """Per-soldier effectiveness of one side's fire on a sector held with the given defensibility."""
     return rate * fire_rate * firepower * drones * (1.0 - 0.5 * target_defensibility)
-

@@ -61,8 +61,7 @@ class Situation:
 def utilities(s: Situation) -> np.ndarray:
     """EU(r) for every rung r."""
     if s.aim == "defensive":
-        gain = s.stake * (s.share * LEVERAGE[np.minimum(RUNGS, s.opponent_rung)]
-                          - LEVERAGE[s.opponent_rung])
+        gain = s.stake * (s.share * LEVERAGE[np.minimum(RUNGS, s.opponent_rung)] - LEVERAGE[s.opponent_rung])
     else:
         gain = s.stake * s.unmet * s.share * LEVERAGE
     if s.aim == "territorial" or s.territory_gain > 0.0:
@@ -70,13 +69,18 @@ def utilities(s: Situation) -> np.ndarray:
     answered = np.minimum(RUNGS, s.opponent_rung)
     losses = s.loss_weight * s.deaths_per_fire * FIRE_RATE[np.maximum(RUNGS, s.opponent_rung)]
     condemned = CONDEMNATION - SELF_DEFENCE * CONDEMNATION[answered]
-    return (gain - losses - s.pressure * condemned - s.intervention * EXPOSURE
-            + s.domestic * RUNGS - s.audience * np.maximum(0.0, s.commitment - RUNGS)
-            - s.switching * np.abs(RUNGS - s.current))
+    return (
+        gain
+        - losses
+        - s.pressure * condemned
+        - s.intervention * EXPOSURE
+        + s.domestic * RUNGS
+        - s.audience * np.maximum(0.0, s.commitment - RUNGS)
+        - s.switching * np.abs(RUNGS - s.current)
+    )
 
 
-def logit_choice(rng: np.random.Generator, utility: np.ndarray, precision: float,
-                 allowed: np.ndarray) -> int:
+def logit_choice(rng: np.random.Generator, utility: np.ndarray, precision: float, allowed: np.ndarray) -> int:
     """Draw a rung with probability ∝ exp(λ·EU) among the allowed ones."""
     u = np.where(allowed, precision * utility, -np.inf)
     weights = np.cumsum(np.exp(u - u.max()))
@@ -85,4 +89,4 @@ def logit_choice(rng: np.random.Generator, utility: np.ndarray, precision: float
 
 def reachable(current: int, max_change: int, ceiling: int = N_RUNGS - 1) -> np.ndarray:
     """Rungs a state can move to within one hour, capped at ``ceiling`` (e.g. 1 under a ceasefire)."""
-    return (np.abs(RUNGS - current) <= max_change) & (RUNGS <= ceiling)
+    return (np.abs(RUNGS - current) <= max_change) & (ceiling >= RUNGS)

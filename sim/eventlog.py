@@ -30,19 +30,43 @@ class EventLog:
     def __init__(self) -> None:
         self.rows: list[LogRow] = []
 
-    def rung(self, hour: int, actor: str, target: str, rung: int, reason: str,
-             action: str | None = None) -> None:
+    def rung(
+        self, hour: int, actor: str, target: str, rung: int, reason: str, action: str | None = None
+    ) -> None:
         """An act of fire (or its end) coded by its rung."""
         r = info(rung)
-        self.rows.append(LogRow(hour, actor, target, action or describe(rung, target), rung, r.cameo,
-                                r.goldstein, r.mid_level, reason))
+        self.rows.append(
+            LogRow(
+                hour,
+                actor,
+                target,
+                action or describe(rung, target),
+                rung,
+                r.cameo,
+                r.goldstein,
+                r.mid_level,
+                reason,
+            )
+        )
 
-    def act(self, hour: int, actor: str, target: str, act: str, reason: str,
-            action: str | None = None) -> None:
+    def act(
+        self, hour: int, actor: str, target: str, act: str, reason: str, action: str | None = None
+    ) -> None:
         """A diplomatic act coded by ``sim.ladder.ACTS``."""
         a = ACTS[act]
-        self.rows.append(LogRow(hour, actor, target, action or a.label, None, a.cameo,
-                                a.goldstein, a.mid_level, reason))
+        self.rows.append(
+            LogRow(
+                hour,
+                actor,
+                target,
+                action or a.label,
+                None,
+                a.cameo,
+                a.goldstein,
+                a.mid_level,
+                reason,
+            )
+        )
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame([asdict(r) for r in self.rows], columns=list(LogRow.__slots__))

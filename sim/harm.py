@@ -17,8 +17,13 @@ import math
 import numpy as np
 
 
-def civilian_toll(rng: np.random.Generator, remaining: int, fire: float, death_rate: float,
-                  displacement_rate: float) -> tuple[int, int]:
+def civilian_toll(
+    rng: np.random.Generator,
+    remaining: int,
+    fire: float,
+    death_rate: float,
+    displacement_rate: float,
+) -> tuple[int, int]:
     """(deaths, displaced) among ``remaining`` residents after one hour of fire ``fire``."""
     if remaining <= 0 or fire <= 0.0:
         return 0, 0

@@ -20,7 +20,7 @@ from sim.decision import FIRE_RATE
 from sim.eventlog import EventLog
 from sim.events import ScheduledEvent
 from sim.geography import Sector, build_sectors, fronts
-from sim.ladder import FIGHTING, LADDER, Rung, describe
+from sim.ladder import LADDER, Rung, describe
 from sim.schema import Scenario
 
 
@@ -41,8 +41,9 @@ class EscalationModel(mesa.Model):
         self.sectors_of: dict[str, list[Sector]] = {sid: [] for sid in scenario.states}
         for sector in self.sectors.values():
             self.sectors_of[sector.owner].append(sector)
-        self.garrisons = {sid: [s for s in sectors if sid in s.forces]
-                          for sid, sectors in self.sectors_of.items()}
+        self.garrisons = {
+            sid: [s for s in sectors if sid in s.forces] for sid, sectors in self.sectors_of.items()
+        }
         # per state: (own sector, adversary's sector) on each front it holds
         self.exposure: dict[str, list[tuple[Sector, Sector]]] = {sid: [] for sid in scenario.states}
         for u, v in self.fronts:
@@ -51,28 +52,30 @@ class EscalationModel(mesa.Model):
             self.exposure[sv.owner].append((sv, su))
 
         self.states = {sid: StateAgent(self, sid, spec) for sid, spec in scenario.states.items()}
-        self.alliances = {aid: AllianceAgent(self, aid, spec)
-                          for aid, spec in scenario.alliances.items()}
-        self.mediators = {mid: MediatorAgent(self, mid, spec)
-                          for mid, spec in scenario.mediators.items()}
+        self.alliances = {aid: AllianceAgent(self, aid, spec) for aid, spec in scenario.alliances.items()}
+        self.mediators = {mid: MediatorAgent(self, mid, spec) for mid, spec in scenario.mediators.items()}
         for state in self.states.values():
             if state.spec.adversary is not None:
                 state.meet_adversary(self.states[state.spec.adversary])
         self.belligerents = [s for s in self.states.values() if s.belligerent]
         self.state_agents = mesa.agent.AgentSet(list(self.states.values()), random=self.random)
-        self.mediator_agents = mesa.agent.AgentSet(list(self.mediators.values()),
-                                                   random=self.random)
+        self.mediator_agents = mesa.agent.AgentSet(list(self.mediators.values()), random=self.random)
         self._front_fire: dict[str, float] = {}
-        self.dyads = sorted({tuple(sorted((s, s.adversary), key=lambda x: x.id))
-                             for s in self.belligerents if s.adversary.belligerent},
-                            key=lambda d: (d[0].id, d[1].id))
+        self.dyads = sorted(
+            {
+                tuple(sorted((s, s.adversary), key=lambda x: x.id))
+                for s in self.belligerents
+                if s.adversary.belligerent
+            },
+            key=lambda d: (d[0].id, d[1].id),
+        )
         self.agreements: dict[frozenset[str], Agreement] = {}
         self.deep_strikes = dict.fromkeys(scenario.states, 0)
         self._deep_targets = {
-            sid: [s for s in self.sectors_of[sid] if not s.spec.border] for sid in scenario.states}
+            sid: [s for s in self.sectors_of[sid] if not s.spec.border] for sid in scenario.states
+        }
 
-        self._events = [ScheduledEvent(self, eid, e) for eid, e in scenario.events.items()
-                        if e.enabled]
+        self._events = [ScheduledEvent(self, eid, e) for eid, e in scenario.events.items() if e.enabled]
         for event in self._events:
             event.schedule()
 
@@ -136,10 +139,20 @@ class EscalationModel(mesa.Model):
             for s, f in ((a, fa + fb), (b, fa + fb)):
                 self._front_fire[s.id] = self._front_fire.get(s.id, 0.0) + f
             area_a, area_b = LADDER[a.rung].area_fire, LADDER[b.rung].area_fire
-            alpha = combat.effectiveness(c.area_rate if area_a else c.aimed_rate, fa,
-                                         a.effectiveness, 1.0, sv.spec.defensibility)
-            beta = combat.effectiveness(c.area_rate if area_b else c.aimed_rate, fb,
-                                        b.effectiveness, 1.0, su.spec.defensibility)
+            alpha = combat.effectiveness(
+                c.area_rate if area_a else c.aimed_rate,
+                fa,
+                a.effectiveness,
+                1.0,
+                sv.spec.defensibility,
+            )
+            beta = combat.effectiveness(
+                c.area_rate if area_b else c.aimed_rate,
+                fb,
+                b.effectiveness,
+                1.0,
+                su.spec.defensibility,
+            )
             fa_n, fb_n = su.forces.get(a.id, 0.0), sv.forces.get(b.id, 0.0)
             to_a, to_b = combat.lanchester_rates(fa_n, fb_n, alpha, beta, area_a, area_b)
             self._casualties(a, su, combat.draw_casualties(rng, fa_n, to_a))
@@ -153,8 +166,14 @@ class EscalationModel(mesa.Model):
             km2 = sum(places.values())
             if km2 >= 0.05:
                 where = ", ".join(sorted(places))
-                self.log.rung(self.hour, atk.name, loser.name, atk.rung,
-                              f"{km2:.1f} km² taken this hour", action=f"advances near {where}")
+                self.log.rung(
+                    self.hour,
+                    atk.name,
+                    loser.name,
+                    atk.rung,
+                    f"{km2:.1f} km² taken this hour",
+                    action=f"advances near {where}",
+                )
         return total
 
     def _casualties(self, state: StateAgent, sector: Sector, n: int) -> None:
@@ -165,20 +184,25 @@ class EscalationModel(mesa.Model):
 
     def _civilian_harm(self, sector: Sector, owner: StateAgent, fire: float) -> None:
         h = self.spec.harm
-        deaths, displaced = harm.civilian_toll(self.rng, sector.residents, fire,
-                                               h.civilian_death_rate, h.displacement_rate)
+        deaths, displaced = harm.civilian_toll(
+            self.rng, sector.residents, fire, h.civilian_death_rate, h.displacement_rate
+        )
         sector.residents -= deaths + displaced
         sector.civilian_deaths += deaths
         sector.displaced += displaced
 
-    def _advance(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent,
-                 gains: dict) -> None:
+    def _advance(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent, gains: dict) -> None:
         c = self.spec.combat
         mine = src.forces.get(atk.id, 0.0) * atk.effectiveness
         theirs = max(dst.forces.get(loser.id, 0.0) * loser.effectiveness, 1e-9)
-        km2 = territory.capture_km2(self.rng, mine / theirs, c.capture_force_ratio,
-                                    dst.spec.defensibility, c.advance_km2_per_hour,
-                                    dst.control.get(loser.id, 0.0))
+        km2 = territory.capture_km2(
+            self.rng,
+            mine / theirs,
+            c.capture_force_ratio,
+            dst.spec.defensibility,
+            c.advance_km2_per_hour,
+            dst.control.get(loser.id, 0.0),
+        )
         moved = territory.transfer(dst.control, loser.id, atk.id, km2)
         if moved > 0.0:
             places = gains.setdefault((atk, loser), {})
@@ -186,7 +210,7 @@ class EscalationModel(mesa.Model):
 
     def deep_strike(self) -> None:
         """Strikes on sectors behind the adversary's line, at the deep-strike rung and above."""
-        c, h, rng = self.spec.combat, self.spec.harm, self.rng
+        c, rng = self.spec.combat, self.rng
         for state in self.belligerents:
             if state.rung < Rung.DEEP_STRIKES:
                 continue
@@ -208,9 +232,14 @@ class EscalationModel(mesa.Model):
             if casualties and front:
                 self._casualties(adv, front[int(rng.integers(len(front)))], casualties)
             places = ", ".join(sorted({targets[i].spec.name for i in hit}))
-            self.log.rung(self.hour, state.name, adv.name, state.rung,
-                          f"{n} strike{'s' if n > 1 else ''}",
-                          action=f"{describe(Rung.DEEP_STRIKES, adv.name)} ({places})")
+            self.log.rung(
+                self.hour,
+                state.name,
+                adv.name,
+                state.rung,
+                f"{n} strike{'s' if n > 1 else ''}",
+                action=f"{describe(Rung.DEEP_STRIKES, adv.name)} ({places})",
+            )
 
     # --- pressure, ceasefires -------------------------------------------------------------------
     def expected_deaths_per_fire(self, state: StateAgent) -> float:
@@ -219,8 +248,7 @@ class EscalationModel(mesa.Model):
         for mine, theirs in self.exposure[state.id]:
             if theirs.owner != adv.id:
                 continue
-            beta = combat.effectiveness(c.area_rate, 1.0, adv.effectiveness, 1.0,
-                                        mine.spec.defensibility)
+            beta = combat.effectiveness(c.area_rate, 1.0, adv.effectiveness, 1.0, mine.spec.defensibility)
             total += beta * mine.forces.get(state.id, 0.0) * theirs.forces.get(adv.id, 0.0)
         return (total + c.casualties_per_strike * c.deep_strikes_per_hour) * c.kill_fraction
 
@@ -236,27 +264,41 @@ class EscalationModel(mesa.Model):
             return None
         return self.agreements.get(frozenset((state.id, state.adversary.id)))
 
-    def agree_ceasefire(self, broker: MediatorAgent, a: StateAgent, b: StateAgent,
-                        strength: float) -> None:
+    def agree_ceasefire(self, broker: MediatorAgent, a: StateAgent, b: StateAgent, strength: float) -> None:
         self.agreements[frozenset((a.id, b.id))] = Agreement(broker.id, self.hour, strength)
         for state in (a, b):
             state.commitment = 0.0
             state._next = min(state.rung, Rung.CEASEFIRE)
             if state.rung != Rung.CEASEFIRE:
                 state.rung = Rung.CEASEFIRE
-        self.log.act(self.hour, broker.name, f"{a.name}, {b.name}", "ceasefire",
-                     f"brokered by {broker.name}; strength {strength:.2f}")
+        self.log.act(
+            self.hour,
+            broker.name,
+            f"{a.name}, {b.name}",
+            "ceasefire",
+            f"brokered by {broker.name}; strength {strength:.2f}",
+        )
 
     def ceasefire_hazard(self) -> None:
         cf = self.spec.ceasefire
         for key, agreement in list(self.agreements.items()):
-            hazard = breakdown_hazard(agreement.strength, self.hour - agreement.start_hour,
-                                      cf.base_hazard, cf.fade_hazard, cf.leverage_half_life_hours)
+            hazard = breakdown_hazard(
+                agreement.strength,
+                self.hour - agreement.start_hour,
+                cf.base_hazard,
+                cf.fade_hazard,
+                cf.leverage_half_life_hours,
+            )
             if self.rng.random() < hazard:
                 del self.agreements[key]
                 names = ", ".join(self.states[s].name for s in sorted(key))
-                self.log.act(self.hour, names, self.mediators[agreement.broker].name,
-                             "ceasefire_breaks", f"agreement strength {agreement.strength:.2f}")
+                self.log.act(
+                    self.hour,
+                    names,
+                    self.mediators[agreement.broker].name,
+                    "ceasefire_breaks",
+                    f"agreement strength {agreement.strength:.2f}",
+                )
 
     # --- records --------------------------------------------------------------------------------
     def record(self) -> None:
@@ -267,8 +309,7 @@ class EscalationModel(mesa.Model):
         for sid, state in self.states.items():
             series[f"rung.{sid}"][t] = state.rung
             series[f"military_deaths.{sid}"][t] = state.military_deaths
-            series[f"civilian_deaths.{sid}"][t] = sum(
-                s.civilian_deaths for s in self.sectors_of[sid])
+            series[f"civilian_deaths.{sid}"][t] = sum(s.civilian_deaths for s in self.sectors_of[sid])
 
     def peak_rungs(self) -> np.ndarray:
         """Per hour: the highest rung any belligerent stood on."""

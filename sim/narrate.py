@@ -1,6 +1,6 @@
 """The event log of one run as a readable timeline in scenario dates.
 
-    13 Sep 00:05  Azerbaijan → Armenia: strikes deep inside Armenia (Jermuk) — 2 strikes
+13 Sep 00:05  Azerbaijan → Armenia: strikes deep inside Armenia (Jermuk) — 2 strikes
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ def timeline(scenario: Scenario, events: pd.DataFrame, outcomes: dict | None = N
     lines = [f"{scenario.title}", f"hour 0 = {scenario.start:%d %b %Y %H:%M (UTC%z)}", ""]
     for row in events.itertuples(index=False):
         reason = f" — {row.reason}" if row.reason else ""
-        lines.append(f"{when(scenario, row.hour)}  {row.actor} → {row.target}: "
-                     f"{row.action}{reason}")
+        lines.append(f"{when(scenario, row.hour)}  {row.actor} → {row.target}: {row.action}{reason}")
     if outcomes is not None:
         lines += ["", "Outcome:"]
-        lines += [f"  {k}: {v}" for k, v in outcomes.items()
-                  if not isinstance(v, (int, float)) or v]
+        lines += [f"  {k}: {v}" for k, v in outcomes.items() if not isinstance(v, (int, float)) or v]
     return "\n".join(lines)

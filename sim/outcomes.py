@@ -27,8 +27,15 @@ from sim.ladder import Rung
 from sim.model import EscalationModel
 from sim.schema import Scenario
 
-STATE_OUTCOMES = ("peak_rung", "military_deaths", "civilian_deaths", "displaced",
-                  "territory_lost_km2", "deep_strikes", "concession")
+STATE_OUTCOMES = (
+    "peak_rung",
+    "military_deaths",
+    "civilian_deaths",
+    "displaced",
+    "territory_lost_km2",
+    "deep_strikes",
+    "concession",
+)
 ALLIANCE_OUTCOMES = ("alliance_response",)
 CATEGORICAL = {"alliance_response", "ceasefire_broker", "concession"}
 
@@ -77,7 +84,8 @@ def outcomes(model: EscalationModel) -> dict[str, Any]:
         row[f"displaced.{sid}"] = sum(s.displaced for s in model.sectors_of[sid])
     for sid in spec.states:
         row[f"territory_lost_km2.{sid}"] = sum(
-            s.spec.area_km2 - s.control.get(sid, 0.0) for s in model.sectors_of[sid])
+            s.spec.area_km2 - s.control.get(sid, 0.0) for s in model.sectors_of[sid]
+        )
     for sid in spec.states:
         row[f"deep_strikes.{sid}"] = model.deep_strikes[sid]
     for aid, alliance in model.alliances.items():

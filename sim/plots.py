@@ -8,14 +8,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import pandas as pd  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
 
-from sim.analysis import relevant_columns  # noqa: E402
-from sim.ladder import LADDER  # noqa: E402
-from sim.outcomes import CATEGORICAL  # noqa: E402
-from sim.schema import Scenario  # noqa: E402
+from sim.analysis import relevant_columns
+from sim.ladder import LADDER
+from sim.outcomes import CATEGORICAL
+from sim.schema import Scenario
 
 UNITS = {
     "ceasefire_hour": "hour of effective ceasefire (h from start)",
@@ -55,25 +55,27 @@ def outcome_histograms(scenario: Scenario, frame: pd.DataFrame, folder: Path) ->
         target = targets.get(col)
         if col.split(".")[0] in CATEGORICAL:
             counts = values.value_counts(normalize=True)
-            colors = ["tab:red" if target and str(target.value) == k else "tab:blue"
-                      for k in counts.index]
+            colors = ["tab:red" if target and str(target.value) == k else "tab:blue" for k in counts.index]
             ax.bar(counts.index.astype(str), counts.values, color=colors)
             ax.set_ylabel("share of runs")
             ax.tick_params(axis="x", labelrotation=30)
-            ax.set_title(_label(col, scenario) + (" (red: reported)" if target else ""),
-                         fontsize=9)
+            ax.set_title(_label(col, scenario) + (" (red: reported)" if target else ""), fontsize=9)
             continue
         v = values.astype(float).dropna()
         ax.hist(v, bins=30, color="tab:blue", alpha=0.8)
         if target is not None and not isinstance(target.value, (bool, str)):
-            ax.axvline(float(target.value), color="tab:red", lw=2,
-                       label=f"{scenario.calibration_target}: {target.value:,}")
+            ax.axvline(
+                float(target.value),
+                color="tab:red",
+                lw=2,
+                label=f"{scenario.calibration_target}: {target.value:,}",
+            )
             ax.legend(fontsize=8)
         if v.size:
             ax.axvline(float(np.median(v)), color="black", ls="--", lw=1)
         ax.set_xlabel(_label(col, scenario), fontsize=9)
         ax.set_ylabel("runs")
-    for ax in list(axes.flat)[len(cols):]:
+    for ax in list(axes.flat)[len(cols) :]:
         ax.set_visible(False)
     fig.suptitle(f"{scenario.title}: outcomes of {len(frame)} runs (dashed: median)")
     fig.tight_layout()
@@ -92,10 +94,8 @@ def _matrix(series: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
     return wide.columns.to_numpy(), wide.to_numpy(dtype=float)
 
 
-def rung_fan(scenario: Scenario, series: pd.DataFrame, states: list[str],
-             folder: Path) -> list[Path]:
-    fig, axes = plt.subplots(len(states), 1, figsize=(10, 2.6 * len(states)), sharex=True,
-                             squeeze=False)
+def rung_fan(scenario: Scenario, series: pd.DataFrame, states: list[str], folder: Path) -> list[Path]:
+    fig, axes = plt.subplots(len(states), 1, figsize=(10, 2.6 * len(states)), sharex=True, squeeze=False)
     for ax, sid, color in zip(axes[:, 0], states, plt.cm.tab10.colors, strict=False):
         hours, m = _matrix(series, f"rung.{sid}")
         _fan(ax, hours, m, color, scenario.states[sid].name)
@@ -109,8 +109,9 @@ def rung_fan(scenario: Scenario, series: pd.DataFrame, states: list[str],
     return _save(fig, folder, "rungs")
 
 
-def cumulative_deaths(scenario: Scenario, series: pd.DataFrame, states: list[str],
-                      folder: Path) -> list[Path]:
+def cumulative_deaths(
+    scenario: Scenario, series: pd.DataFrame, states: list[str], folder: Path
+) -> list[Path]:
     fig, ax = plt.subplots(figsize=(10, 4))
     targets = scenario.targets.get(scenario.calibration_target, {})
     for sid, color in zip(states, plt.cm.tab10.colors, strict=False):
@@ -118,9 +119,13 @@ def cumulative_deaths(scenario: Scenario, series: pd.DataFrame, states: list[str
         _fan(ax, hours, m, color, scenario.states[sid].name)
         target = targets.get(f"military_deaths.{sid}")
         if target is not None:
-            ax.axhline(float(target.value), color=color, ls=":", lw=1.5,
-                       label=f"{scenario.states[sid].name}: {scenario.calibration_target} "
-                             f"{target.value:,}")
+            ax.axhline(
+                float(target.value),
+                color=color,
+                ls=":",
+                lw=1.5,
+                label=f"{scenario.states[sid].name}: {scenario.calibration_target} {target.value:,}",
+            )
     ax.set_xlabel(f"hours since {scenario.start:%d %b %Y %H:%M}")
     ax.set_ylabel("cumulative military deaths (people)")
     ax.legend(fontsize=8)
@@ -129,11 +134,13 @@ def cumulative_deaths(scenario: Scenario, series: pd.DataFrame, states: list[str
     return _save(fig, folder, "deaths")
 
 
-def ensemble_plots(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame,
-                   folder: Path) -> list[Path]:
+def ensemble_plots(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    fighters = [s for s, spec in scenario.states.items()
-                if spec.adversary is not None and spec.war_aim != "none"]
-    return [*outcome_histograms(scenario, frame, folder),
-            *rung_fan(scenario, series, fighters, folder),
-            *cumulative_deaths(scenario, series, fighters, folder)]
+    fighters = [
+        s for s, spec in scenario.states.items() if spec.adversary is not None and spec.war_aim != "none"
+    ]
+    return [
+        *outcome_histograms(scenario, frame, folder),
+        *rung_fan(scenario, series, fighters, folder),
+        *cumulative_deaths(scenario, series, fighters, folder),
+    ]

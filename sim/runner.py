@@ -76,9 +76,14 @@ def _work(seed: int, ids: list[int]) -> list[tuple[int, int, dict, dict]]:
     return _run_ids(_WORKER_SCENARIO, seed, ids)
 
 
-def simulate_ensemble(scenario: Scenario, runs: int, seed: int, workers: int = 1,
-                      params: Mapping[str, Any] | None = None,
-                      progress: Callable[[int], None] | None = None) -> Ensemble:
+def simulate_ensemble(
+    scenario: Scenario,
+    runs: int,
+    seed: int,
+    workers: int = 1,
+    params: Mapping[str, Any] | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Ensemble:
     """``runs`` seeded runs on ``workers`` local processes; ``params`` become parameter columns;
     ``progress(n)`` is called as each batch of n runs finishes."""
     if runs < 1:
@@ -93,8 +98,9 @@ def simulate_ensemble(scenario: Scenario, runs: int, seed: int, workers: int = 1
                 progress(len(ids))
     else:
         context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                                 initargs=(scenario,)) as pool:
+        with ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_init_worker, initargs=(scenario,)
+        ) as pool:
             futures = [pool.submit(_work, seed, ids) for ids in chunks]
             for future in as_completed(futures):
                 batch = future.result()
@@ -105,8 +111,13 @@ def simulate_ensemble(scenario: Scenario, runs: int, seed: int, workers: int = 1
     return Ensemble(_outcome_frame(results, params or {}), _series_frame(results, scenario))
 
 
-def run_ensemble(scenario: Scenario, runs: int, seed: int, workers: int = 1,
-                 params: Mapping[str, Any] | None = None) -> pd.DataFrame:
+def run_ensemble(
+    scenario: Scenario,
+    runs: int,
+    seed: int,
+    workers: int = 1,
+    params: Mapping[str, Any] | None = None,
+) -> pd.DataFrame:
     """Outcomes of ``runs`` seeded runs, one row each (the outcome contract)."""
     return simulate_ensemble(scenario, runs, seed, workers, params).outcomes
 
@@ -118,8 +129,10 @@ def _outcome_frame(results, params: Mapping[str, Any]) -> pd.DataFrame:
 
 def _series_frame(results, scenario: Scenario) -> pd.DataFrame:
     horizon = scenario.horizon_hours
-    frame = {"run_id": np.repeat([r[0] for r in results], horizon),
-             "hour": np.tile(np.arange(horizon), len(results))}
+    frame = {
+        "run_id": np.repeat([r[0] for r in results], horizon),
+        "hour": np.tile(np.arange(horizon), len(results)),
+    }
     for name in results[0][3]:
         frame[name] = np.concatenate([r[3][name] for r in results])
     return pd.DataFrame(frame)

@@ -42,8 +42,9 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key:
-        raise ScenarioError(f"--set {text!r}: expected KEY.PATH=VALUE, e.g. --set "
-                            "mediators.USA.arrival_hour=24")
+        raise ScenarioError(
+            f"--set {text!r}: expected KEY.PATH=VALUE, e.g. --set mediators.USA.arrival_hour=24"
+        )
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except tomllib.TOMLDecodeError:
@@ -151,18 +152,26 @@ def _dangling_ids(s: Scenario):
         for n in sec.neighbours:
             if n not in sectors:
                 yield f"key `sectors.{xid}.neighbours`: unknown sector id {n!r}"
-    actors = {"offensive": states, "treaty_invocation": states,
-              "ceasefire_proposal": set(s.mediators), "restraint_call": set(s.mediators)}
+    actors = {
+        "offensive": states,
+        "treaty_invocation": states,
+        "ceasefire_proposal": set(s.mediators),
+        "restraint_call": set(s.mediators),
+    }
     targets = {"offensive": states, "treaty_invocation": set(s.alliances)}
     for eid, ev in s.events.items():
         if ev.actor not in actors[ev.kind]:
-            yield (f"key `events.{eid}.actor`: {ev.actor!r} is not a known "
-                   f"{'mediator' if 'ceasefire' in ev.kind or 'restraint' in ev.kind else 'state'} "
-                   f"(known: {_ls(actors[ev.kind])})")
+            yield (
+                f"key `events.{eid}.actor`: {ev.actor!r} is not a known "
+                f"{'mediator' if 'ceasefire' in ev.kind or 'restraint' in ev.kind else 'state'} "
+                f"(known: {_ls(actors[ev.kind])})"
+            )
         if ev.kind in targets and ev.target not in targets[ev.kind]:
-            yield (f"key `events.{eid}.target`: {ev.target!r} is not a known "
-                   f"{'alliance' if ev.kind == 'treaty_invocation' else 'state'} "
-                   f"(known: {_ls(targets[ev.kind])})")
+            yield (
+                f"key `events.{eid}.target`: {ev.target!r} is not a known "
+                f"{'alliance' if ev.kind == 'treaty_invocation' else 'state'} "
+                f"(known: {_ls(targets[ev.kind])})"
+            )
         if ev.kind == "offensive" and ev.rung is None:
             yield f"key `events.{eid}.rung`: an offensive needs the rung it opens with"
     for which, table in s.targets.items():

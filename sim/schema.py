@@ -37,126 +37,229 @@ class Model(Strict):
     """Decision-making constants shared by all states."""
 
     logit_precision: float = field(
-        6.0, "Precision λ of the logit (quantal response) rung choice; 0 = random, ∞ = best response.",
-        "1/utility", ge=0.0, le=100.0)
+        6.0,
+        "Precision λ of the logit (quantal response) rung choice; 0 = random, ∞ = best response.",
+        "1/utility",
+        ge=0.0,
+        le=100.0,
+    )
     switching_cost: float = field(
-        0.15, "Utility cost per rung moved in one hour (organisational inertia).", "utility/rung",
-        ge=0.0, le=10.0)
+        0.15,
+        "Utility cost per rung moved in one hour (organisational inertia).",
+        "utility/rung",
+        ge=0.0,
+        le=10.0,
+    )
     max_rung_change: int = field(
-        2, "Most rungs a state can climb or descend in one hour.", "rungs", ge=1, le=6)
+        2, "Most rungs a state can climb or descend in one hour.", "rungs", ge=1, le=6
+    )
     international_pressure: float = field(
-        0.2, "Background international pressure against fighting, before any mediator acts.",
-        "utility/h", ge=0.0, le=10.0)
+        0.2,
+        "Background international pressure against fighting, before any mediator acts.",
+        "utility/h",
+        ge=0.0,
+        le=10.0,
+    )
     signal_noise: float = field(
-        1.2, "Standard deviation of one hour's battlefield signal about the log strength ratio, at "
-        "full fire intensity (larger = fighting reveals less).", "log-ratio", gt=0.0, le=10.0)
+        1.2,
+        "Standard deviation of one hour's battlefield signal about the log strength ratio, at "
+        "full fire intensity (larger = fighting reveals less).",
+        "log-ratio",
+        gt=0.0,
+        le=10.0,
+    )
     weariness_deaths: float = field(
-        150.0, "Own military deaths at which a state's aversion to further losses has doubled.",
-        "deaths", gt=0.0)
+        150.0,
+        "Own military deaths at which a state's aversion to further losses has doubled.",
+        "deaths",
+        gt=0.0,
+    )
     settlement_horizon_hours: float = field(
-        48.0, "Hours of further fighting a state weighs against a ceasefire offer.", "h",
-        gt=0.0, le=2000.0)
+        48.0,
+        "Hours of further fighting a state weighs against a ceasefire offer.",
+        "h",
+        gt=0.0,
+        le=2000.0,
+    )
     red_line_credibility: Probability = field(
-        0.7, "How far a coercer believes a declared red line: a refused demand keeps "
-        "(1 − this) of its value as a war aim.")
+        0.7,
+        "How far a coercer believes a declared red line: a refused demand keeps "
+        "(1 − this) of its value as a war aim.",
+    )
     commitment_decay: NonNegative = field(
-        0.08, "Rungs per hour by which a public commitment to a rung fades.", "rungs/h")
+        0.08, "Rungs per hour by which a public commitment to a rung fades.", "rungs/h"
+    )
     treaty_trigger_rung: int | None = field(
-        None, "Rung of attack at which a state that belongs to an alliance invokes it by itself; "
-        "none: only when a scheduled treaty_invocation event says so.", "rung", ge=2, le=6)
+        None,
+        "Rung of attack at which a state that belongs to an alliance invokes it by itself; "
+        "none: only when a scheduled treaty_invocation event says so.",
+        "rung",
+        ge=2,
+        le=6,
+    )
 
 
 class Combat(Strict):
     """Stochastic Lanchester attrition on each contested pair of border sectors."""
 
     aimed_rate: float = field(
-        4e-4, "Lanchester square-law coefficient: casualties one effective soldier inflicts per hour "
-        "with aimed fire at fire rate 1.", "1/h", ge=0.0, le=1.0)
+        4e-4,
+        "Lanchester square-law coefficient: casualties one effective soldier inflicts per hour "
+        "with aimed fire at fire rate 1.",
+        "1/h",
+        ge=0.0,
+        le=1.0,
+    )
     area_rate: float = field(
-        1.2e-7, "Lanchester linear-law coefficient: casualties per hour per (shooter × target) with "
-        "area fire at fire rate 1.", "1/(soldier·h)", ge=0.0, le=1e-3)
+        1.2e-7,
+        "Lanchester linear-law coefficient: casualties per hour per (shooter × target) with "
+        "area fire at fire rate 1.",
+        "1/(soldier·h)",
+        ge=0.0,
+        le=1e-3,
+    )
     kill_fraction: Probability = field(
-        0.35, "Share of casualties who are killed or missing (the rest wounded).")
+        0.35, "Share of casualties who are killed or missing (the rest wounded)."
+    )
     deep_strikes_per_hour: NonNegative = field(
-        1.0, "Strikes per hour on sectors behind the adversary's line at the deep-strike rung "
-        "(scaled by the rung's fire rate above it).", "strikes/h")
+        1.0,
+        "Strikes per hour on sectors behind the adversary's line at the deep-strike rung "
+        "(scaled by the rung's fire rate above it).",
+        "strikes/h",
+    )
     casualties_per_strike: NonNegative = field(
-        0.8, "Expected military casualties one deep strike inflicts behind the line.", "soldiers")
+        0.8, "Expected military casualties one deep strike inflicts behind the line.", "soldiers"
+    )
     advance_km2_per_hour: NonNegative = field(
-        0.6, "Ground taken per hour by a ground offensive at twice the required force ratio.",
-        "km²/h")
+        0.6,
+        "Ground taken per hour by a ground offensive at twice the required force ratio.",
+        "km²/h",
+    )
     capture_force_ratio: float = field(
-        1.6, "Local force ratio (attacker/defender, firepower-weighted) an offensive needs to take "
-        "ground at all; scaled up by defensibility.", "ratio", gt=0.0, le=20.0)
+        1.6,
+        "Local force ratio (attacker/defender, firepower-weighted) an offensive needs to take "
+        "ground at all; scaled up by defensibility.",
+        "ratio",
+        gt=0.0,
+        le=20.0,
+    )
 
 
 class Harm(Strict):
     """Civilian harm and displacement where fire reaches populated sectors."""
 
     civilian_death_rate: float = field(
-        1.5e-6, "Civilian deaths per resident per hour of fire at fire rate 1 on a populated sector.",
-        "1/(person·h)", ge=0.0, le=1e-2)
+        1.5e-6,
+        "Civilian deaths per resident per hour of fire at fire rate 1 on a populated sector.",
+        "1/(person·h)",
+        ge=0.0,
+        le=1e-2,
+    )
     displacement_rate: float = field(
-        0.01, "Share of remaining residents of a sector under fire who leave per hour at fire rate 1.",
-        "1/h", ge=0.0, le=1.0)
+        0.01,
+        "Share of remaining residents of a sector under fire who leave per hour at fire rate 1.",
+        "1/h",
+        ge=0.0,
+        le=1.0,
+    )
     border_fire_spill: Probability = field(
-        0.3, "Share of fire on border positions that reaches the residents of that sector.")
+        0.3, "Share of fire on border positions that reaches the residents of that sector."
+    )
 
 
 class Ceasefire(Strict):
     """Breakdown hazard of an agreed ceasefire (Fortna 2003; Beardsley 2008)."""
 
     base_hazard: float = field(
-        0.08, "Hourly breakdown hazard of a ceasefire of zero strength.", "1/h", ge=0.0, le=1.0)
+        0.08, "Hourly breakdown hazard of a ceasefire of zero strength.", "1/h", ge=0.0, le=1.0
+    )
     fade_hazard: float = field(
-        0.01, "Extra hourly hazard once the broker's leverage has faded completely.", "1/h",
-        ge=0.0, le=1.0)
+        0.01,
+        "Extra hourly hazard once the broker's leverage has faded completely.",
+        "1/h",
+        ge=0.0,
+        le=1.0,
+    )
     leverage_half_life_hours: float = field(
-        72.0, "Half-life of the broker's leverage after the agreement (attention moves on).", "h",
-        gt=0.0)
+        72.0,
+        "Half-life of the broker's leverage after the agreement (attention moves on).",
+        "h",
+        gt=0.0,
+    )
 
 
 class State(Strict):
     name: str = field(..., "Display name, used in narratives.")
     adversary: Id | None = field(
-        None, "Id of the state it fights; none for a state that only leads or joins an alliance.")
+        None, "Id of the state it fights; none for a state that only leads or joins an alliance."
+    )
     forces: NonNegative = field(0.0, "Troops deployed on the front (not the whole army).", "soldiers")
     firepower: NonNegative = field(
-        1.0, "Per-soldier fire effectiveness (artillery, rockets, training), relative.", "index")
+        1.0, "Per-soldier fire effectiveness (artillery, rockets, training), relative.", "index"
+    )
     drones: float = field(
-        1.0, "Technology multiplier for strike drones and ISR (1 = none).", "multiplier",
-        ge=1.0, le=10.0)
+        1.0,
+        "Technology multiplier for strike drones and ISR (1 = none).",
+        "multiplier",
+        ge=1.0,
+        le=10.0,
+    )
     stake: NonNegative = field(1.0, "Value of what is at stake in the crisis.", "utility")
     resolve_mean: NonNegative = field(
-        1.0, "Mean of the prior from which the state's private resolve (multiplier on the stake) is "
-        "drawn each run.", "multiplier")
+        1.0,
+        "Mean of the prior from which the state's private resolve (multiplier on the stake) is "
+        "drawn each run.",
+        "multiplier",
+    )
     resolve_sd: NonNegative = field(0.2, "Standard deviation of that (log-normal) prior.", "multiplier")
     casualty_sensitivity: NonNegative = field(
-        1.0, "Utility lost per expected own death per hour, divided by 10.", "utility/(10 deaths)")
+        1.0, "Utility lost per expected own death per hour, divided by 10.", "utility/(10 deaths)"
+    )
     war_aim: Literal["coercive", "territorial", "defensive", "none"] = field(
-        "none", "coercive: fight to extract the demands; territorial: to take ground; defensive: to "
-        "hold; none: not a belligerent.")
+        "none",
+        "coercive: fight to extract the demands; territorial: to take ground; defensive: to "
+        "hold; none: not a belligerent.",
+    )
     demands: tuple[Id, ...] = field((), "Concessions it wants from its adversary (coercive aim).")
     concessions: dict[Id, NonNegative] = field(
-        {}, "Concessions it could make, each with its domestic cost.", "utility")
+        {}, "Concessions it could make, each with its domestic cost.", "utility"
+    )
     red_lines: tuple[Id, ...] = field((), "Concessions it will never make, whatever the cost.")
     domestic_pressure: float = field(
-        0.0, "Domestic push to escalate (>0) or to hold back (<0), per rung climbed.", "utility/rung",
-        ge=-10.0, le=10.0)
+        0.0,
+        "Domestic push to escalate (>0) or to hold back (<0), per rung climbed.",
+        "utility/rung",
+        ge=-10.0,
+        le=10.0,
+    )
     audience_cost: NonNegative = field(
-        0.3, "Cost per rung of backing down from a rung it has committed to in public.",
-        "utility/rung")
+        0.3,
+        "Cost per rung of backing down from a rung it has committed to in public.",
+        "utility/rung",
+    )
     territorial_value: NonNegative = field(
-        0.0, "Value of each km² of the adversary's territory taken.", "utility/km²")
+        0.0, "Value of each km² of the adversary's territory taken.", "utility/km²"
+    )
     initial_rung: int = field(1, "Rung at hour 0.", "rung", ge=0, le=6)
     max_rung: int = field(
-        6, "Highest rung its doctrine and aims allow (e.g. a defender that fights only on its own "
-        "soil), unless the adversary wages full-scale war.", "rung", ge=0, le=6)
+        6,
+        "Highest rung its doctrine and aims allow (e.g. a defender that fights only on its own "
+        "soil), unless the adversary wages full-scale war.",
+        "rung",
+        ge=0,
+        le=6,
+    )
     belief_bias: float = field(
-        1.0, "Prior estimate of the adversary's strength as a multiple of the truth (<1 "
-        "underestimates: optimism, Blainey 1973).", "multiplier", gt=0.0, le=10.0)
+        1.0,
+        "Prior estimate of the adversary's strength as a multiple of the truth (<1 "
+        "underestimates: optimism, Blainey 1973).",
+        "multiplier",
+        gt=0.0,
+        le=10.0,
+    )
     belief_sd: float = field(
-        0.5, "Prior uncertainty about the adversary's log strength.", "log units", gt=0.0, le=5.0)
+        0.5, "Prior uncertainty about the adversary's log strength.", "log units", gt=0.0, le=5.0
+    )
 
 
 class Alliance(Strict):
@@ -164,20 +267,28 @@ class Alliance(Strict):
     members: tuple[Id, ...] = field(..., "Member states (ids).")
     leader: Id = field(..., "Leading member whose capacity the response depends on.")
     obligation: Literal["collective_defence", "consultation"] = field(
-        "collective_defence", "What the treaty obliges when a member invokes it.")
+        "collective_defence", "What the treaty obliges when a member invokes it."
+    )
     leader_capacity: Probability = field(1.0, "Leader's capacity to act, before distraction.")
     leader_distraction: Probability = field(
-        0.0, "Share of the leader's capacity tied up elsewhere (e.g. fighting another war).")
+        0.0, "Share of the leader's capacity tied up elsewhere (e.g. fighting another war)."
+    )
     cohesion: Probability = field(0.8, "How united the members are behind a response.")
     honour_prior: Probability = field(
-        0.75, "Prior probability that allies honour their commitments (Leeds et al. 2000: ≈0.75).")
+        0.75, "Prior probability that allies honour their commitments (Leeds et al. 2000: ≈0.75)."
+    )
     response_delay_hours: NonNegative = field(
-        24.0, "Hours from invocation to the response taking effect.", "h")
+        24.0, "Hours from invocation to the response taking effect.", "h"
+    )
     response_noise: NonNegative = field(
-        0.35, "Log-normal spread of the capacity the alliance can muster in one run.", "log units")
+        0.35, "Log-normal spread of the capacity the alliance can muster in one run.", "log units"
+    )
     intervention_cost: NonNegative = field(
-        3.0, "Cost to an aggressor, per hour at full exposure, if the alliance intervenes "
-        "militarily; weighted by its credibility.", "utility/h")
+        3.0,
+        "Cost to an aggressor, per hour at full exposure, if the alliance intervenes "
+        "militarily; weighted by its credibility.",
+        "utility/h",
+    )
 
 
 class Mediator(Strict):
@@ -185,19 +296,21 @@ class Mediator(Strict):
     enabled: bool = field(True, "False removes the mediator (a what-if).")
     leverage: Probability = field(0.5, "Ability to reward or punish the parties.")
     style: Literal["facilitative", "formulative", "manipulative"] = field(
-        "facilitative", "facilitative: restraint calls and shuttle diplomacy; formulative: also "
-        "proposes ceasefire terms; manipulative: also presses and induces (Bercovitch 1997).")
+        "facilitative",
+        "facilitative: restraint calls and shuttle diplomacy; formulative: also "
+        "proposes ceasefire terms; manipulative: also presses and induces (Bercovitch 1997).",
+    )
     acceptance: dict[Id, Probability] = field(
-        {}, "Acceptance by each party (state id → 0..1); 0 = rejected outright. Parties not listed "
-        "accept fully.")
+        {},
+        "Acceptance by each party (state id → 0..1); 0 = rejected outright. Parties not listed accept fully.",
+    )
     arrival_hour: NonNegative = field(0.0, "Hour the mediator starts to act.", "h")
     attention: Probability = field(0.8, "Chance per hour that it acts at all.")
-    proposal_interval_hours: float = field(
-        6.0, "Hours between ceasefire proposals.", "h", gt=0.0)
-    security_council: bool = field(
-        False, "True: acts only if no veto holder blocks (UN Security Council).")
+    proposal_interval_hours: float = field(6.0, "Hours between ceasefire proposals.", "h", gt=0.0)
+    security_council: bool = field(False, "True: acts only if no veto holder blocks (UN Security Council).")
     veto_holders: dict[Id, Probability] = field(
-        {}, "Security Council only: each permanent member's probability of blocking action.")
+        {}, "Security Council only: each permanent member's probability of blocking action."
+    )
 
 
 class Sector(Strict):
@@ -209,7 +322,8 @@ class Sector(Strict):
     border: bool = field(True, "On the line of contact (True) or deep inside the owner (False).")
     neighbours: tuple[Id, ...] = field((), "Adjacent sectors (ids); adjacency is symmetric.")
     garrison: NonNegative = field(
-        1.0, "Relative weight of the owner's front-line forces stationed here.", "weight")
+        1.0, "Relative weight of the owner's front-line forces stationed here.", "weight"
+    )
     lon: float | None = field(None, "Longitude, for maps.", "degrees", ge=-180.0, le=180.0)
     lat: float | None = field(None, "Latitude, for maps.", "degrees", ge=-90.0, le=90.0)
 
@@ -217,9 +331,11 @@ class Sector(Strict):
 class Event(Strict):
     hour: NonNegative = field(..., "When it fires, in hours from the scenario start.", "h")
     kind: Literal["offensive", "treaty_invocation", "ceasefire_proposal", "restraint_call"] = field(
-        ..., "offensive: actor state jumps to `rung` against `target` and commits to it in public; "
+        ...,
+        "offensive: actor state jumps to `rung` against `target` and commits to it in public; "
         "treaty_invocation: actor state invokes alliance `target`; ceasefire_proposal: mediator "
-        "`actor` proposes a ceasefire now; restraint_call: mediator `actor` calls for restraint.")
+        "`actor` proposes a ceasefire now; restraint_call: mediator `actor` calls for restraint.",
+    )
     actor: Id = field(..., "Who acts (state or mediator id, by kind).")
     target: Id | None = field(None, "Whom it is aimed at (state or alliance id, by kind).")
     rung: int | None = field(None, "offensive only: the rung it opens with.", "rung", ge=0, le=6)
@@ -243,7 +359,8 @@ class Scenario(Strict):
     start: dt.datetime = field(..., "Local date and time of hour 0 (with UTC offset).")
     horizon_hours: int = field(168, "Length of one run.", "h", ge=1, le=24 * 365)
     calibration_target: Literal["reported", "revised"] = field(
-        "reported", "Which target set plots and calibration use by default.")
+        "reported", "Which target set plots and calibration use by default."
+    )
     sources: dict[Id, Source] = field({}, "Sources cited by the numbers below, by id.")
     model: Model = field(Model(), "Decision-making constants.")
     combat: Combat = field(Combat(), "Attrition and territory parameters.")
@@ -255,11 +372,22 @@ class Scenario(Strict):
     sectors: dict[Id, Sector] = field(..., "Border and interior sectors by id.")
     events: dict[Id, Event] = field({}, "Scheduled events by id.")
     targets: dict[Literal["reported", "revised"], dict[str, Target]] = field(
-        {}, "Observed figures by outcome column (e.g. `military_deaths.ARM`), per target set.")
+        {}, "Observed figures by outcome column (e.g. `military_deaths.ARM`), per target set."
+    )
 
 
 SECTIONS: tuple[type[Strict], ...] = (
-    Scenario, Source, Model, Combat, Harm, Ceasefire, State, Alliance, Mediator, Sector, Event,
+    Scenario,
+    Source,
+    Model,
+    Combat,
+    Harm,
+    Ceasefire,
+    State,
+    Alliance,
+    Mediator,
+    Sector,
+    Event,
     Target,
 )
 
@@ -279,12 +407,17 @@ def reference_markdown() -> str:
         lines += ["| key | meaning | unit | range | default |", "|---|---|---|---|---|"]
         for key, info in section.model_fields.items():
             extra = info.json_schema_extra or {}
-            bounds = [f"{op} {getattr(m, attr)}" for m in info.metadata
-                      for attr, op in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
-                      if getattr(m, attr, None) is not None]
+            bounds = [
+                f"{op} {getattr(m, attr)}"
+                for m in info.metadata
+                for attr, op in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
+                if getattr(m, attr, None) is not None
+            ]
             default = "required" if info.is_required() else f"`{_show(info.default)}`"
-            lines.append(f"| `{key}` | {info.description} | {extra.get('unit', '')} | "
-                         f"{', '.join(bounds)} | {default} |")
+            lines.append(
+                f"| `{key}` | {info.description} | {extra.get('unit', '')} | "
+                f"{', '.join(bounds)} | {default} |"
+            )
     return "\n".join(lines) + "\n"
 
 

@@ -20,8 +20,17 @@ import pandas as pd
 from sim.scenario import scenario_hash
 from sim.schema import Scenario
 
-PACKAGES = ("escalation-sim", "mesa", "numpy", "scipy", "pandas", "pyarrow", "matplotlib",
-            "networkx", "pydantic")
+PACKAGES = (
+    "escalation-sim",
+    "mesa",
+    "numpy",
+    "scipy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "networkx",
+    "pydantic",
+)
 
 
 @contextlib.contextmanager
@@ -63,17 +72,33 @@ def versions() -> dict[str, str]:
 def git_commit() -> str | None:
     try:
         root = Path(__file__).resolve().parent.parent
-        out = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
-                             text=True, timeout=5, check=True)
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "sim",
-                                "scenarios"], capture_output=True, text=True, timeout=5)
+        out = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+            check=True,
+        )
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "sim", "scenarios"],
+            capture_output=True,
+            text=True,
+            timeout=5,
+        )
         return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
     except (OSError, subprocess.SubprocessError):
         return None
 
 
-def manifest(scenario: Scenario, scenario_path: str, overrides: dict[str, Any], seed: int,
-             runs: int, workers: int, started: dt.datetime) -> dict[str, Any]:
+def manifest(
+    scenario: Scenario,
+    scenario_path: str,
+    overrides: dict[str, Any],
+    seed: int,
+    runs: int,
+    workers: int,
+    started: dt.datetime,
+) -> dict[str, Any]:
     return {
         "scenario_path": scenario_path,
         "scenario_hash": scenario_hash(scenario),

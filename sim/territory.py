@@ -11,8 +11,14 @@ from __future__ import annotations
 import numpy as np
 
 
-def capture_km2(rng: np.random.Generator, force_ratio: float, required_ratio: float,
-                defensibility: float, km2_per_hour: float, available_km2: float) -> float:
+def capture_km2(
+    rng: np.random.Generator,
+    force_ratio: float,
+    required_ratio: float,
+    defensibility: float,
+    km2_per_hour: float,
+    available_km2: float,
+) -> float:
     """Ground taken in one hour: nothing below the required ratio, then an exponential draw whose
     mean rises with the surplus (capped at 3× so a rout does not swallow a sector in an hour)."""
     needed = required_ratio * (1.0 + defensibility)

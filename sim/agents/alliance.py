@@ -23,8 +23,14 @@ if TYPE_CHECKING:
     from sim.agents.state import StateAgent
     from sim.model import EscalationModel
 
-RESPONSES = ("ignore", "statement", "fact_finding", "diplomatic_pressure", "peacekeepers",
-             "military_aid")
+RESPONSES = (
+    "ignore",
+    "statement",
+    "fact_finding",
+    "diplomatic_pressure",
+    "peacekeepers",
+    "military_aid",
+)
 REQUIRED_CAPACITY = (0.0, 0.0, 0.05, 0.30, 0.55, 0.70)
 # Probability of armed intervention an aggressor reads into each response: a weak answer reveals
 # a hollow commitment and lowers credibility below the prior.
@@ -87,8 +93,10 @@ class AllianceAgent(mesa.Agent):
         label = RESPONSES[self.response]
         if label == "military_aid":
             self.invoked_by.aid_multiplier = AID_MULTIPLIER
-        why = (f"leader's capacity {self.effective_capacity:.0%} after distraction; "
-               f"{'honours' if honours else 'does not honour'} the commitment")
+        why = (
+            f"leader's capacity {self.effective_capacity:.0%} after distraction; "
+            f"{'honours' if honours else 'does not honour'} the commitment"
+        )
         self.model.log.act(self.model.hour, spec.name, self.invoked_by.name, label, why)
 
     @property

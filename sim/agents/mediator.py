@@ -71,8 +71,11 @@ class MediatorAgent(mesa.Agent):
                 continue
             self.shuttle(a, b)
             hour = self.model.hour
-            if (self.spec.style != "facilitative" and not self.model.ceasefire_for(a)
-                    and hour - self.last_proposal >= self.spec.proposal_interval_hours):
+            if (
+                self.spec.style != "facilitative"
+                and not self.model.ceasefire_for(a)
+                and hour - self.last_proposal >= self.spec.proposal_interval_hours
+            ):
                 self.propose(a, b, reason="")
 
     def arrive(self) -> None:
@@ -82,24 +85,45 @@ class MediatorAgent(mesa.Agent):
             blockers = [h for h, p in self.spec.veto_holders.items() if m.rng.random() < p]
             if blockers:
                 self.blocked = True
-                m.log.act(m.hour, ", ".join(blockers), self.name, "veto",
-                          "a permanent member blocks action", action="blocks any action")
+                m.log.act(
+                    m.hour,
+                    ", ".join(blockers),
+                    self.name,
+                    "veto",
+                    "a permanent member blocks action",
+                    action="blocks any action",
+                )
                 return
         parties = ", ".join(s.name for s in m.belligerents)
-        m.log.act(m.hour, self.name, parties, "arrive", f"leverage {self.spec.leverage:.2f}, "
-                  f"{self.spec.style} style")
+        m.log.act(
+            m.hour,
+            self.name,
+            parties,
+            "arrive",
+            f"leverage {self.spec.leverage:.2f}, {self.spec.style} style",
+        )
         for state in m.belligerents:
             if self.acceptance(state) == 0.0:
-                m.log.act(m.hour, state.name, self.name, "reject_mediator",
-                          "does not accept it as a mediator",
-                          action=f"rejects {self.name} as a mediator")
+                m.log.act(
+                    m.hour,
+                    state.name,
+                    self.name,
+                    "reject_mediator",
+                    "does not accept it as a mediator",
+                    action=f"rejects {self.name} as a mediator",
+                )
         self.call_for_restraint()
 
     def call_for_restraint(self, reason: str = "") -> None:
         m = self.model
         parties = ", ".join(s.name for s in m.belligerents)
-        m.log.act(m.hour, self.name, parties, "restraint_call", reason or "urges both sides "
-                  "to stop firing")
+        m.log.act(
+            m.hour,
+            self.name,
+            parties,
+            "restraint_call",
+            reason or "urges both sides to stop firing",
+        )
 
     def shuttle(self, a: StateAgent, b: StateAgent) -> None:
         noise = self.model.spec.model.signal_noise
@@ -116,8 +140,13 @@ class MediatorAgent(mesa.Agent):
         """Put a ceasefire to both parties; it takes effect if both accept."""
         m = self.model
         self.last_proposal = m.hour
-        m.log.act(m.hour, self.name, f"{a.name}, {b.name}", "propose_ceasefire",
-                  reason or "fighting continues")
+        m.log.act(
+            m.hour,
+            self.name,
+            f"{a.name}, {b.name}",
+            "propose_ceasefire",
+            reason or "fighting continues",
+        )
         gap_a = bargaining.surplus_needed(*a.fight_and_stop_values(self.cover(a)))
         gap_b = bargaining.surplus_needed(*b.fight_and_stop_values(self.cover(b)))
         inducement = self.spec.leverage / 2.0 if self.manipulative else 0.0
@@ -132,11 +161,10 @@ class MediatorAgent(mesa.Agent):
                 why = "stopping now is worth more than fighting on"
             else:
                 why = "expects to gain more by fighting on"
-            m.log.act(m.hour, state.name, self.name,
-                      "accept_ceasefire" if ok else "reject_ceasefire", why)
+            m.log.act(m.hour, state.name, self.name, "accept_ceasefire" if ok else "reject_ceasefire", why)
             verdicts.append(ok)
         if all(verdicts):
-            strength = agreement_strength(self.spec.leverage,
-                                          [self.acceptance(a), self.acceptance(b)],
-                                          self.manipulative)
+            strength = agreement_strength(
+                self.spec.leverage, [self.acceptance(a), self.acceptance(b)], self.manipulative
+            )
             m.agree_ceasefire(self, a, b, strength)

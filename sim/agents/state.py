@@ -80,13 +80,13 @@ class StateAgent(mesa.Agent):
             return 1.0
         bend = self.model.spec.model.red_line_credibility
         adv = self.adversary
-        return sum(0.0 if d in adv.conceded else (1.0 - bend) if d in adv.refused else 1.0
-                   for d in demands) / len(demands)
+        return sum(
+            0.0 if d in adv.conceded else (1.0 - bend) if d in adv.refused else 1.0 for d in demands
+        ) / len(demands)
 
     def meet_adversary(self, adversary: StateAgent) -> None:
         self.adversary = adversary
-        self.belief = StrengthBelief.prior(adversary.strength, self.spec.belief_bias,
-                                           self.spec.belief_sd)
+        self.belief = StrengthBelief.prior(adversary.strength, self.spec.belief_bias, self.spec.belief_sd)
 
     # --- what it decides --------------------------------------------------------------------
     def situation(self) -> decision.Situation:
@@ -101,8 +101,9 @@ class StateAgent(mesa.Agent):
             loss_weight=self.loss_weight,
             deaths_per_fire=m.expected_deaths_per_fire(self) * believed_ratio,
             pressure=m.pressure_on(self),
-            intervention=sum(a.credibility * a.spec.intervention_cost
-                             for a in adv.alliances if self not in a.members),
+            intervention=sum(
+                a.credibility * a.spec.intervention_cost for a in adv.alliances if self not in a.members
+            ),
             domestic=spec.domestic_pressure,
             audience=spec.audience_cost,
             commitment=self.commitment,
@@ -124,8 +125,9 @@ class StateAgent(mesa.Agent):
             ceiling = self.spec.max_rung
         utility = decision.utilities(self.situation())
         allowed = decision.reachable(self.rung, self.model.spec.model.max_rung_change, ceiling)
-        self._next = decision.logit_choice(self.model.rng, utility,
-                                           self.model.spec.model.logit_precision, allowed)
+        self._next = decision.logit_choice(
+            self.model.rng, utility, self.model.spec.model.logit_precision, allowed
+        )
 
     def commit(self) -> None:
         if not self.belligerent:
@@ -142,8 +144,7 @@ class StateAgent(mesa.Agent):
         verb = describe(rung, self.adversary.name)
         if rung < FIGHTING:
             verb = "stops firing and " + verb
-        self.model.log.rung(self.model.hour, self.name, self.adversary.name, rung, reason,
-                            action=verb)
+        self.model.log.rung(self.model.hour, self.name, self.adversary.name, rung, reason, action=verb)
 
     def _why(self, rung: int) -> str:
         """A short reason in plain words, from the terms that drove the choice."""
@@ -151,8 +152,10 @@ class StateAgent(mesa.Agent):
         if rung > self.rung:
             if s.aim == "defensive":
                 return f"answers {self.adversary.name}'s fire in kind"
-            return (f"believes it holds {s.share:.0%} of the strength on the front; "
-                    f"{s.unmet:.0%} of its demands unmet")
+            return (
+                f"believes it holds {s.share:.0%} of the strength on the front; "
+                f"{s.unmet:.0%} of its demands unmet"
+            )
         parts = []
         if self.military_deaths:
             parts.append(f"{self.military_deaths} of its soldiers killed so far")
@@ -183,16 +186,27 @@ class StateAgent(mesa.Agent):
             if demand in self.spec.red_lines:
                 if demand not in self.refused:
                     self.refused.add(demand)
-                    self.model.log.act(self.model.hour, self.name, adv.name, "refuse",
-                                       f"`{demand}` is a red line", action=f"refuses {demand}")
+                    self.model.log.act(
+                        self.model.hour,
+                        self.name,
+                        adv.name,
+                        "refuse",
+                        f"`{demand}` is a red line",
+                        action=f"refuses {demand}",
+                    )
             elif demand in self.spec.concessions and bargaining.concedes(
-                    suffered, self.spec.concessions[demand]):
+                suffered, self.spec.concessions[demand]
+            ):
                 self.conceded.append(demand)
                 self.model.log.act(
-                    self.model.hour, self.name, adv.name, "concede",
+                    self.model.hour,
+                    self.name,
+                    adv.name,
+                    "concede",
                     f"{self.military_deaths} soldiers killed: the cost of fighting on "
                     f"({suffered:.1f}) now exceeds the domestic cost ({self.spec.concessions[demand]:.1f})",
-                    action=f"signals it could concede {demand}")
+                    action=f"signals it could concede {demand}",
+                )
 
     def fight_and_stop_values(self, cover: float = 0.0) -> tuple[float, float]:
         """(value of fighting on, value of both sides stopping) this hour, for bargaining.
@@ -201,15 +215,20 @@ class StateAgent(mesa.Agent):
         lifts: a leader can blame the broker (face-saving, Beardsley 2011)."""
         s = self.situation()
         fight = decision.utilities(s)[FIGHTING:].max()
-        stop = decision.utilities(dataclasses.replace(
-            s, opponent_rung=0, audience=s.audience * (1.0 - cover)))[0]
+        stop = decision.utilities(
+            dataclasses.replace(s, opponent_rung=0, audience=s.audience * (1.0 - cover))
+        )[0]
         return float(fight), float(stop)
 
     def invoke(self, alliance: AllianceAgent, reason: str) -> None:
         if self in alliance.members and not alliance.invoked:
-            self.model.log.act(self.model.hour, self.name, alliance.spec.name, "invoke_treaty",
-                               reason or f"{self.adversary.name} attacks at rung "
-                               f"{self.adversary.rung}")
+            self.model.log.act(
+                self.model.hour,
+                self.name,
+                alliance.spec.name,
+                "invoke_treaty",
+                reason or f"{self.adversary.name} attacks at rung {self.adversary.rung}",
+            )
             alliance.invoke(self)
 
     def invoke_if_attacked(self) -> None:
@@ -217,8 +236,10 @@ class StateAgent(mesa.Agent):
         if self.belligerent and trigger is not None and self.adversary.rung >= trigger:
             for alliance in self.alliances:
                 if not alliance.invoked and self.adversary not in alliance.members:
-                    self.invoke(alliance, f"{self.adversary.name} "
-                                f"{describe(self.adversary.rung, self.name)}")
+                    self.invoke(
+                        alliance,
+                        f"{self.adversary.name} {describe(self.adversary.rung, self.name)}",
+                    )
 
     # --- what it learns ---------------------------------------------------------------------
     def learn(self, fire: float, noise_sd: float, precision: float = 1.0) -> None:
@@ -227,5 +248,6 @@ class StateAgent(mesa.Agent):
             return
         noise_var = noise_sd * noise_sd / (fire * precision)
         signal = math.log(max(self.adversary.strength, 1e-9)) + self.model.rng.normal(
-            0.0, math.sqrt(noise_var))
+            0.0, math.sqrt(noise_var)
+        )
         self.belief.observe(signal, noise_var)
