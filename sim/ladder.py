@@ -54,7 +54,7 @@ LADDER: tuple[RungInfo, ...] = (
              0.60, 0.45, 0.70, True, 0.25),
     RungInfo(Rung.GROUND_OFFENSIVE, "attacks to seize {target}'s territory", "19", -10.0, 4,
              0.80, 0.65, 1.00, False, 0.50),
-    RungInfo(Rung.FULL_WAR, "wages full-scale war on {target}", "20", -10.0, 5,
+    RungInfo(Rung.FULL_WAR, "wages full-scale war on {target}", "19", -10.0, 5,
              0.90, 1.00, 1.60, True, 1.00),
 )
 # fmt: on
