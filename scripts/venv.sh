@@ -57,7 +57,12 @@ fi
 echo "setting up $venv with $py ($("$py" -c 'import platform; print(platform.python_version())'))" >&2
 rm -rf "$venv"
 "$py" -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --upgrade pip >&2
-"$venv/bin/python" -m pip install --quiet -e "$here[dev]" >&2
+log="$venv/install.log"
+if ! { "$venv/bin/python" -m pip install --upgrade pip &&
+       "$venv/bin/python" -m pip install -e "$here[dev]"; } >"$log" 2>&1; then
+  tail -n 30 "$log" >&2
+  echo "installing the project into $venv failed; the full log is in $log" >&2
+  exit 1
+fi
 echo "$want" > "$stamp"
 echo "$venv/bin/python"
