@@ -1,4 +1,4 @@
-"""``escsim``: run an ensemble, validate a scenario, narrate one run.
+"""``escsim``: run an ensemble, validate a scenario, narrate one run, print the schema.
 
 Errors in what the user gave (a scenario, an override, a folder) print one paragraph naming the
 file, key and expectation, and exit with code 2; no traceback, nothing half-written.
@@ -98,6 +98,13 @@ def cmd_narrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_schema(args: argparse.Namespace) -> int:
+    from sim.schema import reference_markdown
+
+    print(reference_markdown(), end="")
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="escsim", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
@@ -134,6 +141,10 @@ def parser() -> argparse.ArgumentParser:
     scenario_args(n)
     n.add_argument("--seed", type=_seed, default=1, help="run seed (default 1)")
     n.set_defaults(func=cmd_narrate)
+
+    sub.add_parser("schema", help="print the scenario parameter reference (Markdown)").set_defaults(
+        func=cmd_schema
+    )
     return p
 
 
