@@ -12,6 +12,7 @@ import math
 
 import mesa
 import numpy as np
+from mesa.agentset import AgentSet
 
 from sim import combat, harm, territory
 from sim.agents import AllianceAgent, MediatorAgent, StateAgent
@@ -58,8 +59,8 @@ class EscalationModel(mesa.Model):
             if state.spec.adversary is not None:
                 state.meet_adversary(self.states[state.spec.adversary])
         self.belligerents = [s for s in self.states.values() if s.belligerent]
-        self.state_agents = mesa.agent.AgentSet(list(self.states.values()), random=self.random)
-        self.mediator_agents = mesa.agent.AgentSet(list(self.mediators.values()), random=self.random)
+        self.state_agents = AgentSet(list(self.states.values()), random=self.random)
+        self.mediator_agents = AgentSet(list(self.mediators.values()), random=self.random)
         self._front_fire: dict[str, float] = {}
         self.dyads = sorted(
             {
@@ -267,10 +268,7 @@ class EscalationModel(mesa.Model):
     def agree_ceasefire(self, broker: MediatorAgent, a: StateAgent, b: StateAgent, strength: float) -> None:
         self.agreements[frozenset((a.id, b.id))] = Agreement(broker.id, self.hour, strength)
         for state in (a, b):
-            state.commitment = 0.0
-            state._next = min(state.rung, Rung.CEASEFIRE)
-            if state.rung != Rung.CEASEFIRE:
-                state.rung = Rung.CEASEFIRE
+            state.stand_down()
         self.log.act(
             self.hour,
             broker.name,

@@ -173,6 +173,11 @@ class StateAgent(mesa.Agent):
         self._next = rung
         self.set_rung(rung, note or "scheduled offensive")
 
+    def stand_down(self) -> None:
+        """An agreed ceasefire: stop firing now; the agreement lifts any public commitment."""
+        self.commitment = 0.0
+        self.rung = self._next = Rung.CEASEFIRE
+
     def consider_concessions(self) -> None:
         """Concede a demand once the losses suffered, weighed by casualty sensitivity and war
         weariness, exceed its domestic cost; never a red line."""
