@@ -78,7 +78,7 @@ def outcome_histograms(scenario: Scenario, frame: pd.DataFrame, folder: Path) ->
     for ax in list(axes.flat)[len(cols) :]:
         ax.set_visible(False)
     fig.suptitle(f"{scenario.title}: outcomes of {len(frame)} runs (dashed: median)")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 0.98))
     return _save(fig, folder, "outcomes")
 
 
@@ -100,7 +100,7 @@ def rung_fan(scenario: Scenario, series: pd.DataFrame, states: list[str], folder
         hours, m = _matrix(series, f"rung.{sid}")
         _fan(ax, hours, m, color, scenario.states[sid].name)
         ax.set_yticks(range(len(LADDER)))
-        ax.set_yticklabels([f"{r.rung} {r.label[:28]}" for r in LADDER], fontsize=7)
+        ax.set_yticklabels([f"{r.rung} {r.rung.name.replace('_', ' ').lower()}" for r in LADDER], fontsize=8)
         ax.set_ylim(-0.2, len(LADDER) - 0.8)
         ax.legend(fontsize=8, loc="upper right")
     axes[-1, 0].set_xlabel(f"hours since {scenario.start:%d %b %Y %H:%M}")
