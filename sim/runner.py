@@ -1,17 +1,16 @@
-"""Running the model: one run, or a seeded ensemble on local processes.
+"""Running the model: one run, or batches of seeded runs wherever ``sim.parallel`` puts them.
 
-A run is a pure function of (scenario, seed). An ensemble derives each run's seed from the ensemble
-seed and the run's id with ``numpy.random.SeedSequence`` — never from order or worker — so the rows
-are identical for any number of workers.
+A run is a pure function of (scenario, seed). Each run's seed derives from the ensemble or
+experiment seed and the run's identity — its run id, or (design point, replicate) — with
+``numpy.random.SeedSequence``, never from order or worker, so rows are identical for any number of
+workers and when an experiment is resumed or extended.
 """
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Mapping
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -19,9 +18,11 @@ import pandas as pd
 
 from sim.model import EscalationModel
 from sim.outcomes import outcomes
+from sim.parallel import engine, stream
+from sim.scenario import with_overrides
 from sim.schema import Scenario
 
-CHUNK = 20  # runs per task sent to a worker: large enough to amortise pickling, small for balance
+CHUNK = 20  # runs per batch sent to a worker: large enough to amortise pickling, small for balance
 
 
 @dataclass(frozen=True)
@@ -32,14 +33,23 @@ class RunResult:
 
 
 @dataclass(frozen=True)
+class Task:
+    """One run to do: its identity (seed key), the point's overrides, and columns to carry."""
+
+    key: tuple[int, ...]
+    overrides: Mapping[str, Any] = field(default_factory=dict)
+    columns: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Ensemble:
     outcomes: pd.DataFrame  # one row per run, per the outcome contract
     series: pd.DataFrame  # one row per run and hour
 
 
-def run_seed(seed: int, run_id: int) -> int:
-    """The seed of run ``run_id`` in an ensemble seeded with ``seed``."""
-    state = np.random.SeedSequence(seed, spawn_key=(run_id,)).generate_state(1, np.uint64)
+def run_seed(seed: int, *key: int) -> int:
+    """The seed of the run identified by ``key`` in an ensemble or experiment seeded with ``seed``."""
+    state = np.random.SeedSequence(seed, spawn_key=key).generate_state(1, np.uint64)
     return int(state[0] >> np.uint64(1))  # a non-negative int64
 
 
@@ -55,25 +65,24 @@ def run(scenario: Scenario, seed: int) -> RunResult:
     return RunResult(outcomes(model), model.log.to_frame(), series)
 
 
-def _run_ids(scenario: Scenario, seed: int, ids: list[int]) -> list[tuple[int, int, dict, dict]]:
-    out = []
-    for run_id in ids:
-        s = run_seed(seed, run_id)
-        model = simulate(scenario, s)
-        out.append((run_id, s, outcomes(model), model.series))
-    return out
-
-
-_WORKER_SCENARIO: Scenario | None = None
-
-
-def _init_worker(scenario: Scenario) -> None:
-    global _WORKER_SCENARIO
-    _WORKER_SCENARIO = scenario
-
-
-def _work(seed: int, ids: list[int]) -> list[tuple[int, int, dict, dict]]:
-    return _run_ids(_WORKER_SCENARIO, seed, ids)
+def run_batch(scenario: Scenario, seed: int, keep_series: bool, tasks: list[Task]) -> list[dict]:
+    """Run a batch; a run that raises becomes a row with its error text, and the batch goes on."""
+    records, variants = [], {}
+    for task in tasks:
+        s = run_seed(seed, *task.key)
+        record: dict[str, Any] = {**task.columns, "seed": s, "error": None}
+        try:
+            key = tuple(sorted(task.overrides.items()))
+            if key not in variants:
+                variants[key] = with_overrides(scenario, task.overrides)
+            model = simulate(variants[key], s)
+            record["outcomes"] = outcomes(model)
+            if keep_series:
+                record["series"] = model.series
+        except Exception as exc:  # recorded, not raised: one bad point must not stop a sweep
+            record["error"] = f"{type(exc).__name__}: {exc}"
+        records.append(record)
+    return records
 
 
 def simulate_ensemble(
@@ -89,50 +98,54 @@ def simulate_ensemble(
     if runs < 1:
         raise ValueError("runs must be at least 1")
     workers = max(1, min(workers or os.cpu_count() or 1, runs))
-    chunks = [list(range(i, min(i + CHUNK, runs))) for i in range(0, runs, CHUNK)]
-    results: list[tuple[int, int, dict, dict]] = []
-    if workers == 1:
-        for ids in chunks:
-            results += _run_ids(scenario, seed, ids)
+    tasks = [Task((i,), columns={"run_id": i}) for i in range(runs)]
+    batches = [tasks[i : i + CHUNK] for i in range(0, runs, CHUNK)]
+    records: list[dict] = []
+    eng = engine(workers)
+    try:
+        for batch in stream(eng, run_batch, batches, scenario, seed, True):
+            records += batch
             if progress:
-                progress(len(ids))
-    else:
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(
-            workers, mp_context=context, initializer=_init_worker, initargs=(scenario,)
-        ) as pool:
-            futures = [pool.submit(_work, seed, ids) for ids in chunks]
-            for future in as_completed(futures):
-                batch = future.result()
-                results += batch
-                if progress:
-                    progress(len(batch))
-    results.sort(key=lambda r: r[0])
-    return Ensemble(_outcome_frame(results, params or {}), _series_frame(results, scenario))
+                progress(len(batch))
+    finally:
+        eng.close()
+    failed = [r for r in records if r["error"]]
+    if failed:
+        raise RuntimeError(
+            f"{len(failed)} run(s) failed, e.g. run {failed[0]['run_id']}: {failed[0]['error']}"
+        )
+    records.sort(key=lambda r: r["run_id"])
+    return Ensemble(outcome_frame(records, params or {}, errors=False), series_frame(records, scenario))
 
 
 def run_ensemble(
-    scenario: Scenario,
-    runs: int,
-    seed: int,
-    workers: int = 1,
-    params: Mapping[str, Any] | None = None,
+    scenario: Scenario, runs: int, seed: int, workers: int = 1, params: Mapping[str, Any] | None = None
 ) -> pd.DataFrame:
     """Outcomes of ``runs`` seeded runs, one row each (the outcome contract)."""
     return simulate_ensemble(scenario, runs, seed, workers, params).outcomes
 
 
-def _outcome_frame(results, params: Mapping[str, Any]) -> pd.DataFrame:
-    rows = [{"run_id": rid, "seed": s, **params, **row} for rid, s, row, _ in results]
+def outcome_frame(records: list[dict], params: Mapping[str, Any], errors: bool) -> pd.DataFrame:
+    """Outcome rows: identity columns, seed, parameters, the contract's outcomes (and the error)."""
+    rows = []
+    for r in records:
+        ident = {k: v for k, v in r.items() if k not in ("seed", "error", "outcomes", "series")}
+        row = {**ident, "seed": r["seed"], **params, **r.get("outcomes", {})}
+        if errors:
+            row["error"] = r["error"]
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
-def _series_frame(results, scenario: Scenario) -> pd.DataFrame:
+def series_frame(records: list[dict], scenario: Scenario, id_column: str = "run_id") -> pd.DataFrame:
+    records = [r for r in records if r.get("series")]
+    if not records:
+        return pd.DataFrame()
     horizon = scenario.horizon_hours
     frame = {
-        "run_id": np.repeat([r[0] for r in results], horizon),
-        "hour": np.tile(np.arange(horizon), len(results)),
+        id_column: np.repeat([r[id_column] for r in records], horizon),
+        "hour": np.tile(np.arange(horizon), len(records)),
     }
-    for name in results[0][3]:
-        frame[name] = np.concatenate([r[3][name] for r in results])
+    for name in records[0]["series"]:
+        frame[name] = np.concatenate([r["series"][name] for r in records])
     return pd.DataFrame(frame)

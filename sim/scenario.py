@@ -38,6 +38,16 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     return validate(raw, path)
 
 
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], origin: str = "overrides") -> Scenario:
+    """A validated scenario with some values replaced (as ``--set`` would)."""
+    if not overrides:
+        return scenario
+    raw = scenario.model_dump(mode="python")
+    for key, value in overrides.items():
+        _set_path(raw, key, value, Path(origin))
+    return validate(raw, Path(origin))
+
+
 def parse_override(text: str) -> tuple[str, Any]:
     key, sep, value = text.partition("=")
     key = key.strip()
