@@ -98,6 +98,48 @@ def cmd_narrate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.experiment import load_experiment
+    from sim.parallel import engine
+    from sim.sweep import sweep
+
+    exp, _, _ = load_experiment(args.experiment)  # fail fast, before any worker starts
+    out = Path(args.out or f"results/{exp.name}")
+    if args.scheduler:
+        name = f"dask scheduler {args.scheduler}"
+    elif args.dask_local:
+        name = f"dask LocalCluster, {args.dask_local} workers"
+    else:
+        name = f"local processes, {args.workers or os.cpu_count()} workers"
+    eng = engine(args.workers or os.cpu_count() or 1, args.scheduler, args.dask_local)
+    bars: list = []
+
+    def progress(total: int, done: int):
+        bars.append(
+            tqdm(
+                total=total,
+                initial=done,
+                unit="run",
+                desc=exp.name,
+                disable=args.quiet,
+                file=sys.stderr,
+                smoothing=0.1,
+            )
+        )
+        return bars[0].update
+
+    try:
+        report = sweep(args.experiment, out, eng, name, progress)
+    finally:
+        for bar in bars:
+            bar.close()
+        eng.close()
+    print(f"{report.line()}; results in {out}/")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from sim.schema import reference_markdown
 
@@ -141,6 +183,25 @@ def parser() -> argparse.ArgumentParser:
     scenario_args(n)
     n.add_argument("--seed", type=_seed, default=1, help="run seed (default 1)")
     n.set_defaults(func=cmd_narrate)
+
+    w = sub.add_parser("sweep", help="run (or resume) an experiment's design into a results folder")
+    w.add_argument("experiment", help="experiment file (TOML)")
+    where = w.add_mutually_exclusive_group()
+    where.add_argument(
+        "--workers", type=_positive, default=None, help="local worker processes (default: all cores)"
+    )
+    where.add_argument(
+        "--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786"
+    )
+    where.add_argument(
+        "--dask-local",
+        type=_positive,
+        metavar="N",
+        help="start a Dask LocalCluster with N single-threaded workers",
+    )
+    w.add_argument("--out", default=None, help="results folder (default results/<experiment name>)")
+    w.add_argument("--quiet", action="store_true", help="no progress bar")
+    w.set_defaults(func=cmd_sweep)
 
     sub.add_parser("schema", help="print the scenario parameter reference (Markdown)").set_defaults(
         func=cmd_schema

@@ -22,6 +22,7 @@ import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from sim.ladder import Rung
 from sim.model import EscalationModel
@@ -51,8 +52,32 @@ def outcome_columns(scenario: Scenario) -> list[str]:
     return cols
 
 
-def is_outcome_column(scenario: Scenario, column: str) -> bool:
-    return column in outcome_columns(scenario)
+KINDS = {
+    "ceasefire_hour": "float64",
+    "fighting_hours": "Int64",
+    "peak_rung": "Int64",
+    "military_deaths": "Int64",
+    "civilian_deaths": "Int64",
+    "displaced": "Int64",
+    "territory_lost_km2": "float64",
+    "deep_strikes": "Int64",
+    "alliance_response": "string",
+    "ceasefire_broker": "string",
+    "concession": "string",
+    "full_war": "boolean",
+}
+
+
+def contract_frame(rows: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
+    """Rows with every contract column present and typed alike in every file (nullable types, so
+    a failed run's empty outcomes do not change a shard's schema)."""
+    cols = outcome_columns(scenario)
+    lead = [c for c in rows.columns if c not in cols and c != "error"]
+    out = rows.reindex(columns=[*lead, *cols, *(["error"] if "error" in rows else [])])
+    dtypes = {c: KINDS[c.split(".")[0]] for c in cols}
+    if "error" in out:
+        dtypes["error"] = "string"
+    return out.astype(dtypes)
 
 
 def ceasefire_hour(peak: np.ndarray) -> float:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import EscalationModel
-from sim.outcomes import outcomes
+from sim.outcomes import contract_frame, outcomes
 from sim.parallel import engine, stream
 from sim.scenario import with_overrides
 from sim.schema import Scenario
@@ -115,7 +115,9 @@ def simulate_ensemble(
             f"{len(failed)} run(s) failed, e.g. run {failed[0]['run_id']}: {failed[0]['error']}"
         )
     records.sort(key=lambda r: r["run_id"])
-    return Ensemble(outcome_frame(records, params or {}, errors=False), series_frame(records, scenario))
+    return Ensemble(
+        outcome_frame(records, params or {}, scenario, errors=False), series_frame(records, scenario)
+    )
 
 
 def run_ensemble(
@@ -125,7 +127,9 @@ def run_ensemble(
     return simulate_ensemble(scenario, runs, seed, workers, params).outcomes
 
 
-def outcome_frame(records: list[dict], params: Mapping[str, Any], errors: bool) -> pd.DataFrame:
+def outcome_frame(
+    records: list[dict], params: Mapping[str, Any], scenario: Scenario, errors: bool
+) -> pd.DataFrame:
     """Outcome rows: identity columns, seed, parameters, the contract's outcomes (and the error)."""
     rows = []
     for r in records:
@@ -134,7 +138,7 @@ def outcome_frame(records: list[dict], params: Mapping[str, Any], errors: bool) 
         if errors:
             row["error"] = r["error"]
         rows.append(row)
-    return pd.DataFrame(rows)
+    return contract_frame(pd.DataFrame(rows), scenario)
 
 
 def series_frame(records: list[dict], scenario: Scenario, id_column: str = "run_id") -> pd.DataFrame:

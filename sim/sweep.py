@@ -1,0 +1,256 @@
+"""Sweeps: every (design point, replicate) of an experiment, streamed to disk, resumable.
+
+Layout of a results folder::
+
+    manifest.json        experiment and scenario (contents and hashes), seeding rule, versions,
+                         git commit, host, start/end, counts
+    experiment.toml      the experiment file as run
+    points.parquet       design points: point id and parameter values
+    outcomes/part-*.parquet   outcome rows (run_id, point, replicate, seed, parameters, outcomes, error)
+    series/part-*.parquet     hourly series, if the experiment asks for them
+
+Each batch of runs lands as one shard, written to a temporary name and renamed: a shard exists
+whole or not at all. A rerun reads which (point, replicate) pairs the shards hold and does only the
+rest, so a sweep killed at any moment and resumed ends with exactly the rows of an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import resource
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from sim.experiment import Experiment, design_points, identity_hash, load_experiment
+from sim.parallel import Engine, stream
+from sim.runner import Task, outcome_frame, run_batch, series_frame
+from sim.scenario import ScenarioError, scenario_hash
+from sim.schema import Scenario
+from sim.storage import git_commit, versions, write_json
+
+BATCH = 50  # runs per shard
+
+
+@dataclass(frozen=True)
+class SweepReport:
+    runs: int  # in the design
+    done_before: int  # found on disk when it started
+    ran: int
+    failed: int  # among all runs on disk
+    seconds: float
+    peak_rss_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.ran / self.seconds if self.seconds > 0 else float("nan")
+
+    def line(self) -> str:
+        return (
+            f"{self.runs} runs ({self.done_before} already done, {self.ran} run now), "
+            f"{self.failed} failed, {self.seconds:.1f} s wall, {self.rate:.0f} runs/s"
+        )
+
+
+def run_id(point: int, replicate: int) -> str:
+    return f"{point}-{replicate}"
+
+
+def tasks(exp: Experiment, points: list[dict], done: set[tuple[int, int]]) -> Iterator[Task]:
+    for p, params in enumerate(points):
+        for r in range(exp.replicates):
+            if (p, r) not in done:
+                yield Task((p, r), params, {"run_id": run_id(p, r), "point": p, "replicate": r, **params})
+
+
+def batched(items: Iterator[Task], size: int) -> Iterator[list[Task]]:
+    batch: list[Task] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) == size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class ResultsFolder:
+    """The on-disk state of a sweep: what is done, and atomic writes of what is new."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.outcomes = self.root / "outcomes"
+        self.series = self.root / "series"
+
+    def parts(self, folder: Path) -> dict[int, Path]:
+        if not folder.is_dir():
+            return {}
+        return {int(p.stem.split("-")[1]): p for p in folder.glob("part-*.parquet")}
+
+    def tidy(self) -> None:
+        """Drop leftovers of an interrupted write: temp files, and series without outcomes."""
+        for folder in (self.outcomes, self.series):
+            for tmp in folder.glob(".part-*") if folder.is_dir() else ():
+                tmp.unlink()
+        committed = self.parts(self.outcomes)
+        for n, path in self.parts(self.series).items():
+            if n not in committed:
+                path.unlink()
+
+    def done(self) -> tuple[set[tuple[int, int]], int]:
+        """(point, replicate) pairs on disk, and how many of them failed."""
+        pairs, failed = set(), 0
+        for path in self.parts(self.outcomes).values():
+            table = pq.read_table(path, columns=["point", "replicate", "error"])
+            points, reps = table["point"].to_pylist(), table["replicate"].to_pylist()
+            pairs.update(zip(points, reps, strict=True))
+            failed += len(table["error"].drop_null())
+        return pairs, failed
+
+    def next_part(self) -> int:
+        return max(self.parts(self.outcomes), default=-1) + 1
+
+    def write_part(self, n: int, outcomes: pd.DataFrame, series: pd.DataFrame | None) -> None:
+        if series is not None and not series.empty:
+            _atomic_parquet(series, self.series / f"part-{n:06d}.parquet")
+        _atomic_parquet(outcomes, self.outcomes / f"part-{n:06d}.parquet")  # the commit point
+
+
+def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    frame.to_parquet(tmp, index=False)
+    with open(tmp, "rb") as fh:
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def manifest(
+    exp: Experiment,
+    exp_text: str,
+    scenario: Scenario,
+    scenario_path: Path,
+    points: int,
+    started: str,
+    engine_name: str,
+    report: SweepReport | None,
+) -> dict:
+    return {
+        "experiment": exp.model_dump(mode="json"),
+        "experiment_identity": identity_hash(exp),
+        "experiment_text": exp_text,
+        "scenario_path": str(scenario_path),
+        "scenario_hash": scenario_hash(scenario),
+        "scenario": scenario.model_dump(mode="json"),
+        "seeding": "run seed = SeedSequence(experiment seed, spawn_key=(point, replicate))",
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "host": os.uname().nodename,
+        "engine": engine_name,
+        "started": started,
+        "finished": None if report is None else dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "counts": {
+            "points": points,
+            "replicates": exp.replicates,
+            "runs": points * exp.replicates,
+            **(
+                {}
+                if report is None
+                else {
+                    "ran_now": report.ran,
+                    "failed": report.failed,
+                    "wall_seconds": round(report.seconds, 3),
+                    "peak_rss_mb": round(report.peak_rss_mb, 1),
+                }
+            ),
+        },
+    }
+
+
+def check_compatible(folder: ResultsFolder, exp: Experiment, scenario: Scenario, path: Path) -> None:
+    """Refuse to mix runs of a different experiment or scenario into an existing folder."""
+    manifest_path = folder.root / "manifest.json"
+    if not manifest_path.exists():
+        if folder.parts(folder.outcomes):
+            raise ScenarioError(
+                f"{folder.root}: holds result shards but no manifest.json; choose another --out"
+            )
+        return
+    old = json.loads(manifest_path.read_text(encoding="utf-8"))
+    if old.get("experiment_identity") != identity_hash(exp):
+        raise ScenarioError(
+            f"{path}: differs from the experiment already run in {folder.root} (only `replicates`, "
+            "and `design.points` of a sobol/halton/saltelli design, may grow); use another --out"
+        )
+    if old.get("scenario_hash") != scenario_hash(scenario):
+        raise ScenarioError(
+            f"{path}: the scenario {old.get('scenario_path')} changed since the "
+            f"runs in {folder.root}; use another --out"
+        )
+
+
+def sweep(
+    experiment_path: str | Path,
+    out: str | Path,
+    eng: Engine,
+    engine_name: str = "",
+    progress: Callable[[int, int], Callable[[int], None]] | None = None,
+) -> SweepReport:
+    """Run (or resume) an experiment into ``out``; ``progress(total, done)`` returns an updater."""
+    experiment_path = Path(experiment_path)
+    exp, scenario, scenario_path = load_experiment(experiment_path)
+    text = experiment_path.read_text(encoding="utf-8")
+    points = design_points(exp)
+    folder = ResultsFolder(Path(out))
+    check_compatible(folder, exp, scenario, experiment_path)
+    folder.root.mkdir(parents=True, exist_ok=True)
+    folder.tidy()
+    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    write_json(
+        folder.root / "manifest.json",
+        manifest(exp, text, scenario, scenario_path, len(points), started, engine_name, None),
+    )
+    (folder.root / "experiment.toml").write_text(text, encoding="utf-8")
+    pd.DataFrame([{"point": p, **params} for p, params in enumerate(points)]).to_parquet(
+        folder.root / "points.parquet", index=False
+    )
+
+    done, failed = folder.done()
+    total = len(points) * exp.replicates
+    update = progress(total, len(done)) if progress else None
+    part, ran, t0 = folder.next_part(), 0, time.perf_counter()
+    todo = batched(tasks(exp, points, done), BATCH)
+    for records in stream(eng, run_batch, todo, scenario, exp.seed, exp.series):
+        frame = outcome_frame(records, {}, scenario, errors=True)
+        series = series_frame(records, scenario) if exp.series else None
+        folder.write_part(part, frame, series)
+        part += 1
+        ran += len(records)
+        failed += int(frame["error"].notna().sum())
+        if update:
+            update(len(records))
+    report = SweepReport(
+        total,
+        len(done),
+        ran,
+        failed,
+        time.perf_counter() - t0,
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    )
+    write_json(
+        folder.root / "manifest.json",
+        manifest(exp, text, scenario, scenario_path, len(points), started, engine_name, report),
+    )
+    return report
+
+
+def load_outcomes(results: str | Path) -> pd.DataFrame:
+    """All outcome rows of a sweep, sorted by (point, replicate)."""
+    frame = pd.read_parquet(Path(results) / "outcomes")
+    return frame.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)
