@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
 import sys
 import time
 from pathlib import Path
+
+import pandas as pd
 
 from sim.scenario import ScenarioError, load_scenario, parse_override
 
@@ -140,6 +143,86 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim import plots
+    from sim.compare import compare, format_rows, numeric_columns, rows_frame
+    from sim.runner import run_ensemble
+    from sim.storage import atomic_folder
+
+    overrides = _overrides(args.set)
+    scenarios = [load_scenario(path, overrides) for path in args.scenarios]  # all valid first
+    names = [s.name for s in scenarios]
+    if len(set(names)) < len(names):
+        names = [Path(p).stem for p in args.scenarios]
+    workers = args.workers or os.cpu_count() or 1
+    frames = []
+    for scenario in tqdm(scenarios, unit="scenario", disable=args.quiet, file=sys.stderr):
+        frames.append(run_ensemble(scenario, args.runs, args.seed, workers, overrides))
+    base = scenarios[0]
+    results = compare(base, frames, args.seed)
+    text = "\n\n".join(format_rows([names[0], n], rows) for n, rows in zip(names[1:], results, strict=True))
+    out = Path(args.out or f"results/compare-{'-vs-'.join(names)}-seed{args.seed}-{args.runs}")
+    with atomic_folder(out) as tmp:
+        for name, frame in zip(names, frames, strict=True):
+            frame.to_parquet(tmp / f"outcomes-{name}.parquet", index=False)
+        pd.concat(
+            [rows_frame([names[0], n], rows) for n, rows in zip(names[1:], results, strict=True)]
+        ).to_csv(tmp / "comparison.csv", index=False)
+        (tmp / "comparison.txt").write_text(text + "\n", encoding="utf-8")
+        plots.comparison(frames, names, numeric_columns(base, frames), base, tmp)
+    print(text)
+    print(f"\n{args.runs} runs per scenario, seed {args.seed}; results in {out}/")
+    return 0
+
+
+def cmd_plot(args: argparse.Namespace) -> int:
+    from sim import plots
+    from sim.scenario import validate
+    from sim.sensitivity import load_sweep, pick_outcomes
+
+    exp, frame = load_sweep(args.results)
+    manifest = json.loads((Path(args.results) / "manifest.json").read_text(encoding="utf-8"))
+    scenario = validate(manifest["scenario"], Path(manifest["scenario_path"]))
+    params = list(exp.parameters)
+    outcomes = pick_outcomes(frame, args.outcome)
+    folder = Path(args.results) / "plots"
+    folder.mkdir(exist_ok=True)
+    paths = plots.sweep_distributions(frame, params, outcomes, scenario, folder)
+    if len(params) >= 2:
+        x, y = args.x or params[0], args.y or params[1]
+        for key in (x, y):
+            if key not in params:
+                raise ScenarioError(
+                    f"--x/--y {key}: not a parameter of this experiment ({', '.join(params)})"
+                )
+        paths += plots.heatmap(frame, x, y, args.heatmap, scenario, folder)
+    series_dir = Path(args.results) / "series"
+    if series_dir.is_dir():
+        fighters = [
+            s for s, spec in scenario.states.items() if spec.adversary is not None and spec.war_aim != "none"
+        ]
+        paths += plots.sweep_fans(pd.read_parquet(series_dir), frame, scenario, fighters, folder)
+    print(f"{len(paths)} files in {folder}/")
+    return 0
+
+
+def cmd_sensitivity(args: argparse.Namespace) -> int:
+    from sim import plots
+    from sim.sensitivity import format_indices, indices, load_sweep, pick_outcomes
+
+    exp, frame = load_sweep(args.results)
+    table = indices(exp, frame, pick_outcomes(frame, args.outcome))
+    folder = Path(args.results)
+    table.to_csv(folder / "sensitivity.csv", index=False)
+    (folder / "plots").mkdir(exist_ok=True)
+    plots.sensitivity_bars(table, folder / "plots")
+    print(format_indices(table))
+    print(f"\nindices in {folder / 'sensitivity.csv'}, chart in {folder / 'plots'}/sensitivity.png")
+    return 0
+
+
 def cmd_schema(args: argparse.Namespace) -> int:
     from sim.schema import reference_markdown
 
@@ -202,6 +285,50 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--out", default=None, help="results folder (default results/<experiment name>)")
     w.add_argument("--quiet", action="store_true", help="no progress bar")
     w.set_defaults(func=cmd_sweep)
+
+    c = sub.add_parser("compare", help="run scenarios with the same seeds and compare outcomes")
+    c.add_argument("scenarios", nargs="+", help="baseline scenario first, then what-ifs")
+    c.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override applied to every scenario (repeatable)",
+    )
+    c.add_argument("--runs", type=_positive, default=500, help="runs per scenario (default 500)")
+    c.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
+    c.add_argument("--workers", type=_positive, default=None, help="local worker processes")
+    c.add_argument("--out", default=None, help="results folder")
+    c.add_argument("--quiet", action="store_true", help="no progress bar")
+    c.set_defaults(func=cmd_compare)
+
+    pl = sub.add_parser("plot", help="plots of a sweep's results folder")
+    pl.add_argument("results", help="results folder written by `escsim sweep`")
+    pl.add_argument(
+        "--outcome",
+        action="append",
+        default=None,
+        help="outcome column to plot (repeatable; default: the main outcomes)",
+    )
+    pl.add_argument(
+        "--heatmap",
+        default="fighting_hours",
+        help="outcome for the two-parameter heatmap (default fighting_hours; "
+        "a yes/no outcome such as full_war shows its probability)",
+    )
+    pl.add_argument("--x", default=None, help="heatmap x parameter (default: the first)")
+    pl.add_argument("--y", default=None, help="heatmap y parameter (default: the second)")
+    pl.set_defaults(func=cmd_plot)
+
+    se = sub.add_parser("sensitivity", help="Sobol' or Morris indices of a sweep (SALib)")
+    se.add_argument("results", help="results folder of a saltelli or morris experiment")
+    se.add_argument(
+        "--outcome",
+        action="append",
+        default=None,
+        help="outcome column (repeatable; default: the main outcomes)",
+    )
+    se.set_defaults(func=cmd_sensitivity)
 
     sub.add_parser("schema", help="print the scenario parameter reference (Markdown)").set_defaults(
         func=cmd_schema

@@ -144,3 +144,133 @@ def ensemble_plots(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame
         *rung_fan(scenario, series, fighters, folder),
         *cumulative_deaths(scenario, series, fighters, folder),
     ]
+
+
+# --- sweeps, comparisons, sensitivity -----------------------------------------------------------
+def _param_label(key: str) -> str:
+    return key.replace(".", " › ").replace("_", " ")
+
+
+def sweep_distributions(
+    frame: pd.DataFrame, params: list[str], outcomes: list[str], scenario: Scenario, folder: Path
+) -> list[Path]:
+    """Per outcome, its distribution at each design point: violins for a few points, else each
+    point's median against each parameter."""
+    points = frame.groupby("point")
+    paths = []
+    for col in outcomes:
+        if len(points) <= 40:
+            fig, ax = plt.subplots(figsize=(max(6, 0.35 * len(points) + 2), 4))
+            data = [g[col].astype(float).dropna().to_numpy() for _, g in points]
+            keep = [i for i, d in enumerate(data) if d.size]
+            ax.violinplot([data[i] for i in keep], positions=keep, showmedians=True)
+            ax.set_xlabel("design point")
+            ax.set_ylabel(_label(col, scenario))
+            ax.set_title(f"{_label(col, scenario)} across design points")
+        else:
+            med = points[[*params, col]].median(numeric_only=True)
+            fig, axes = plt.subplots(1, len(params), figsize=(3.6 * len(params), 3.4), squeeze=False)
+            for ax, p in zip(axes[0], params, strict=True):
+                ax.scatter(med[p], med[col], s=10, alpha=0.7)
+                ax.set_xlabel(_param_label(p))
+            axes[0, 0].set_ylabel(f"median {_label(col, scenario)}")
+            fig.suptitle(f"{_label(col, scenario)}: median per design point")
+        fig.tight_layout()
+        paths += _save(fig, folder, f"dist_{col}")
+    return paths
+
+
+def heatmap(
+    frame: pd.DataFrame, x: str, y: str, outcome: str, scenario: Scenario, folder: Path, bins: int = 8
+) -> list[Path]:
+    """The median (or, for a yes/no outcome, the probability) of ``outcome`` over two parameters."""
+    data = frame[[x, y]].copy()
+    for key in (x, y):
+        if data[key].nunique() > bins:
+            data[key] = pd.cut(data[key].astype(float), bins).map(lambda iv: round(iv.mid, 3))
+    values = frame[outcome]
+    binary = values.dtype == bool or str(values.dtype) == "boolean"
+    data["v"] = values.astype(float)
+    table = data.pivot_table(
+        index=y, columns=x, values="v", aggfunc="mean" if binary else "median", observed=True
+    )
+    fig, ax = plt.subplots(figsize=(7, 5))
+    im = ax.imshow(table.to_numpy(dtype=float), origin="lower", aspect="auto", cmap="viridis")
+    ax.set_xticks(range(table.shape[1]), [f"{v:g}" for v in table.columns], rotation=45)
+    ax.set_yticks(range(table.shape[0]), [f"{v:g}" for v in table.index])
+    ax.set_xlabel(_param_label(x))
+    ax.set_ylabel(_param_label(y))
+    what = f"probability of {outcome.replace('_', ' ')}" if binary else f"median {_label(outcome, scenario)}"
+    fig.colorbar(im, ax=ax, label=what)
+    ax.set_title(what)
+    fig.tight_layout()
+    return _save(fig, folder, f"heatmap_{outcome}")
+
+
+def sweep_fans(
+    series: pd.DataFrame,
+    frame: pd.DataFrame,
+    scenario: Scenario,
+    states: list[str],
+    folder: Path,
+    most: int = 6,
+) -> list[Path]:
+    """Rung fan charts for up to ``most`` design points (evenly spread over the design)."""
+    points = sorted(frame["point"].unique())
+    chosen = [points[i] for i in np.linspace(0, len(points) - 1, min(most, len(points))).astype(int)]
+    ids = frame.set_index("run_id")["point"]
+    series = series.assign(point=series["run_id"].map(ids))
+    fig, axes = plt.subplots(len(chosen), 1, figsize=(10, 2.2 * len(chosen)), sharex=True, squeeze=False)
+    for ax, p in zip(axes[:, 0], chosen, strict=True):
+        part = series[series["point"] == p]
+        for sid, color in zip(states, plt.cm.tab10.colors, strict=False):
+            hours, m = _matrix(part, f"rung.{sid}")
+            _fan(ax, hours, m, color, scenario.states[sid].name)
+        ax.set_ylabel(f"point {p}\nrung")
+        ax.set_ylim(-0.2, len(LADDER) - 0.8)
+    axes[0, 0].legend(fontsize=7, loc="upper right")
+    axes[-1, 0].set_xlabel(f"hours since {scenario.start:%d %b %Y %H:%M}")
+    fig.suptitle("Escalation rung over time at selected design points")
+    fig.tight_layout()
+    return _save(fig, folder, "rungs_by_point")
+
+
+def comparison(
+    frames: list[pd.DataFrame], names: list[str], outcomes: list[str], scenario: Scenario, folder: Path
+) -> list[Path]:
+    """Distributions of each outcome, scenarios side by side."""
+    ncol = 3
+    nrow = max(1, -(-len(outcomes) // ncol))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(4.5 * ncol, 3.2 * nrow), squeeze=False)
+    for ax, col in zip(axes.flat, outcomes, strict=False):
+        data = [f[col].astype(float).dropna().to_numpy() for f in frames]
+        ax.boxplot(data, showfliers=False)
+        ax.set_xticks(range(1, len(names) + 1), names, rotation=20, fontsize=8)
+        ax.set_ylabel(_label(col, scenario), fontsize=8)
+    for ax in list(axes.flat)[len(outcomes) :]:
+        ax.set_visible(False)
+    fig.suptitle("Outcomes by scenario (same seeds; boxes: quartiles, whiskers: 1.5 IQR)")
+    fig.tight_layout(rect=(0, 0, 1, 0.97))
+    return _save(fig, folder, "comparison")
+
+
+def sensitivity_bars(table: pd.DataFrame, folder: Path) -> list[Path]:
+    sobol = "S1" in table
+    outcomes = list(dict.fromkeys(table["outcome"]))
+    fig, axes = plt.subplots(len(outcomes), 1, figsize=(9, 2.6 * len(outcomes)), squeeze=False)
+    for ax, outcome in zip(axes[:, 0], outcomes, strict=True):
+        g = table[table["outcome"] == outcome]
+        y = np.arange(len(g))
+        labels = [_param_label(p) for p in g["parameter"]]
+        if sobol:
+            ax.barh(y - 0.2, g["S1"], 0.4, xerr=g["S1_conf"], label="first order S1")
+            ax.barh(y + 0.2, g["ST"], 0.4, xerr=g["ST_conf"], label="total ST")
+            ax.set_xlabel("Sobol' index (share of variance)")
+        else:
+            ax.barh(y, g["mu_star"], 0.6, xerr=g["mu_star_conf"], label="μ* (mean |effect|)")
+            ax.set_xlabel("Morris μ* (outcome units)")
+        ax.set_yticks(y, labels, fontsize=8)
+        ax.set_title(outcome, fontsize=9)
+        ax.legend(fontsize=7)
+    fig.tight_layout()
+    return _save(fig, folder, "sensitivity")

@@ -1,0 +1,115 @@
+"""Global sensitivity of outcomes to the parameters of a Saltelli or Morris experiment (SALib).
+
+Sobol' first-order (S1) and total (ST) indices with bootstrap confidence intervals from a Saltelli
+design (Saltelli et al. 2010); Morris elementary effects μ* and σ from a Morris design (Campolongo et
+al. 2007). Replicates of a point are averaged first, so Y is the expected outcome at that point.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.experiment import Experiment, design_points, salib_problem
+from sim.scenario import ScenarioError
+from sim.sweep import load_outcomes
+
+DEFAULT_OUTCOMES = ("fighting_hours", "military_deaths", "territory_lost_km2", "displaced", "ceasefire_hour")
+
+
+def load_sweep(results: str | Path) -> tuple[Experiment, pd.DataFrame]:
+    results = Path(results)
+    try:
+        manifest = json.loads((results / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioError(f"{results}: no manifest.json — not a sweep results folder") from None
+    return Experiment.model_validate(manifest["experiment"]), load_outcomes(results)
+
+
+def pick_outcomes(frame: pd.DataFrame, wanted: list[str] | None) -> list[str]:
+    if wanted:
+        missing = [w for w in wanted if w not in frame]
+        if missing:
+            raise ScenarioError(
+                f"--outcome {', '.join(missing)}: no such column "
+                f"(have e.g. {', '.join(list(frame.columns)[-8:])})"
+            )
+        return wanted
+    return [
+        c
+        for c in frame.columns
+        if c.split(".")[0] in DEFAULT_OUTCOMES and frame[c].astype(float).nunique() > 1
+    ]
+
+
+def indices(exp: Experiment, frame: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+    """One row per (outcome, parameter) with the indices and their confidence half-widths."""
+    from SALib.analyze import morris, sobol
+
+    kind = exp.design.kind
+    if kind not in ("saltelli", "morris"):
+        raise ScenarioError(f"sensitivity needs a saltelli or morris design; this one is {kind!r}")
+    problem = salib_problem(exp)
+    n_points = len(design_points(exp))
+    ok = frame[frame["error"].isna()]
+    means = ok.groupby("point")[outcomes].mean(numeric_only=False)
+    if len(means) != n_points:
+        raise ScenarioError(
+            f"{n_points - len(means)} design points have no successful run; "
+            "finish the sweep (rerun `escsim sweep`) first"
+        )
+    rows = []
+    for col in outcomes:
+        y = means[col].astype(float).to_numpy()
+        if not np.isfinite(y).all():
+            y = np.where(np.isfinite(y), y, np.nanmax(y))  # NaN (e.g. no ceasefire) → worst seen
+        if kind == "saltelli":
+            res = sobol.analyze(problem, y, calc_second_order=False, seed=exp.seed)
+            for i, name in enumerate(problem["names"]):
+                rows.append(
+                    {
+                        "outcome": col,
+                        "parameter": name,
+                        "S1": res["S1"][i],
+                        "S1_conf": res["S1_conf"][i],
+                        "ST": res["ST"][i],
+                        "ST_conf": res["ST_conf"][i],
+                    }
+                )
+        else:
+            x = np.array([[p[n] for n in problem["names"]] for p in design_points(exp)])
+            res = morris.analyze(problem, x, y, num_levels=exp.design.morris_levels, seed=exp.seed)
+            for i, name in enumerate(problem["names"]):
+                rows.append(
+                    {
+                        "outcome": col,
+                        "parameter": name,
+                        "mu_star": res["mu_star"][i],
+                        "mu_star_conf": res["mu_star_conf"][i],
+                        "sigma": res["sigma"][i],
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+def format_indices(table: pd.DataFrame) -> str:
+    lines = []
+    sobol = "S1" in table
+    for outcome, group in table.groupby("outcome", sort=False):
+        lines.append(f"\n{outcome}")
+        if sobol:
+            lines.append(f"  {'parameter':<44} {'S1 [95 % CI]':>22} {'ST [95 % CI]':>22}")
+            for r in group.itertuples():
+                lines.append(
+                    f"  {r.parameter:<44} {r.S1:>8.3f} ± {r.S1_conf:<10.3f} {r.ST:>8.3f} ± {r.ST_conf:<10.3f}"
+                )
+        else:
+            lines.append(f"  {'parameter':<44} {'mu* [95 % CI]':>22} {'sigma':>10}")
+            for r in group.itertuples():
+                lines.append(
+                    f"  {r.parameter:<44} {r.mu_star:>10.3g} ± {r.mu_star_conf:<9.3g} {r.sigma:>10.3g}"
+                )
+    return "\n".join(lines).lstrip("\n")
