@@ -234,6 +234,14 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="escsim", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
 
+    def outcome_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--outcome",
+            action="append",
+            default=None,
+            help="outcome column (repeatable; default: the main outcomes)",
+        )
+
     def scenario_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("scenario", help="scenario file (TOML)")
         sp.add_argument(
@@ -304,12 +312,7 @@ def parser() -> argparse.ArgumentParser:
 
     pl = sub.add_parser("plot", help="plots of a sweep's results folder")
     pl.add_argument("results", help="results folder written by `escsim sweep`")
-    pl.add_argument(
-        "--outcome",
-        action="append",
-        default=None,
-        help="outcome column to plot (repeatable; default: the main outcomes)",
-    )
+    outcome_arg(pl)
     pl.add_argument(
         "--heatmap",
         default="fighting_hours",
@@ -322,12 +325,7 @@ def parser() -> argparse.ArgumentParser:
 
     se = sub.add_parser("sensitivity", help="Sobol' or Morris indices of a sweep (SALib)")
     se.add_argument("results", help="results folder of a saltelli or morris experiment")
-    se.add_argument(
-        "--outcome",
-        action="append",
-        default=None,
-        help="outcome column (repeatable; default: the main outcomes)",
-    )
+    outcome_arg(se)
     se.set_defaults(func=cmd_sensitivity)
 
     sub.add_parser("schema", help="print the scenario parameter reference (Markdown)").set_defaults(

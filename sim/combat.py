@@ -44,8 +44,7 @@ def draw_casualties(rng: np.random.Generator, force: float, expected: float) -> 
     return int(rng.binomial(n, min(1.0, expected / n)))
 
 
-def effectiveness(
-    rate: float, fire_rate: float, firepower: float, drones: float, target_defensibility: float
-) -> float:
-    """Per-soldier effectiveness of one side's fire on a sector held with the given defensibility."""
-    return rate * fire_rate * firepower * drones * (1.0 - 0.5 * target_defensibility)
+def effectiveness(rate: float, fire_rate: float, shooter: float, target_defensibility: float) -> float:
+    """Per-soldier coefficient of one side's fire: the law's base rate × the rung's fire rate × the
+    shooter's effectiveness (firepower × drones × aid), halved at most by the target's terrain."""
+    return rate * fire_rate * shooter * (1.0 - 0.5 * target_defensibility)

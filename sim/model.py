@@ -126,7 +126,7 @@ class EscalationModel(mesa.Model):
 
     def exchange_fire(self) -> float:
         """Lanchester attrition on every front; returns total fire this hour."""
-        c, h, rng = self.spec.combat, self.spec.harm, self.rng
+        h, rng = self.spec.harm, self.rng
         total = 0.0
         self._front_fire = {}
         gains: dict[tuple[StateAgent, StateAgent], dict[str, float]] = {}
@@ -137,23 +137,11 @@ class EscalationModel(mesa.Model):
             if fa == 0.0 and fb == 0.0:
                 continue
             total += fa + fb
-            for s, f in ((a, fa + fb), (b, fa + fb)):
-                self._front_fire[s.id] = self._front_fire.get(s.id, 0.0) + f
+            for s in (a, b):
+                self._front_fire[s.id] = self._front_fire.get(s.id, 0.0) + fa + fb
             area_a, area_b = LADDER[a.rung].area_fire, LADDER[b.rung].area_fire
-            alpha = combat.effectiveness(
-                c.area_rate if area_a else c.aimed_rate,
-                fa,
-                a.effectiveness,
-                1.0,
-                sv.spec.defensibility,
-            )
-            beta = combat.effectiveness(
-                c.area_rate if area_b else c.aimed_rate,
-                fb,
-                b.effectiveness,
-                1.0,
-                su.spec.defensibility,
-            )
+            alpha = self._fire_coefficient(a, fa, sv)
+            beta = self._fire_coefficient(b, fb, su)
             fa_n, fb_n = su.forces.get(a.id, 0.0), sv.forces.get(b.id, 0.0)
             to_a, to_b = combat.lanchester_rates(fa_n, fb_n, alpha, beta, area_a, area_b)
             self._casualties(a, su, combat.draw_casualties(rng, fa_n, to_a))
@@ -176,6 +164,12 @@ class EscalationModel(mesa.Model):
                     action=f"advances near {where}",
                 )
         return total
+
+    def _fire_coefficient(self, shooter: StateAgent, fire: float, target: Sector) -> float:
+        """Lanchester coefficient of ``shooter``'s fire on a sector: its law's base rate scaled."""
+        c = self.spec.combat
+        rate = c.area_rate if LADDER[shooter.rung].area_fire else c.aimed_rate
+        return combat.effectiveness(rate, fire, shooter.effectiveness, target.spec.defensibility)
 
     def _casualties(self, state: StateAgent, sector: Sector, n: int) -> None:
         if n <= 0:
@@ -249,7 +243,7 @@ class EscalationModel(mesa.Model):
         for mine, theirs in self.exposure[state.id]:
             if theirs.owner != adv.id:
                 continue
-            beta = combat.effectiveness(c.area_rate, 1.0, adv.effectiveness, 1.0, mine.spec.defensibility)
+            beta = combat.effectiveness(c.area_rate, 1.0, adv.effectiveness, mine.spec.defensibility)
             total += beta * mine.forces.get(state.id, 0.0) * theirs.forces.get(adv.id, 0.0)
         return (total + c.casualties_per_strike * c.deep_strikes_per_hour) * c.kill_fraction
 
