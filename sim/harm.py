@@ -7,7 +7,7 @@ For a sector with ``remaining`` residents under fire of relative intensity ``f``
 
 Deaths are Poisson and displacement binomial, so both are whole people, never negative, and never
 more than are left. Displacement responds far more strongly than deaths to the same fire: people
-leave long before most are hurt (cf. the Armenian ombudsman's counts of September 2022).
+leave long before most are hurt.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The event log of one run as a readable timeline in scenario dates.
 
-13 Sep 00:05  Azerbaijan → Armenia: strikes deep inside Armenia (Jermuk) — 2 strikes
+01 Jan 06:00  Aland → Bland: strikes deep inside Bland (Btown) — 2 strikes
 """
 
 from __future__ import annotations

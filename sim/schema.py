@@ -372,7 +372,7 @@ class Scenario(Strict):
     sectors: dict[Id, Sector] = field(..., "Border and interior sectors by id.")
     events: dict[Id, Event] = field({}, "Scheduled events by id.")
     targets: dict[Literal["reported", "revised"], dict[str, Target]] = field(
-        {}, "Observed figures by outcome column (e.g. `military_deaths.ARM`), per target set."
+        {}, "Observed figures by outcome column (e.g. `military_deaths.<STATE>`), per target set."
     )
 
 

@@ -22,9 +22,15 @@ ROOT = Path(__file__).resolve().parent.parent
 BASELINE = (ROOT / "scenarios" / "sept2022.toml").as_posix()
 
 
-def experiment(tmp_path: Path, name: str = "exp.toml", *, replicates: int = 3,
-               design: str = 'kind = "grid"', params: str | None = None,
-               series: bool = False) -> Path:
+def experiment(
+    tmp_path: Path,
+    name: str = "exp.toml",
+    *,
+    replicates: int = 3,
+    design: str = 'kind = "grid"',
+    params: str | None = None,
+    series: bool = False,
+) -> Path:
     params = params or '[parameters."mediators.USA.arrival_hour"]\nlevels = [0, 12, 36]\n'
     text = f'''name = "t"
 scenario = "{BASELINE}"
@@ -56,12 +62,20 @@ def test_rows_identical_in_process_on_local_workers_and_on_dask(tmp_path):
 
 
 def test_extending_replicates_and_points_keeps_existing_rows(tmp_path):
-    small = experiment(tmp_path, replicates=2, design='kind = "sobol"\npoints = 4',
-                       params='[parameters."mediators.USA.arrival_hour"]\nmin = 0\nmax = 48\n')
+    small = experiment(
+        tmp_path,
+        replicates=2,
+        design='kind = "sobol"\npoints = 4',
+        params='[parameters."mediators.USA.arrival_hour"]\nmin = 0\nmax = 48\n',
+    )
     sweep(small, tmp_path / "a", InProcess())
     before = load_outcomes(tmp_path / "a")
-    bigger = experiment(tmp_path, replicates=3, design='kind = "sobol"\npoints = 8',
-                        params='[parameters."mediators.USA.arrival_hour"]\nmin = 0\nmax = 48\n')
+    bigger = experiment(
+        tmp_path,
+        replicates=3,
+        design='kind = "sobol"\npoints = 8',
+        params='[parameters."mediators.USA.arrival_hour"]\nmin = 0\nmax = 48\n',
+    )
     report = sweep(bigger, tmp_path / "a", InProcess())
     assert report.done_before == 8 and report.ran == 24 - 8
     after = load_outcomes(tmp_path / "a").set_index("run_id")
@@ -70,8 +84,7 @@ def test_extending_replicates_and_points_keeps_existing_rows(tmp_path):
 
 def test_a_changed_experiment_is_refused(tmp_path):
     sweep(experiment(tmp_path), tmp_path / "out", InProcess())
-    changed = experiment(tmp_path, params='[parameters."mediators.USA.arrival_hour"]\n'
-                                          'levels = [0, 24]\n')
+    changed = experiment(tmp_path, params='[parameters."mediators.USA.arrival_hour"]\nlevels = [0, 24]\n')
     with pytest.raises(ScenarioError, match="differs from the experiment already run"):
         sweep(changed, tmp_path / "out", InProcess())
 
@@ -106,13 +119,15 @@ def test_resume_after_sigkill_gives_exactly_the_uninterrupted_rows(tmp_path, kil
     exp = experiment(tmp_path, replicates=120, series=True)  # 360 runs, 8 shards
     sweep(exp, tmp_path / "whole", InProcess())
     out = tmp_path / "killed"
-    proc = subprocess.Popen(_sweep_cmd(exp, out), start_new_session=True,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        _sweep_cmd(exp, out), start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
         shards = list((out / "outcomes").glob("part-*.parquet")) if out.exists() else []
         if (kill_when == "before the first shard" and (out / "manifest.json").exists()) or (
-                kill_when == "after some shards" and len(shards) >= 2):
+            kill_when == "after some shards" and len(shards) >= 2
+        ):
             break
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)
@@ -129,8 +144,9 @@ def test_results_load_without_the_project(tmp_path):
     sweep(experiment(tmp_path), tmp_path / "out", InProcess())
     frame = pd.read_parquet(tmp_path / "out" / "outcomes")
     con = duckdb.connect()
-    count, = con.execute(
-        f"select count(*) from read_parquet('{tmp_path / 'out' / 'outcomes'}/*.parquet')").fetchone()
+    (count,) = con.execute(
+        f"select count(*) from read_parquet('{tmp_path / 'out' / 'outcomes'}/*.parquet')"
+    ).fetchone()
     assert len(frame) == count == 9
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert manifest["counts"] == {**manifest["counts"], "points": 3, "replicates": 3, "runs": 9}
@@ -139,25 +155,37 @@ def test_results_load_without_the_project(tmp_path):
 
 def test_cli_sweep_plot_sensitivity_and_compare(tmp_path):
     exe = [str(Path(sys.executable).with_name("escsim"))]
-    exp = experiment(tmp_path, replicates=2, series=True,
-                     params='[parameters."mediators.USA.arrival_hour"]\nlevels = [0, 24]\n'
-                            '[parameters."alliances.CSTO.leader_distraction"]\nlevels = [0.0, 0.8]\n')
+    exp = experiment(
+        tmp_path,
+        replicates=2,
+        series=True,
+        params='[parameters."mediators.USA.arrival_hour"]\nlevels = [0, 24]\n'
+        '[parameters."alliances.CSTO.leader_distraction"]\nlevels = [0.0, 0.8]\n',
+    )
     out = tmp_path / "sw"
-    proc = subprocess.run([*exe, "sweep", exp, "--workers", "2", "--out", out, "--quiet"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [*exe, "sweep", exp, "--workers", "2", "--out", out, "--quiet"], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert "8 runs" in proc.stdout and "0 failed" in proc.stdout and "runs/s" in proc.stdout
-    proc = subprocess.run([*exe, "plot", out, "--heatmap", "full_war"], capture_output=True,
-                          text=True)
+    proc = subprocess.run([*exe, "plot", out, "--heatmap", "full_war"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     for name in ("heatmap_full_war", "dist_fighting_hours", "rungs_by_point"):
         assert (out / "plots" / f"{name}.png").exists() and (out / "plots" / f"{name}.svg").exists()
 
-    sal = experiment(tmp_path, "sal.toml", replicates=1, design='kind = "saltelli"\npoints = 8',
-                     params='[parameters."mediators.USA.leverage"]\nmin = 0.1\nmax = 0.7\n'
-                            '[parameters."states.AZE.stake"]\nmin = 2\nmax = 4\n')
-    proc = subprocess.run([*exe, "sweep", sal, "--workers", "1", "--out", tmp_path / "sal",
-                           "--quiet"], capture_output=True, text=True)
+    sal = experiment(
+        tmp_path,
+        "sal.toml",
+        replicates=1,
+        design='kind = "saltelli"\npoints = 8',
+        params='[parameters."mediators.USA.leverage"]\nmin = 0.1\nmax = 0.7\n'
+        '[parameters."states.AZE.stake"]\nmin = 2\nmax = 4\n',
+    )
+    proc = subprocess.run(
+        [*exe, "sweep", sal, "--workers", "1", "--out", tmp_path / "sal", "--quiet"],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     proc = subprocess.run([*exe, "sensitivity", tmp_path / "sal"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
@@ -168,9 +196,25 @@ def test_cli_sweep_plot_sensitivity_and_compare(tmp_path):
     assert proc.returncode == 2 and "saltelli or morris" in proc.stderr
 
     whatif = ROOT / "scenarios" / "whatif" / "envoy_late.toml"
-    proc = subprocess.run([*exe, "compare", BASELINE, whatif, "--runs", "30", "--workers", "2",
-                           "--set", "horizon_hours=48", "--out", tmp_path / "cmp", "--quiet"],
-                          capture_output=True, text=True)
+    proc = subprocess.run(
+        [
+            *exe,
+            "compare",
+            BASELINE,
+            whatif,
+            "--runs",
+            "30",
+            "--workers",
+            "2",
+            "--set",
+            "horizon_hours=48",
+            "--out",
+            tmp_path / "cmp",
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
     assert "envoy_late against sept2022" in proc.stdout and "full war" in proc.stdout
     rows = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
@@ -183,15 +227,20 @@ def test_bad_experiment_files_give_clear_errors(tmp_path):
     exe = [str(Path(sys.executable).with_name("escsim"))]
     typo = experiment(tmp_path, "typo.toml").read_text().replace("replicates", "replicatse")
     (tmp_path / "typo.toml").write_text(typo)
-    bad_key = experiment(tmp_path, "badkey.toml",
-                         params='[parameters."mediators.USA.arival_hour"]\nlevels = [0, 1]\n')
-    bad_range = experiment(tmp_path, "range.toml",
-                           params='[parameters."mediators.USA.leverage"]\nlevels = [0.5, 3]\n')
-    for path, needle in ((tmp_path / "typo.toml", "replicatse"),
-                         (bad_key, "mediators.USA.arival_hour"),
-                         (bad_range, "mediators.USA.leverage"),
-                         (tmp_path / "absent.toml", "no such experiment file")):
-        proc = subprocess.run([*exe, "sweep", path, "--out", tmp_path / "never"],
-                              capture_output=True, text=True)
+    bad_key = experiment(
+        tmp_path, "badkey.toml", params='[parameters."mediators.USA.arival_hour"]\nlevels = [0, 1]\n'
+    )
+    bad_range = experiment(
+        tmp_path, "range.toml", params='[parameters."mediators.USA.leverage"]\nlevels = [0.5, 3]\n'
+    )
+    for path, needle in (
+        (tmp_path / "typo.toml", "replicatse"),
+        (bad_key, "mediators.USA.arival_hour"),
+        (bad_range, "mediators.USA.leverage"),
+        (tmp_path / "absent.toml", "no such experiment file"),
+    ):
+        proc = subprocess.run(
+            [*exe, "sweep", path, "--out", tmp_path / "never"], capture_output=True, text=True
+        )
         assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
         assert not (tmp_path / "never").exists()

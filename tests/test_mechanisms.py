@@ -1,0 +1,231 @@
+"""Unit tests of each submodel's mathematics, one block per module."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from scipy.integrate import solve_ivp
+
+from sim import bargaining, beliefs, ceasefire, combat, decision, harm, territory
+from sim.agents.alliance import RESPONSES, response_level
+from sim.agents.state import draw_resolve
+from sim.ladder import ACTS, LADDER, N_RUNGS, Rung, describe
+
+
+# --- combat: Lanchester laws ------------------------------------------------------------------
+def _integrate(alpha, beta, a_area, d_area, a0=1000.0, d0=800.0, t=5.0):
+    def rhs(_, y):
+        to_a, to_d = combat.lanchester_rates(y[0], y[1], alpha, beta, a_area, d_area)
+        return [-to_a, -to_d]
+
+    sol = solve_ivp(rhs, (0, t), [a0, d0], rtol=1e-11, atol=1e-9, dense_output=True)
+    return sol.y
+
+
+def test_square_law_conserves_its_invariant():
+    a, d = _integrate(alpha=0.02, beta=0.03, a_area=False, d_area=False)
+    inv = combat.square_law_invariant(a, d, 0.02, 0.03)
+    assert d[-1] < 0.9 * d[0]  # real attrition happened
+    np.testing.assert_allclose(inv, inv[0], rtol=1e-7)
+
+
+def test_linear_law_conserves_its_invariant():
+    a, d = _integrate(alpha=5e-5, beta=3e-5, a_area=True, d_area=True)
+    inv = combat.linear_law_invariant(a, d, 5e-5, 3e-5)
+    assert d[-1] < 0.9 * d[0]
+    np.testing.assert_allclose(inv, inv[0], rtol=1e-7)
+
+
+def test_mixed_law_conserves_neither():
+    a, d = _integrate(alpha=0.02, beta=3e-5, a_area=False, d_area=True)
+    sq = combat.square_law_invariant(a, d, 0.02, 3e-5)
+    lin = combat.linear_law_invariant(a, d, 0.02, 3e-5)
+    assert abs(sq[-1] - sq[0]) > 1e-3 * abs(sq[0])
+    assert abs(lin[-1] - lin[0]) > 1e-3 * abs(lin[0])
+
+
+def test_casualty_draws_are_whole_bounded_and_unbiased():
+    rng = np.random.default_rng(0)
+    draws = [combat.draw_casualties(rng, 50.0, 5.0) for _ in range(4000)]
+    assert min(draws) >= 0 and max(draws) <= 50
+    assert abs(np.mean(draws) - 5.0) < 0.2
+    assert combat.draw_casualties(rng, 10.0, 1e6) == 10  # never more than the force
+    assert combat.draw_casualties(rng, 0.0, 3.0) == 0
+
+
+def test_defensibility_blunts_fire():
+    open_ground = combat.effectiveness(1e-4, 1.0, 2.0, 0.0)
+    fortress = combat.effectiveness(1e-4, 1.0, 2.0, 1.0)
+    assert fortress == pytest.approx(open_ground / 2)
+
+
+# --- territory ----------------------------------------------------------------------------------
+def test_no_ground_below_the_required_ratio_and_never_more_than_there_is():
+    rng = np.random.default_rng(1)
+    assert territory.capture_km2(rng, 1.5, 1.6, 0.0, 1.0, 50.0) == 0.0
+    taken = [territory.capture_km2(rng, 20.0, 1.6, 0.0, 5.0, 2.0) for _ in range(200)]
+    assert max(taken) <= 2.0 and np.mean(taken) > 0.5
+    low = np.mean([territory.capture_km2(rng, 4.0, 1.6, 0.0, 1.0, 99.0) for _ in range(2000)])
+    high = np.mean([territory.capture_km2(rng, 4.0, 1.6, 0.5, 1.0, 99.0) for _ in range(2000)])
+    assert high < low  # terrain slows the advance
+
+
+def test_transfer_conserves_area():
+    control = {"A": 10.0, "B": 0.0}
+    assert territory.transfer(control, "A", "B", 4.0) == 4.0
+    assert territory.transfer(control, "A", "B", 100.0) == 6.0
+    assert control == {"A": 0.0, "B": 10.0}
+
+
+# --- civilian harm --------------------------------------------------------------------------------
+def test_civilian_toll_bounds():
+    rng = np.random.default_rng(2)
+    assert harm.civilian_toll(rng, 1000, 0.0, 1e-3, 0.1) == (0, 0)
+    for _ in range(500):
+        deaths, displaced = harm.civilian_toll(rng, 50, 5.0, 0.05, 2.0)
+        assert deaths >= 0 and displaced >= 0 and deaths + displaced <= 50
+    mean_displaced = np.mean([harm.civilian_toll(rng, 10_000, 1.0, 0.0, 0.01)[1] for _ in range(300)])
+    assert mean_displaced == pytest.approx(10_000 * (1 - math.exp(-0.01)), rel=0.05)
+
+
+# --- beliefs --------------------------------------------------------------------------------------
+def test_bayesian_update_shrinks_and_moves_toward_the_signal():
+    mean, var = beliefs.normal_update(0.0, 1.0, 2.0, 1.0)
+    assert (mean, var) == pytest.approx((1.0, 0.5))
+
+
+def test_fighting_reveals_the_truth():
+    rng = np.random.default_rng(3)
+    truth = 5000.0
+    belief = beliefs.StrengthBelief.prior(truth, bias=0.4, sd=0.8)
+    assert belief.expected < 0.6 * truth  # optimistic at first
+    for _ in range(400):
+        belief.observe(math.log(truth) + rng.normal(0, 1.0), 1.0)
+    assert belief.expected == pytest.approx(truth, rel=0.15)
+    assert belief.var < 0.01
+
+
+def test_share_falls_as_the_adversary_looks_stronger():
+    weak = beliefs.StrengthBelief(math.log(100.0), 0.01)
+    strong = beliefs.StrengthBelief(math.log(1000.0), 0.01)
+    assert 0 < strong.share(500.0) < weak.share(500.0) < 1
+
+
+# --- decision: logit over expected utility --------------------------------------------------------
+def _situation(**kw):
+    base = dict(
+        aim="coercive",
+        stake=2.0,
+        unmet=1.0,
+        share=0.7,
+        opponent_rung=3,
+        loss_weight=0.1,
+        deaths_per_fire=2.0,
+        pressure=0.5,
+        intervention=0.3,
+        domestic=0.0,
+        audience=0.3,
+        commitment=0.0,
+        territory_gain=0.0,
+        current=3,
+        switching=0.05,
+    )
+    return decision.Situation(**{**base, **kw})
+
+
+def test_utilities_respond_to_each_term():
+    u = decision.utilities(_situation())
+    assert u.shape == (N_RUNGS,)
+    calm = decision.utilities(_situation(pressure=0.0))
+    assert (calm >= u - 1e-12).all() and calm[6] > u[6]
+    bold = decision.utilities(_situation(unmet=0.0))
+    assert np.argmax(bold) <= np.argmax(u)  # nothing left to coerce for: climb no higher
+    committed = decision.utilities(_situation(commitment=5.0))
+    assert committed[0] < u[0] and committed[5] == pytest.approx(u[5])
+
+
+def test_defender_prefers_a_mutual_ceasefire_to_being_attacked():
+    s = _situation(aim="defensive", opponent_rung=5)
+    attacked = decision.utilities(s)
+    quiet = decision.utilities(_situation(aim="defensive", opponent_rung=0))
+    assert quiet[0] > attacked.max()
+
+
+def test_logit_choice_respects_allowed_rungs_and_precision():
+    rng = np.random.default_rng(4)
+    u = np.array([0.0, 1.0, 2.0, 3.0, 0.0, 0.0, 0.0])
+    allowed = decision.reachable(current=1, max_change=1)
+    picks = [decision.logit_choice(rng, u, 1.0, allowed) for _ in range(3000)]
+    assert set(picks) <= {0, 1, 2}
+    assert [decision.logit_choice(rng, u, 500.0, allowed) for _ in range(50)] == [2] * 50
+    flat = (
+        np.bincount([decision.logit_choice(rng, u, 0.0, allowed) for _ in range(6000)], minlength=N_RUNGS)[:3]
+        / 6000
+    )
+    np.testing.assert_allclose(flat, [1 / 3] * 3, atol=0.03)
+    freq = np.bincount(picks, minlength=N_RUNGS)[:3] / len(picks)
+    np.testing.assert_allclose(freq, np.exp([0, 1, 2]) / np.exp([0, 1, 2]).sum(), atol=0.03)
+
+
+def test_reachable_caps_moves_and_ceiling():
+    assert list(np.flatnonzero(decision.reachable(3, 2))) == [1, 2, 3, 4, 5]
+    assert list(np.flatnonzero(decision.reachable(1, 2, ceiling=1))) == [0, 1]
+
+
+# --- bargaining -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("gap_i", "gap_j", "inducement", "open_"),
+    [(0.3, -0.5, 0.0, True), (0.3, -0.2, 0.0, False), (0.3, -0.2, 0.1, True)],
+)
+def test_bargaining_range(gap_i, gap_j, inducement, open_):
+    assert bargaining.bargaining_range_open(gap_i, gap_j, inducement) is open_
+    t = bargaining.proposed_transfer(gap_i, gap_j, inducement, cap=10.0)
+    both = bargaining.accepts(gap_i, t, inducement) and bargaining.accepts(gap_j, -t, inducement)
+    assert both is open_
+
+
+def test_transfers_are_capped_by_leverage():
+    t = bargaining.proposed_transfer(2.0, -5.0, 0.0, cap=0.4)
+    assert t == 0.4 and not bargaining.accepts(2.0, t, 0.0)
+
+
+# --- ceasefire ------------------------------------------------------------------------------------
+def test_hazard_falls_with_strength_and_rises_as_leverage_fades():
+    h = ceasefire.breakdown_hazard
+    assert h(0.9, 0, 0.1, 0.02, 72) < h(0.1, 0, 0.1, 0.02, 72)
+    assert h(0.5, 200, 0.1, 0.02, 72) > h(0.5, 10, 0.1, 0.02, 72) > h(0.5, 0, 0.1, 0.02, 72)
+    assert ceasefire.agreement_strength(0.5, [1.0, 0.2], False) == pytest.approx(0.1)
+    assert ceasefire.agreement_strength(0.9, [1.0, 1.0], True) == 1.0
+
+
+# --- alliances ------------------------------------------------------------------------------------
+def test_alliance_response_ladder():
+    assert RESPONSES[response_level(False, True, 1.0, "collective_defence")] == "statement"
+    assert RESPONSES[response_level(False, False, 1.0, "collective_defence")] == "ignore"
+    assert RESPONSES[response_level(True, True, 0.2, "collective_defence")] == "fact_finding"
+    assert RESPONSES[response_level(True, True, 1.0, "collective_defence")] == "military_aid"
+    assert RESPONSES[response_level(True, True, 1.0, "consultation")] == "diplomatic_pressure"
+    levels = [response_level(True, True, c, "collective_defence") for c in np.linspace(0, 1, 21)]
+    assert levels == sorted(levels)
+
+
+# --- ladder and resolve ---------------------------------------------------------------------------
+def test_ladder_table_is_complete_and_monotone():
+    assert [r.rung for r in LADDER] == list(Rung)
+    assert all(r.cameo and r.mid_level in (1, 2, 3, 4, 5) for r in LADDER)
+    leverage = [r.leverage for r in LADDER]
+    assert leverage == sorted(leverage)
+    assert [r.fire_rate for r in LADDER][:6] == sorted(r.fire_rate for r in LADDER[:6])
+    assert LADDER[Rung.FULL_WAR].mid_level == 5 and LADDER[Rung.CEASEFIRE].goldstein > 0
+    assert describe(Rung.DEEP_STRIKES, "B") == "strikes deep inside B"
+    assert all(a.cameo or a.label == "takes no action" for a in ACTS.values())
+
+
+def test_private_resolve_has_the_prior_mean():
+    rng = np.random.default_rng(5)
+    draws = [draw_resolve(rng, 1.5, 0.5) for _ in range(20000)]
+    assert min(draws) > 0
+    assert np.mean(draws) == pytest.approx(1.5, rel=0.02)
+    assert np.std(draws) == pytest.approx(0.5, rel=0.05)
