@@ -172,6 +172,7 @@ def test_logit_choice_respects_allowed_rungs_and_precision():
 def test_reachable_caps_moves_and_ceiling():
     assert list(np.flatnonzero(decision.reachable(3, 2))) == [1, 2, 3, 4, 5]
     assert list(np.flatnonzero(decision.reachable(1, 2, ceiling=1))) == [0, 1]
+    assert list(np.flatnonzero(decision.reachable(6, 1, ceiling=4))) == [4]
 
 
 # --- bargaining -----------------------------------------------------------------------------------
