@@ -116,7 +116,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         name = f"dask LocalCluster, {args.dask_local} workers"
     else:
         name = f"local processes, {args.workers or os.cpu_count()} workers"
-    eng = engine(args.workers or os.cpu_count() or 1, args.scheduler, args.dask_local)
+    try:
+        eng = engine(args.workers or os.cpu_count() or 1, args.scheduler, args.dask_local)
+    except (OSError, TimeoutError) as exc:
+        raise ScenarioError(
+            f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})"
+        ) from None
     bars: list = []
 
     def progress(total: int, done: int):
@@ -187,6 +192,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     scenario = validate(manifest["scenario"], Path(manifest["scenario_path"]))
     params = list(exp.parameters)
     outcomes = pick_outcomes(frame, args.outcome)
+    pick_outcomes(frame, [args.heatmap])  # a clear error for a misspelt --heatmap
     folder = Path(args.results) / "plots"
     folder.mkdir(exist_ok=True)
     paths = plots.sweep_distributions(frame, params, outcomes, scenario, folder)

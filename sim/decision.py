@@ -90,7 +90,7 @@ def logit_choice(rng: np.random.Generator, utility: np.ndarray, precision: float
 def reachable(current: int, max_change: int, ceiling: int = N_RUNGS - 1) -> np.ndarray:
     """Rungs a state can move to within one hour, capped at ``ceiling`` (e.g. 1 under a ceasefire);
     a state above a ceiling that cannot be reached in one move drops straight to it."""
-    allowed = (np.abs(RUNGS - current) <= max_change) & (RUNGS <= ceiling)
+    allowed = (np.abs(RUNGS - current) <= max_change) & (ceiling >= RUNGS)
     if not allowed.any():
         allowed[ceiling] = True
     return allowed

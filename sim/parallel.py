@@ -71,7 +71,7 @@ class DaskCluster:
                 n_workers=local or 1, threads_per_worker=1, processes=True, dashboard_address=None
             )
             address = self.cluster
-        self.client = Client(address)
+        self.client = Client(address, timeout="15s")
         self.workers = max(1, sum(self.client.nthreads().values()))
 
     def submit(self, fn: Callable, *args: Any) -> Any:

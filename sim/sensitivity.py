@@ -26,6 +26,8 @@ def load_sweep(results: str | Path) -> tuple[Experiment, pd.DataFrame]:
         manifest = json.loads((results / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError(f"{results}: no manifest.json — not a sweep results folder") from None
+    if "experiment" not in manifest:
+        raise ScenarioError(f"{results}: results of `escsim run` (an ensemble), not of a sweep")
     return Experiment.model_validate(manifest["experiment"]), load_outcomes(results)
 
 
@@ -34,7 +36,7 @@ def pick_outcomes(frame: pd.DataFrame, wanted: list[str] | None) -> list[str]:
         missing = [w for w in wanted if w not in frame]
         if missing:
             raise ScenarioError(
-                f"--outcome {', '.join(missing)}: no such column "
+                f"outcome {', '.join(missing)}: no such column "
                 f"(have e.g. {', '.join(list(frame.columns)[-8:])})"
             )
         return wanted
