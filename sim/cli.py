@@ -7,7 +7,6 @@ file, key and expectation, and exit with code 2; no traceback, nothing half-writ
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import sys
@@ -51,7 +50,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.analysis import format_summary
     from sim.plots import ensemble_plots
     from sim.runner import simulate_ensemble
-    from sim.storage import atomic_folder, manifest, write_json, write_tables
+    from sim.storage import atomic_folder, manifest, now, write_json, write_tables
 
     overrides = _overrides(args.set)
     scenario = load_scenario(args.scenario, overrides)
@@ -59,7 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise ScenarioError(f"--out {out}: exists and is not a folder")
     workers = args.workers or os.cpu_count() or 1
-    started, t0 = dt.datetime.now(dt.UTC), time.perf_counter()
+    started, t0 = now(), time.perf_counter()
     with tqdm(total=args.runs, unit="run", desc=scenario.name, disable=args.quiet, file=sys.stderr) as bar:
         ensemble = simulate_ensemble(scenario, args.runs, args.seed, workers, overrides, progress=bar.update)
     wall = time.perf_counter() - t0

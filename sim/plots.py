@@ -15,7 +15,7 @@ import pandas as pd
 from sim.analysis import relevant_columns
 from sim.ladder import LADDER
 from sim.outcomes import CATEGORICAL
-from sim.schema import Scenario
+from sim.schema import Scenario, unit_of
 
 UNITS = {
     "ceasefire_hour": "hour of effective ceasefire (h from start)",
@@ -148,7 +148,10 @@ def ensemble_plots(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame
 
 # --- sweeps, comparisons, sensitivity -----------------------------------------------------------
 def _param_label(key: str) -> str:
-    return key.replace(".", " › ").replace("_", " ")
+    """`mediators.USA.arrival_hour` → `USA arrival hour (h)`: the last two parts, with the unit."""
+    words = " ".join(key.split(".")[-2:]).replace("_", " ")
+    unit = unit_of(key)
+    return f"{words} ({unit})" if unit else words
 
 
 def sweep_distributions(

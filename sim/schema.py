@@ -392,6 +392,24 @@ SECTIONS: tuple[type[Strict], ...] = (
 )
 
 
+def unit_of(key: str) -> str:
+    """The unit of a scenario value addressed by its key path (``mediators.USA.arrival_hour`` → h)."""
+    model: type[BaseModel] | None = Scenario
+    info = None
+    for part in key.split("."):
+        if model is None:  # a key inside a table of plain values, e.g. a concession's name
+            break
+        info = model.model_fields.get(part)
+        if info is None:  # an id inside a table of models, e.g. `USA` in `mediators.USA`
+            continue
+        annotation = info.annotation
+        args = getattr(annotation, "__args__", ())
+        model = next(
+            (a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
+        )
+    return (info.json_schema_extra or {}).get("unit", "") if info is not None else ""
+
+
 def reference_markdown() -> str:
     """The parameter reference, generated from the schema so it cannot drift."""
     lines = [

@@ -90,6 +90,24 @@ def git_commit() -> str | None:
         return None
 
 
+def provenance(scenario: Scenario, scenario_path: str | Path, started: str) -> dict[str, Any]:
+    """What every manifest records: the resolved scenario and its hash, versions, commit, host."""
+    return {
+        "scenario_path": str(scenario_path),
+        "scenario_hash": scenario_hash(scenario),
+        "scenario": scenario.model_dump(mode="json"),
+        "versions": versions(),
+        "git_commit": git_commit(),
+        "host": platform.node(),
+        "started": started,
+        "finished": now(),
+    }
+
+
+def now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+
+
 def manifest(
     scenario: Scenario,
     scenario_path: str,
@@ -97,22 +115,16 @@ def manifest(
     seed: int,
     runs: int,
     workers: int,
-    started: dt.datetime,
+    started: str,
 ) -> dict[str, Any]:
+    """The manifest of an ensemble (``escsim run``)."""
     return {
-        "scenario_path": scenario_path,
-        "scenario_hash": scenario_hash(scenario),
+        **provenance(scenario, scenario_path, started),
         "overrides": overrides,
         "seed": seed,
         "runs": runs,
         "workers": workers,
         "seeding": "run seed = SeedSequence(seed, spawn_key=(run_id,)), see sim.runner.run_seed",
-        "versions": versions(),
-        "git_commit": git_commit(),
-        "host": platform.node(),
-        "started": started.isoformat(timespec="seconds"),
-        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "scenario": scenario.model_dump(mode="json"),
     }
 
 

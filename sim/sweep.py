@@ -16,7 +16,6 @@ rest, so a sweep killed at any moment and resumed ends with exactly the rows of 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import os
 import resource
@@ -33,7 +32,7 @@ from sim.parallel import Engine, stream
 from sim.runner import Task, outcome_frame, run_batch, series_frame
 from sim.scenario import ScenarioError, scenario_hash
 from sim.schema import Scenario
-from sim.storage import git_commit, versions, write_json
+from sim.storage import now, provenance, write_json
 
 BATCH = 50  # runs per shard
 
@@ -141,35 +140,24 @@ def manifest(
     engine_name: str,
     report: SweepReport | None,
 ) -> dict:
+    """The manifest of a sweep; ``finished`` and the run counts once ``report`` is in."""
+    counts = {"points": points, "replicates": exp.replicates, "runs": points * exp.replicates}
+    if report is not None:
+        counts |= {
+            "ran_now": report.ran,
+            "failed": report.failed,
+            "wall_seconds": round(report.seconds, 3),
+            "peak_rss_mb": round(report.peak_rss_mb, 1),
+        }
     return {
+        **provenance(scenario, scenario_path, started),
+        "finished": None if report is None else now(),
         "experiment": exp.model_dump(mode="json"),
         "experiment_identity": identity_hash(exp),
         "experiment_text": exp_text,
-        "scenario_path": str(scenario_path),
-        "scenario_hash": scenario_hash(scenario),
-        "scenario": scenario.model_dump(mode="json"),
         "seeding": "run seed = SeedSequence(experiment seed, spawn_key=(point, replicate))",
-        "versions": versions(),
-        "git_commit": git_commit(),
-        "host": os.uname().nodename,
         "engine": engine_name,
-        "started": started,
-        "finished": None if report is None else dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "counts": {
-            "points": points,
-            "replicates": exp.replicates,
-            "runs": points * exp.replicates,
-            **(
-                {}
-                if report is None
-                else {
-                    "ran_now": report.ran,
-                    "failed": report.failed,
-                    "wall_seconds": round(report.seconds, 3),
-                    "peak_rss_mb": round(report.peak_rss_mb, 1),
-                }
-            ),
-        },
+        "counts": counts,
     }
 
 
@@ -211,7 +199,7 @@ def sweep(
     check_compatible(folder, exp, scenario, experiment_path)
     folder.root.mkdir(parents=True, exist_ok=True)
     folder.tidy()
-    started = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    started = now()
     write_json(
         folder.root / "manifest.json",
         manifest(exp, text, scenario, scenario_path, len(points), started, engine_name, None),

@@ -244,3 +244,51 @@ def test_bad_experiment_files_give_clear_errors(tmp_path):
         )
         assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
         assert not (tmp_path / "never").exists()
+
+
+@pytest.mark.parametrize(
+    ("design", "expected"),
+    [
+        ('kind = "grid"', 9),
+        ('kind = "lhs"\npoints = 7', 7),
+        ('kind = "sobol"\npoints = 8', 8),
+        ('kind = "halton"\npoints = 5', 5),
+        ('kind = "saltelli"\npoints = 4', 4 * (2 + 2)),
+        ('kind = "morris"\npoints = 3', 3 * (2 + 1)),
+    ],
+)
+def test_designs_have_the_right_size_stay_in_bounds_and_are_seeded(tmp_path, design, expected):
+    from sim.experiment import design_points, load_experiment
+
+    if "grid" in design:
+        params = (
+            '[parameters."mediators.USA.arrival_hour"]\nlevels = [0, 12, 36]\n'
+            '[parameters."states.AZE.stake"]\nlevels = [2.0, 3.0, 4.0]\n'
+        )
+    else:
+        params = (
+            '[parameters."mediators.USA.arrival_hour"]\nmin = 0\nmax = 48\ninteger = true\n'
+            '[parameters."states.AZE.stake"]\nmin = 2.0\nmax = 4.0\n'
+        )
+    exp, _, _ = load_experiment(experiment(tmp_path, design=design, params=params))
+    points = design_points(exp)
+    assert len(points) == expected
+    assert all(0 <= p["mediators.USA.arrival_hour"] <= 48 for p in points)
+    assert all(isinstance(p["mediators.USA.arrival_hour"], int) for p in points)
+    assert all(2.0 <= p["states.AZE.stake"] <= 4.0 for p in points)
+    assert design_points(exp) == points  # the experiment seed fixes the design
+
+
+def test_morris_indices(tmp_path):
+    from sim.sensitivity import indices, load_sweep
+
+    params = (
+        '[parameters."mediators.USA.leverage"]\nmin = 0.1\nmax = 0.7\n'
+        '[parameters."states.AZE.stake"]\nmin = 2.0\nmax = 4.0\n'
+    )
+    exp = experiment(tmp_path, replicates=1, design='kind = "morris"\npoints = 4', params=params)
+    sweep(exp, tmp_path / "m", InProcess())
+    spec, frame = load_sweep(tmp_path / "m")
+    table = indices(spec, frame, ["fighting_hours"])
+    assert list(table.parameter) == ["mediators.USA.leverage", "states.AZE.stake"]
+    assert (table.mu_star >= 0).all() and table.mu_star_conf.notna().all()
