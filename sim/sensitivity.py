@@ -70,30 +70,13 @@ def indices(exp: Experiment, frame: pd.DataFrame, outcomes: list[str]) -> pd.Dat
             y = np.where(np.isfinite(y), y, np.nanmax(y))  # NaN (e.g. no ceasefire) → worst seen
         if kind == "saltelli":
             res = sobol.analyze(problem, y, calc_second_order=False, seed=exp.seed)
-            for i, name in enumerate(problem["names"]):
-                rows.append(
-                    {
-                        "outcome": col,
-                        "parameter": name,
-                        "S1": res["S1"][i],
-                        "S1_conf": res["S1_conf"][i],
-                        "ST": res["ST"][i],
-                        "ST_conf": res["ST_conf"][i],
-                    }
-                )
+            keys = ("S1", "S1_conf", "ST", "ST_conf")
         else:
             x = np.array([[p[n] for n in problem["names"]] for p in design_points(exp)])
             res = morris.analyze(problem, x, y, num_levels=exp.design.morris_levels, seed=exp.seed)
-            for i, name in enumerate(problem["names"]):
-                rows.append(
-                    {
-                        "outcome": col,
-                        "parameter": name,
-                        "mu_star": res["mu_star"][i],
-                        "mu_star_conf": res["mu_star_conf"][i],
-                        "sigma": res["sigma"][i],
-                    }
-                )
+            keys = ("mu_star", "mu_star_conf", "sigma")
+        for i, name in enumerate(problem["names"]):
+            rows.append({"outcome": col, "parameter": name, **{k: res[k][i] for k in keys}})
     return pd.DataFrame(rows)
 
 
