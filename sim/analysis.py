@@ -23,7 +23,7 @@ class Line:
 def _kind(column: str, values: pd.Series) -> str:
     if column.split(".")[0] in CATEGORICAL:
         return "categorical"
-    if values.dtype == bool:
+    if pd.api.types.is_bool_dtype(values):
         return "binary"
     return "numeric"
 

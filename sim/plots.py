@@ -46,7 +46,7 @@ def _save(fig, folder: Path, name: str) -> list[Path]:
 
 def outcome_histograms(scenario: Scenario, frame: pd.DataFrame, folder: Path) -> list[Path]:
     targets = scenario.targets.get(scenario.calibration_target, {})
-    cols = [c for c in relevant_columns(scenario, frame) if frame[c].dtype != bool]
+    cols = [c for c in relevant_columns(scenario, frame) if not pd.api.types.is_bool_dtype(frame[c])]
     ncol = 3
     nrow = max(1, -(-len(cols) // ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.0 * nrow), squeeze=False)
@@ -192,7 +192,7 @@ def heatmap(
         if data[key].nunique() > bins:
             data[key] = pd.cut(data[key].astype(float), bins).map(lambda iv: round(iv.mid, 3))
     values = frame[outcome]
-    binary = values.dtype == bool or str(values.dtype) == "boolean"
+    binary = pd.api.types.is_bool_dtype(values)
     data["v"] = values.astype(float)
     table = data.pivot_table(
         index=y, columns=x, values="v", aggfunc="mean" if binary else "median", observed=True
