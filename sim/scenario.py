@@ -182,6 +182,12 @@ def _dangling_ids(s: Scenario):
                 f"{'alliance' if ev.kind == 'treaty_invocation' else 'state'} "
                 f"(known: {_ls(targets[ev.kind])})"
             )
+        if (
+            ev.kind == "treaty_invocation"
+            and ev.target in s.alliances
+            and ev.actor not in s.alliances[ev.target].members
+        ):
+            yield f"key `events.{eid}.actor`: {ev.actor!r} is not a member of {ev.target!r}"
         if ev.kind == "offensive" and ev.rung is None:
             yield f"key `events.{eid}.rung`: an offensive needs the rung it opens with"
     for which, table in s.targets.items():

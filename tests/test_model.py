@@ -223,6 +223,7 @@ def test_load_scenario_errors_name_file_and_key(tmp_path):
         'states.A.adversary="Q"': "states.A.adversary",
         'alliances.PACT.members=["B","Q"]': "alliances.PACT",
         "mediators.M.leverage=1.5": "mediators.M.leverage",
+        'events.appeal.actor="A"': "not a member",
     }
     for override, key in cases.items():
         with pytest.raises(ScenarioError) as err:
