@@ -167,7 +167,14 @@ def sweep_distributions(
             data = [g[col].astype(float).dropna().to_numpy() for _, g in points]
             keep = [i for i, d in enumerate(data) if d.size]
             ax.violinplot([data[i] for i in keep], positions=keep, showmedians=True)
-            ax.set_xlabel("design point")
+            values = points[params].first()
+            ax.set_xticks(
+                range(len(values)),
+                [" / ".join(f"{v:g}" for v in row) for row in values.itertuples(index=False)],
+                rotation=90,
+                fontsize=7,
+            )
+            ax.set_xlabel("design point: " + " / ".join(_param_label(p) for p in params))
             ax.set_ylabel(_label(col, scenario))
             ax.set_title(f"{_label(col, scenario)} across design points")
         else:
