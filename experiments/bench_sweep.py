@@ -2,11 +2,20 @@
 
     python experiments/bench_sweep.py [--runs 2000] [--workers 2] [--memory-runs 1000]
 
-(a) a serial in-process loop over ``sim.run``; (b) the sweep engine (``sim.sweep.sweep``, what
-``escsim sweep --workers W`` runs) on W local processes; (c) ``mesa.batch_run`` with
-``number_processes=W`` on the same model and the same seeds. Prints runs/s of each, the ratios
-sweep / batch_run and sweep / (W × serial) — the parallel efficiency — and the driver's peak memory
-for a sweep of ``--memory-runs`` runs against one ten times larger (run as separate processes).
+Two like-for-like configurations, each ending with the results on disk as Parquet:
+
+* **outcomes** — one row of outcomes per run. ``mesa.batch_run`` gets the leanest model it allows:
+  a DataCollector that computes the outcomes once, after the last hour.
+* **series** — outcomes plus the hourly series (rungs, intensity, deaths) that an experiment with
+  ``series = true`` stores. ``mesa.batch_run`` gets a model that collects them every hour, the way
+  Mesa's examples use a DataCollector, with ``data_collection_period=1``.
+
+For each: (a) a serial in-process loop over ``sim.run``; (b) the sweep engine (``sim.sweep.sweep``,
+what ``escsim sweep --workers W`` runs) on W local processes; (c) ``mesa.batch_run`` with
+``number_processes=W`` on the same model and the same seeds, plus writing its rows to Parquet.
+Prints runs/s, the ratio sweep / batch_run and each runner's parallel efficiency (runs/s over
+W × serial), and the driver's peak memory of each runner for ``--memory-runs`` runs against ten
+times as many (each in its own process).
 """
 
 from __future__ import annotations
@@ -21,42 +30,56 @@ import warnings
 from pathlib import Path
 
 import mesa
+import pandas as pd
 
 import sim
 from sim.model import EscalationModel
 from sim.outcomes import outcomes
 from sim.parallel import LocalProcesses
 from sim.runner import run_seed
+from sim.storage import peak_rss_mb
 from sim.sweep import load_outcomes, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "sept2022.toml"
 SCENARIO = sim.load_scenario(BASELINE)
 SEED = 1
+CONFIGS = ("outcomes", "series")
 
 
 class BatchRunModel(EscalationModel):
-    """The baseline as `mesa.batch_run` wants it: seeded by `rng`, outcomes in a DataCollector."""
+    """The baseline as `mesa.batch_run` wants it: seeded by ``rng``, results in a DataCollector.
 
-    def __init__(self, rng: int) -> None:
+    ``hourly`` collects the stored series every hour (outcomes only after the last one); otherwise
+    the outcomes are collected once, at the end.
+    """
+
+    def __init__(self, rng: int, hourly: bool) -> None:
         super().__init__(SCENARIO, rng)
-        self.datacollector = mesa.DataCollector(model_reporters={"outcomes": outcomes})
+        self.hourly = hourly
+        reporters = {"outcomes": lambda m: None if m.running else outcomes(m)}
+        if hourly:
+            reporters |= {name: (lambda m, n=name: m.series[n][m.hour]) for name in self.series}
+        self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     def step(self) -> None:
         super().step()
-        if self.time >= SCENARIO.horizon_hours:
-            self.running = False
+        self.running = self.time < SCENARIO.horizon_hours
+        if self.hourly or not self.running:
+            self._stepping = True  # report the hour just simulated
             self.datacollector.collect(self)
+            self._stepping = False
 
 
-def experiment_file(folder: Path, runs: int) -> Path:
+def experiment_file(folder: Path, runs: int, series: bool) -> Path:
     """A one-point experiment: the baseline, ``runs`` replicates."""
-    path = folder / f"bench-{runs}.toml"
+    path = folder / f"bench-{runs}-{series}.toml"
     path.write_text(
         f'''name = "bench"
 scenario = "{BASELINE.as_posix()}"
 replicates = {runs}
 seed = {SEED}
+series = {str(series).lower()}
 [design]
 kind = "grid"
 [parameters."mediators.USA.arrival_hour"]
@@ -78,55 +101,53 @@ def bench_serial(runs: int) -> float:
     return runs / (time.perf_counter() - t0)
 
 
-def bench_sweep(runs: int, workers: int, folder: Path) -> float:
-    exp = experiment_file(folder, runs)
+def bench_sweep(runs: int, workers: int, folder: Path, series: bool) -> float:
+    exp = experiment_file(folder, runs, series)
+    out = folder / f"sweep-{series}"
     t0 = time.perf_counter()
     eng = LocalProcesses(workers)
     try:
-        sweep(exp, folder / "sweep", eng)
+        sweep(exp, out, eng)
     finally:
         eng.close()
     rate = runs / (time.perf_counter() - t0)
-    assert len(load_outcomes(folder / "sweep")) == runs
+    assert len(load_outcomes(out)) == runs
     return rate
 
 
-def bench_batch_run(runs: int, workers: int) -> float:
+def bench_batch_run(runs: int, workers: int, folder: Path, series: bool) -> float:
     t0 = time.perf_counter()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # batch_run is on its way out in Mesa 4
         rows = mesa.batch_run(
             BatchRunModel,
-            parameters={},
+            parameters={"hourly": series},
             rng=seeds(runs),
             number_processes=workers,
-            max_steps=SCENARIO.horizon_hours + 1,
-            data_collection_period=-1,
+            max_steps=SCENARIO.horizon_hours,
+            data_collection_period=1 if series else -1,
             display_progress=False,
         )
+    last = [r.pop("outcomes") for r in rows]
+    pd.DataFrame([o for o in last if o is not None]).to_parquet(folder / f"batch-{series}-outcomes.parquet")
+    if series:
+        pd.DataFrame(rows).to_parquet(folder / "batch-series.parquet")
     rate = runs / (time.perf_counter() - t0)
-    assert len(rows) == runs
+    assert sum(o is not None for o in last) == runs
     return rate
 
 
-def peak_memory(runs: int, workers: int, folder: Path) -> float:
-    """Peak RSS (MB) of the driver of a sweep of ``runs`` runs, as its own process."""
-    exe = Path(sys.executable).with_name("escsim")
-    out = folder / f"mem-{runs}"
-    subprocess.run(
-        [
-            str(exe),
-            "sweep",
-            str(experiment_file(folder, runs)),
-            "--workers",
-            str(workers),
-            "--out",
-            str(out),
-            "--quiet",
-        ],
-        check=True,
-    )
-    return json.loads((out / "manifest.json").read_text())["counts"]["peak_rss_mb"]
+def peak_memory(runner: str, runs: int, workers: int, folder: Path) -> float:
+    """Peak resident memory (MB) of the driver of ``runs`` runs with hourly series, as its own
+    process: ``escsim sweep``, or this script running ``mesa.batch_run`` alone."""
+    if runner == "sweep":
+        out = folder / f"mem-{runs}"
+        exp = experiment_file(folder, runs, series=True)
+        cmd = [str(Path(sys.executable).with_name("escsim")), "sweep", str(exp), "--out", str(out)]
+        subprocess.run([*cmd, "--workers", str(workers), "--quiet"], check=True, stdout=subprocess.DEVNULL)
+        return json.loads((out / "manifest.json").read_text())["counts"]["peak_rss_mb"]
+    cmd = [sys.executable, __file__, "--runs", str(runs), "--workers", str(workers), "--batch-run-memory"]
+    return float(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
 
 def main() -> None:
@@ -134,25 +155,31 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--memory-runs", type=int, default=1000)
+    ap.add_argument("--batch-run-memory", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     n, w = args.runs, args.workers
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        if args.batch_run_memory:
+            bench_batch_run(n, w, folder, series=True)
+            print(peak_rss_mb())
+            return
+        print(f"{n} baseline runs, {w} workers; runs/s (parallel efficiency = runs/s ÷ ({w} × serial))")
         serial = bench_serial(n)
-        print(f"(a) serial loop over sim.run      {serial:8.1f} runs/s")
-        swept = bench_sweep(n, w, folder)
-        print(f"(b) escsim sweep, {w} workers       {swept:8.1f} runs/s")
-        batch = bench_batch_run(n, w)
-        print(f"(c) mesa.batch_run, {w} processes   {batch:8.1f} runs/s")
-        print(f"sweep / batch_run                  {swept / batch:8.2f}x   (target >= 1.5)")
-        print(f"parallel efficiency sweep/({w}x serial) {swept / (w * serial):5.2f}    (target >= 0.9)")
-        print(f"batch_run efficiency               {batch / (w * serial):8.2f}")
-        small = peak_memory(args.memory_runs, w, folder)
-        large = peak_memory(10 * args.memory_runs, w, folder)
-        print(
-            f"driver peak memory: {args.memory_runs} runs {small:.0f} MB, "
-            f"{10 * args.memory_runs} runs {large:.0f} MB (ratio {large / small:.2f})"
-        )
+        print(f"(a) serial loop over sim.run        {serial:7.1f}")
+        for config in CONFIGS:
+            series = config == "series"
+            swept = bench_sweep(n, w, folder, series)
+            batch = bench_batch_run(n, w, folder, series)
+            print(f"[{config}]")
+            print(f"  (b) escsim sweep                 {swept:7.1f}   efficiency {swept / (w * serial):.2f}")
+            print(f"  (c) mesa.batch_run               {batch:7.1f}   efficiency {batch / (w * serial):.2f}")
+            print(f"  sweep / batch_run                {swept / batch:7.2f}x")
+        small, large = args.memory_runs, 10 * args.memory_runs
+        print("driver peak memory, hourly series kept:")
+        for runner in ("sweep", "batch_run"):
+            a, b = (peak_memory(runner, k, w, folder) for k in (small, large))
+            print(f"  {runner:<10} {small} runs {a:6.0f} MB, {large} runs {b:6.0f} MB (ratio {b / a:.2f})")
 
 
 if __name__ == "__main__":

@@ -23,23 +23,28 @@ The choice is P(r) ∝ exp(λ·EU(r)) over the rungs within reach (McKelvey & Pa
 
 from __future__ import annotations
 
+import bisect
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 
 from sim.ladder import LADDER, N_RUNGS
 
-LEVERAGE = np.array([r.leverage for r in LADDER])
-CONDEMNATION = np.array([r.condemnation for r in LADDER])
-FIRE_RATE = np.array([r.fire_rate for r in LADDER])
-EXPOSURE = np.array([r.intervention_exposure for r in LADDER])
-RUNGS = np.arange(N_RUNGS)
+# Nine rungs: plain tuples and floats beat numpy's per-call overhead on arrays this small, and give
+# the same IEEE results term by term.
+LEVERAGE = tuple(r.leverage for r in LADDER)
+CONDEMNATION = tuple(r.condemnation for r in LADDER)
+FIRE_RATE = tuple(r.fire_rate for r in LADDER)
+EXPOSURE = tuple(r.intervention_exposure for r in LADDER)
+RUNGS = range(N_RUNGS)
 SELF_DEFENCE = 0.5  # share of condemnation waived for answering fire in kind
 
 
-@dataclass(slots=True, frozen=True)
+@dataclass(slots=True)
 class Situation:
-    """What a state weighs in one hour, already in utility units."""
+    """What a state weighs in one hour, already in utility units (not frozen: built twice an hour
+    per state, and freezing triples the cost)."""
 
     aim: str  # coercive | territorial | defensive
     stake: float  # V·θ
@@ -58,39 +63,38 @@ class Situation:
     switching: float  # k
 
 
-def utilities(s: Situation) -> np.ndarray:
+def utilities(s: Situation) -> list[float]:
     """EU(r) for every rung r."""
+    j = s.opponent_rung
     if s.aim == "defensive":
-        gain = s.stake * (s.share * LEVERAGE[np.minimum(RUNGS, s.opponent_rung)] - LEVERAGE[s.opponent_rung])
+        gain = [s.stake * (s.share * LEVERAGE[min(r, j)] - LEVERAGE[j]) for r in RUNGS]
     else:
-        gain = s.stake * s.unmet * s.share * LEVERAGE
+        gain = [s.stake * s.unmet * s.share * lev for lev in LEVERAGE]
     if s.aim == "territorial" or s.territory_gain > 0.0:
-        gain = gain + s.territory_gain * (RUNGS >= 5)
-    answered = np.minimum(RUNGS, s.opponent_rung)
-    losses = s.loss_weight * s.deaths_per_fire * FIRE_RATE[np.maximum(RUNGS, s.opponent_rung)]
-    condemned = CONDEMNATION - SELF_DEFENCE * CONDEMNATION[answered]
-    return (
-        gain
-        - losses
-        - s.pressure * condemned
-        - s.intervention * EXPOSURE
-        + s.domestic * RUNGS
-        - s.audience * np.maximum(0.0, s.commitment - RUNGS)
-        - s.switching * np.abs(RUNGS - s.current)
-    )
+        gain = [g + s.territory_gain * (r >= 5) for r, g in enumerate(gain)]
+    exposure = s.loss_weight * s.deaths_per_fire
+    return [
+        gain[r]
+        - exposure * FIRE_RATE[max(r, j)]
+        - s.pressure * (CONDEMNATION[r] - SELF_DEFENCE * CONDEMNATION[min(r, j)])
+        - s.intervention * EXPOSURE[r]
+        + s.domestic * r
+        - s.audience * max(0.0, s.commitment - r)
+        - s.switching * abs(r - s.current)
+        for r in RUNGS
+    ]
 
 
-def logit_choice(rng: np.random.Generator, utility: np.ndarray, precision: float, allowed: np.ndarray) -> int:
+def logit_choice(rng: np.random.Generator, utility: list[float], precision: float, allowed: range) -> int:
     """Draw a rung with probability ∝ exp(λ·EU) among the allowed ones."""
-    u = np.where(allowed, precision * utility, -np.inf)
-    weights = np.cumsum(np.exp(u - u.max()))
-    return int(np.searchsorted(weights, rng.random() * weights[-1], side="right"))
+    u = [precision * utility[r] for r in allowed]
+    top = max(u)
+    weights = list(itertools.accumulate(np.exp([x - top for x in u]).tolist()))
+    return allowed[bisect.bisect_right(weights, rng.random() * weights[-1])]
 
 
-def reachable(current: int, max_change: int, ceiling: int = N_RUNGS - 1) -> np.ndarray:
+def reachable(current: int, max_change: int, ceiling: int = N_RUNGS - 1) -> range:
     """Rungs a state can move to within one hour, capped at ``ceiling`` (e.g. 1 under a ceasefire);
     a state above a ceiling that cannot be reached in one move drops straight to it."""
-    allowed = (np.abs(RUNGS - current) <= max_change) & (ceiling >= RUNGS)
-    if not allowed.any():
-        allowed[ceiling] = True
-    return allowed
+    low, high = max(0, current - max_change), min(ceiling, current + max_change, N_RUNGS - 1)
+    return range(low, high + 1) if low <= high else range(ceiling, ceiling + 1)

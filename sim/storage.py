@@ -8,8 +8,10 @@ import datetime as dt
 import importlib.metadata
 import json
 import platform
+import resource
 import shutil
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,6 +104,17 @@ def provenance(scenario: Scenario, scenario_path: str | Path, started: str) -> d
         "started": started,
         "finished": now(),
     }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB. Linux's ``VmHWM`` starts afresh at exec, whereas
+    ``ru_maxrss`` carries over the peak of whatever process forked this one."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 1024  # bytes on macOS, KiB elsewhere
 
 
 def now() -> str:

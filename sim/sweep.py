@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -32,7 +31,7 @@ from sim.parallel import Engine, stream
 from sim.runner import Task, outcome_frame, run_batch, series_frame
 from sim.scenario import ScenarioError, scenario_hash
 from sim.schema import Scenario
-from sim.storage import now, provenance, write_json
+from sim.storage import now, peak_rss_mb, provenance, write_json
 
 BATCH = 50  # runs per shard
 
@@ -229,7 +228,7 @@ def sweep(
         ran,
         failed,
         time.perf_counter() - t0,
-        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        peak_rss_mb(),
     )
     write_json(
         folder.root / "manifest.json",

@@ -219,11 +219,11 @@ class StateAgent(mesa.Agent):
         ``cover`` is the share of the audience cost of backing down that a mediated agreement
         lifts: a leader can blame the broker (face-saving, Beardsley 2011)."""
         s = self.situation()
-        fight = decision.utilities(s)[FIGHTING:].max()
+        fight = max(decision.utilities(s)[FIGHTING:])
         stop = decision.utilities(
             dataclasses.replace(s, opponent_rung=0, audience=s.audience * (1.0 - cover))
         )[0]
-        return float(fight), float(stop)
+        return fight, stop
 
     def invoke(self, alliance: AllianceAgent, reason: str) -> None:
         if self in alliance.members and not alliance.invoked:
