@@ -59,16 +59,14 @@ class BatchRunModel(EscalationModel):
         self.hourly = hourly
         reporters = {"outcomes": lambda m: None if m.running else outcomes(m)}
         if hourly:
-            reporters |= {name: (lambda m, n=name: m.series[n][m.hour]) for name in self.series}
+            reporters |= {name: (lambda m, n=name: m.series[n][m.steps - 1]) for name in self.series}
         self.datacollector = mesa.DataCollector(model_reporters=reporters)
 
     def step(self) -> None:
         super().step()
         self.running = self.time < SCENARIO.horizon_hours
         if self.hourly or not self.running:
-            self._stepping = True  # report the hour just simulated
             self.datacollector.collect(self)
-            self._stepping = False
 
 
 def experiment_file(folder: Path, runs: int, series: bool) -> Path:
