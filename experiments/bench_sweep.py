@@ -126,12 +126,12 @@ def bench_batch_run(runs: int, workers: int, folder: Path, series: bool) -> floa
             data_collection_period=1 if series else -1,
             display_progress=False,
         )
-    last = [r.pop("outcomes") for r in rows]
-    pd.DataFrame([o for o in last if o is not None]).to_parquet(folder / f"batch-{series}-outcomes.parquet")
+    final = [r.pop("outcomes") for r in rows]  # None but in each run's last row
+    pd.DataFrame([o for o in final if o is not None]).to_parquet(folder / f"batch-{series}-outcomes.parquet")
     if series:
         pd.DataFrame(rows).to_parquet(folder / "batch-series.parquet")
     rate = runs / (time.perf_counter() - t0)
-    assert sum(o is not None for o in last) == runs
+    assert sum(o is not None for o in final) == runs
     return rate
 
 
@@ -141,8 +141,9 @@ def peak_memory(runner: str, runs: int, workers: int, folder: Path) -> float:
     if runner == "sweep":
         out = folder / f"mem-{runs}"
         exp = experiment_file(folder, runs, series=True)
-        cmd = [str(Path(sys.executable).with_name("escsim")), "sweep", str(exp), "--out", str(out)]
-        subprocess.run([*cmd, "--workers", str(workers), "--quiet"], check=True, stdout=subprocess.DEVNULL)
+        escsim = Path(sys.executable).with_name("escsim")
+        cmd = [escsim, "sweep", exp, "--out", out, "--workers", str(workers), "--quiet"]
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
         return json.loads((out / "manifest.json").read_text())["counts"]["peak_rss_mb"]
     cmd = [sys.executable, __file__, "--runs", str(runs), "--workers", str(workers), "--batch-run-memory"]
     return float(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)

@@ -29,10 +29,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.ladder import LADDER, N_RUNGS
+from sim.ladder import LADDER, N_RUNGS, Rung
 
-# Nine rungs: plain tuples and floats beat numpy's per-call overhead on arrays this small, and give
-# the same IEEE results term by term.
+# A ladder of seven rungs: plain tuples and floats beat numpy's per-call overhead on arrays this small,
+# and give the same IEEE results term by term.
 LEVERAGE = tuple(r.leverage for r in LADDER)
 CONDEMNATION = tuple(r.condemnation for r in LADDER)
 FIRE_RATE = tuple(r.fire_rate for r in LADDER)
@@ -43,8 +43,8 @@ SELF_DEFENCE = 0.5  # share of condemnation waived for answering fire in kind
 
 @dataclass(slots=True)
 class Situation:
-    """What a state weighs in one hour, already in utility units (not frozen: built twice an hour
-    per state, and freezing triples the cost)."""
+    """What a state weighs in one hour, already in utility units (not frozen: built every hour by
+    every belligerent, and freezing triples the cost)."""
 
     aim: str  # coercive | territorial | defensive
     stake: float  # V·θ
@@ -71,11 +71,11 @@ def utilities(s: Situation) -> list[float]:
     else:
         gain = [s.stake * s.unmet * s.share * lev for lev in LEVERAGE]
     if s.aim == "territorial" or s.territory_gain > 0.0:
-        gain = [g + s.territory_gain * (r >= 5) for r, g in enumerate(gain)]
-    exposure = s.loss_weight * s.deaths_per_fire
+        gain = [g + s.territory_gain * (r >= Rung.GROUND_OFFENSIVE) for r, g in enumerate(gain)]
+    loss_per_fire = s.loss_weight * s.deaths_per_fire
     return [
         gain[r]
-        - exposure * FIRE_RATE[max(r, j)]
+        - loss_per_fire * FIRE_RATE[max(r, j)]
         - s.pressure * (CONDEMNATION[r] - SELF_DEFENCE * CONDEMNATION[min(r, j)])
         - s.intervention * EXPOSURE[r]
         + s.domestic * r
