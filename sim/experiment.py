@@ -97,7 +97,10 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, Path]:
     scenario = load_scenario(scenario_path, exp.overrides)
     for key, values in exp.parameters.items():  # every varied key must exist and accept its range
         for value in _extremes(values):
-            load_scenario(scenario_path, {**exp.overrides, key: value})
+            try:
+                load_scenario(scenario_path, {**exp.overrides, key: value})
+            except ScenarioError as exc:
+                raise ScenarioError(f"{path}: parameters.{key} at {value!r}: {exc}") from None
     return exp, scenario, scenario_path
 
 

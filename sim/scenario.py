@@ -13,11 +13,18 @@ import json
 import tomllib
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_origin
 
 from pydantic import ValidationError
 
-from sim.schema import Scenario
+from sim.schema import Id, Scenario
+
+# tables of entries by id (states, sectors, mediators, ...): an override may change an entry, not invent one
+ID_TABLES = frozenset(
+    name
+    for name, f in Scenario.model_fields.items()
+    if get_origin(f.annotation) is dict and get_args(f.annotation)[0] is Id
+)
 
 
 class ScenarioError(ValueError):
@@ -114,6 +121,9 @@ def _set_path(raw: dict[str, Any], key: str, value: Any, path: Path) -> None:
     node = raw
     *parents, leaf = key.split(".")
     for i, part in enumerate(parents):
+        if i == 1 and parents[0] in ID_TABLES and part not in node:
+            known = ", ".join(node) or "none"
+            raise ScenarioError(f"{path}: --set {key}: no {parents[0]} entry `{part}` (known: {known})")
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
             where = ".".join(parents[: i + 1])

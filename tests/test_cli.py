@@ -84,6 +84,9 @@ def test_missing_file_and_bad_overrides(tmp_path):
         escsim("validate", BASELINE, "--set", "mediators.USA.leverage=2"), "mediators.USA.leverage"
     )
     assert_clean_error(escsim("validate", BASELINE, "--set", "no_equals_sign"), "KEY.PATH=VALUE")
+    assert_clean_error(
+        escsim("validate", BASELINE, "--set", "states.ARN.stake=2"), "no states entry `ARN`", "AZE, ARM"
+    )
 
 
 def test_a_failed_run_writes_nothing(tmp_path):

@@ -233,8 +233,13 @@ def test_bad_experiment_files_give_clear_errors(tmp_path):
     bad_range = experiment(
         tmp_path, "range.toml", params='[parameters."mediators.USA.leverage"]\nlevels = [0.5, 3]\n'
     )
+    unknown_id = experiment(
+        tmp_path, "id.toml", params='[parameters."mediators.USAA.arrival_hour"]\nlevels = [0, 1]\n'
+    )
     for path, needle in (
         (tmp_path / "typo.toml", "replicatse"),
+        (unknown_id, "no mediators entry `USAA`"),
+        (bad_range, "range.toml: parameters.mediators.USA.leverage at 3"),
         (bad_key, "mediators.USA.arival_hour"),
         (bad_range, "mediators.USA.leverage"),
         (tmp_path / "absent.toml", "no such experiment file"),
