@@ -1,6 +1,6 @@
 """Benchmark: the same baseline runs through a serial loop, `escsim sweep` and `mesa.batch_run`.
 
-    python experiments/bench_sweep.py [--runs 2000] [--workers 2] [--memory-runs 1000]
+    python experiments/bench_sweep.py [--runs 2000] [--workers 2] [--repeats 3] [--memory-runs 1000]
 
 Two like-for-like configurations, each ending with the results on disk as Parquet:
 
@@ -13,15 +13,19 @@ Two like-for-like configurations, each ending with the results on disk as Parque
 For each: (a) a serial in-process loop over ``sim.run``; (b) the sweep engine (``sim.sweep.sweep``,
 what ``escsim sweep --workers W`` runs) on W local processes; (c) ``mesa.batch_run`` with
 ``number_processes=W`` on the same model and the same seeds, plus writing its rows to Parquet.
-Prints runs/s, the ratio sweep / batch_run and each runner's parallel efficiency (runs/s over
-W × serial), and the driver's peak memory of each runner for ``--memory-runs`` runs against ten
-times as many (each in its own process).
+Shared machines drift by tens of per cent from minute to minute, so every measurement is repeated
+``--repeats`` times, the runners alternating in order, and the figures are medians with their range;
+the ratio sweep / batch_run is taken within each repeat (the two ran minutes apart) and then its
+median. Prints runs/s, that ratio and each runner's parallel efficiency (runs/s over W × serial),
+and the driver's peak memory of each runner for ``--memory-runs`` runs against ten times as many
+(each in its own process).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -135,6 +139,9 @@ def bench_batch_run(runs: int, workers: int, folder: Path, series: bool) -> floa
     return rate
 
 
+RUNNERS = {"sweep": bench_sweep, "batch_run": bench_batch_run}
+
+
 def peak_memory(runner: str, runs: int, workers: int, folder: Path) -> float:
     """Peak resident memory (MB) of the driver of ``runs`` runs with hourly series, as its own
     process: ``escsim sweep``, or this script running ``mesa.batch_run`` alone."""
@@ -149,10 +156,17 @@ def peak_memory(runner: str, runs: int, workers: int, folder: Path) -> float:
     return float(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
 
 
+def spread(values: list[float], digits: int = 1) -> str:
+    """Median and range, e.g. ``112.4 (108.0–115.2)``."""
+    m, lo, hi = statistics.median(values), min(values), max(values)
+    return f"{m:7.{digits}f} ({lo:.{digits}f}–{hi:.{digits}f})"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=2000)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--memory-runs", type=int, default=1000)
     ap.add_argument("--batch-run-memory", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -163,20 +177,30 @@ def main() -> None:
             bench_batch_run(n, w, folder, series=True)
             print(peak_rss_mb())
             return
-        print(f"{n} baseline runs, {w} workers; runs/s (parallel efficiency = runs/s ÷ ({w} × serial))")
-        serial = bench_serial(n)
-        print(f"(a) serial loop over sim.run        {serial:7.1f}")
+        serial: list[float] = []
+        rates: dict[tuple[str, str], list[float]] = {(c, r): [] for c in CONFIGS for r in RUNNERS}
+        for rep in range(args.repeats):
+            serial.append(bench_serial(n))
+            for config in CONFIGS:
+                for runner in list(RUNNERS)[:: 1 if rep % 2 == 0 else -1]:
+                    where = folder / f"{rep}-{config}-{runner}"
+                    where.mkdir()
+                    rates[config, runner].append(RUNNERS[runner](n, w, where, config == "series"))
+            print(f"repeat {rep + 1} of {args.repeats} done", file=sys.stderr)
+        base = w * statistics.median(serial)
+        print(f"{n} baseline runs, {w} workers, {args.repeats} repeats: median runs/s (range)")
+        print(f"(a) serial loop over sim.run       {spread(serial)}")
         for config in CONFIGS:
-            series = config == "series"
-            swept = bench_sweep(n, w, folder, series)
-            batch = bench_batch_run(n, w, folder, series)
+            swept, batch = rates[config, "sweep"], rates[config, "batch_run"]
+            ratios = [a / b for a, b in zip(swept, batch, strict=True)]
             print(f"[{config}]")
-            print(f"  (b) escsim sweep                 {swept:7.1f}   efficiency {swept / (w * serial):.2f}")
-            print(f"  (c) mesa.batch_run               {batch:7.1f}   efficiency {batch / (w * serial):.2f}")
-            print(f"  sweep / batch_run                {swept / batch:7.2f}x")
+            for label, r in (("(b) escsim sweep", swept), ("(c) mesa.batch_run", batch)):
+                efficiency = statistics.median(r) / base
+                print(f"  {label:<32} {spread(r)}   parallel efficiency {efficiency:.2f}")
+            print(f"  sweep / batch_run, per repeat    {spread(ratios, 2)}x")
         small, large = args.memory_runs, 10 * args.memory_runs
         print("driver peak memory, hourly series kept:")
-        for runner in ("sweep", "batch_run"):
+        for runner in RUNNERS:
             a, b = (peak_memory(runner, k, w, folder) for k in (small, large))
             print(f"  {runner:<10} {small} runs {a:6.0f} MB, {large} runs {b:6.0f} MB (ratio {b / a:.2f})")
 

@@ -7,7 +7,6 @@ file, key and expectation, and exit with code 2; no traceback, nothing half-writ
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import time
@@ -182,12 +181,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim import plots
-    from sim.scenario import validate
     from sim.sensitivity import load_sweep, pick_outcomes
 
-    exp, frame = load_sweep(args.results)
-    manifest = json.loads((Path(args.results) / "manifest.json").read_text(encoding="utf-8"))
-    scenario = validate(manifest["scenario"], Path(manifest["scenario_path"]))
+    exp, scenario, frame = load_sweep(args.results)
     params = list(exp.parameters)
     outcomes = pick_outcomes(frame, args.outcome)
     pick_outcomes(frame, [args.heatmap])  # a clear error for a misspelt --heatmap
@@ -216,12 +212,12 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim import plots
     from sim.sensitivity import format_indices, indices, load_sweep, pick_outcomes
 
-    exp, frame = load_sweep(args.results)
+    exp, scenario, frame = load_sweep(args.results)
     table = indices(exp, frame, pick_outcomes(frame, args.outcome))
     folder = Path(args.results)
     table.to_csv(folder / "sensitivity.csv", index=False)
     (folder / "plots").mkdir(exist_ok=True)
-    plots.sensitivity_bars(table, folder / "plots")
+    plots.sensitivity_bars(table, scenario, folder / "plots")
     print(format_indices(table))
     print(f"\nindices in {folder / 'sensitivity.csv'}, chart in {folder / 'plots'}/sensitivity.png")
     return 0
@@ -296,7 +292,10 @@ def parser() -> argparse.ArgumentParser:
     )
     w.add_argument("--out", default=None, help="results folder (default results/<experiment name>)")
     w.add_argument("--quiet", action="store_true", help="no progress bar")
-    w.set_defaults(func=cmd_sweep)
+    w.set_defaults(
+        func=cmd_sweep,
+        interrupted="finished runs are on disk; run the same command again to resume",
+    )
 
     c = sub.add_parser("compare", help="run scenarios with the same seeds and compare outcomes")
     c.add_argument("scenarios", nargs="+", help="baseline scenario first, then what-ifs")
@@ -346,7 +345,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"escsim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("escsim: interrupted; nothing was written", file=sys.stderr)
+        print(f"escsim: interrupted; {getattr(args, 'interrupted', 'nothing was written')}", file=sys.stderr)
         return 130
 
 

@@ -264,7 +264,7 @@ def comparison(
     return _save(fig, folder, "comparison")
 
 
-def sensitivity_bars(table: pd.DataFrame, folder: Path) -> list[Path]:
+def sensitivity_bars(table: pd.DataFrame, scenario: Scenario, folder: Path) -> list[Path]:
     sobol = "S1" in table
     outcomes = list(dict.fromkeys(table["outcome"]))
     fig, axes = plt.subplots(len(outcomes), 1, figsize=(9, 2.6 * len(outcomes)), squeeze=False)
@@ -280,7 +280,7 @@ def sensitivity_bars(table: pd.DataFrame, folder: Path) -> list[Path]:
             ax.barh(y, g["mu_star"], 0.6, xerr=g["mu_star_conf"], label="μ* (mean |effect|)")
             ax.set_xlabel("Morris μ* (outcome units)")
         ax.set_yticks(y, labels, fontsize=8)
-        ax.set_title(outcome, fontsize=9)
+        ax.set_title(_label(outcome, scenario), fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, folder, "sensitivity")

@@ -14,21 +14,26 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment import Experiment, design_points, salib_problem
-from sim.scenario import ScenarioError
+from sim.scenario import ScenarioError, validate
+from sim.schema import Scenario
 from sim.sweep import load_outcomes
 
 DEFAULT_OUTCOMES = ("fighting_hours", "military_deaths", "territory_lost_km2", "displaced", "ceasefire_hour")
 
 
-def load_sweep(results: str | Path) -> tuple[Experiment, pd.DataFrame]:
+def load_sweep(results: str | Path) -> tuple[Experiment, Scenario, pd.DataFrame]:
+    """A sweep's experiment, its scenario as run, and its outcome rows."""
     results = Path(results)
     try:
         manifest = json.loads((results / "manifest.json").read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise ScenarioError(f"{results}: no manifest.json — not a sweep results folder") from None
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{results / 'manifest.json'}: not valid JSON ({exc})") from None
     if "experiment" not in manifest:
         raise ScenarioError(f"{results}: results of `escsim run` (an ensemble), not of a sweep")
-    return Experiment.model_validate(manifest["experiment"]), load_outcomes(results)
+    scenario = validate(manifest["scenario"], Path(manifest["scenario_path"]))
+    return Experiment.model_validate(manifest["experiment"]), scenario, load_outcomes(results)
 
 
 def pick_outcomes(frame: pd.DataFrame, wanted: list[str] | None) -> list[str]:

@@ -1,5 +1,5 @@
-"""Writing a results folder atomically: everything lands in a temporary sibling folder first and
-is renamed into place at the end, so an interrupted run leaves nothing half-written."""
+"""Writing results atomically: a file or a whole folder is written under a temporary name and
+renamed into place, so an interrupted run leaves nothing half-written."""
 
 from __future__ import annotations
 
@@ -7,13 +7,14 @@ import contextlib
 import datetime as dt
 import importlib.metadata
 import json
+import os
 import platform
 import resource
 import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,21 @@ def atomic_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(old, ignore_errors=True)
     else:
         tmp.rename(target)
+
+
+def atomic_file(path: Path, write: Callable[[Path], object]) -> None:
+    """``write(tmp)`` to a hidden sibling, flush it to disk, then rename it to ``path``: a reader, or
+    a resumed sweep, sees the whole file or none of it."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 def write_tables(folder: Path, outcomes: pd.DataFrame, series: pd.DataFrame | None) -> None:
@@ -142,4 +158,5 @@ def manifest(
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    atomic_file(path, lambda tmp: tmp.write_text(text, encoding="utf-8"))

@@ -17,7 +17,6 @@ rest, so a sweep killed at any moment and resumed ends with exactly the rows of 
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,7 +30,7 @@ from sim.parallel import Engine, stream
 from sim.runner import Task, outcome_frame, run_batch, series_frame
 from sim.scenario import ScenarioError, scenario_hash
 from sim.schema import Scenario
-from sim.storage import now, peak_rss_mb, provenance, write_json
+from sim.storage import atomic_file, now, peak_rss_mb, provenance, write_json
 
 BATCH = 50  # runs per shard
 
@@ -93,8 +92,8 @@ class ResultsFolder:
 
     def tidy(self) -> None:
         """Drop leftovers of an interrupted write: temp files, and series without outcomes."""
-        for folder in (self.outcomes, self.series):
-            for tmp in folder.glob(".part-*") if folder.is_dir() else ():
+        for folder in (self.root, self.outcomes, self.series):
+            for tmp in folder.glob(".*.tmp") if folder.is_dir() else ():
                 tmp.unlink()
         committed = self.parts(self.outcomes)
         for n, path in self.parts(self.series).items():
@@ -116,17 +115,12 @@ class ResultsFolder:
 
     def write_part(self, n: int, outcomes: pd.DataFrame, series: pd.DataFrame | None) -> None:
         if series is not None and not series.empty:
-            _atomic_parquet(series, self.series / f"part-{n:06d}.parquet")
-        _atomic_parquet(outcomes, self.outcomes / f"part-{n:06d}.parquet")  # the commit point
+            _write_parquet(series, self.series / f"part-{n:06d}.parquet")
+        _write_parquet(outcomes, self.outcomes / f"part-{n:06d}.parquet")  # the commit point
 
 
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    frame.to_parquet(tmp, index=False)
-    with open(tmp, "rb") as fh:
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
+    atomic_file(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
 def manifest(
@@ -169,7 +163,10 @@ def check_compatible(folder: ResultsFolder, exp: Experiment, scenario: Scenario,
                 f"{folder.root}: holds result shards but no manifest.json; choose another --out"
             )
         return
-    old = json.loads(manifest_path.read_text(encoding="utf-8"))
+    try:
+        old = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{manifest_path}: not valid JSON ({exc}); use another --out") from None
     if old.get("experiment_identity") != identity_hash(exp):
         raise ScenarioError(
             f"{path}: differs from the experiment already run in {folder.root} (only `replicates`, "
@@ -203,9 +200,10 @@ def sweep(
         folder.root / "manifest.json",
         manifest(exp, text, scenario, scenario_path, len(points), started, engine_name, None),
     )
-    (folder.root / "experiment.toml").write_text(text, encoding="utf-8")
-    pd.DataFrame([{"point": p, **params} for p, params in enumerate(points)]).to_parquet(
-        folder.root / "points.parquet", index=False
+    atomic_file(folder.root / "experiment.toml", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+    _write_parquet(
+        pd.DataFrame([{"point": p, **params} for p, params in enumerate(points)]),
+        folder.root / "points.parquet",
     )
 
     done, failed = folder.done()

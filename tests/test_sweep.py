@@ -293,7 +293,7 @@ def test_morris_indices(tmp_path):
     )
     exp = experiment(tmp_path, replicates=1, design='kind = "morris"\npoints = 4', params=params)
     sweep(exp, tmp_path / "m", InProcess())
-    spec, frame = load_sweep(tmp_path / "m")
+    spec, _, frame = load_sweep(tmp_path / "m")
     table = indices(spec, frame, ["fighting_hours"])
     assert list(table.parameter) == ["mediators.USA.leverage", "states.AZE.stake"]
     assert (table.mu_star >= 0).all() and table.mu_star_conf.notna().all()
