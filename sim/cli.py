@@ -99,6 +99,8 @@ def cmd_narrate(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
+    from concurrent.futures.process import BrokenProcessPool
+
     from tqdm import tqdm
 
     from sim.experiment import load_experiment
@@ -115,9 +117,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         name = f"local processes, {args.workers or os.cpu_count()} workers"
     try:
         eng = engine(args.workers or os.cpu_count() or 1, args.scheduler, args.dask_local)
-    except (OSError, TimeoutError) as exc:
+    except (OSError, TimeoutError, ValueError) as exc:
         raise ScenarioError(
-            f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc})"
+            f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc}); "
+            "expected an address such as tcp://host:8786"
         ) from None
     bars: list = []
 
@@ -135,8 +138,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         )
         return bars[0].update
 
+    def note(text: str) -> None:
+        print(f"escsim: note: {text}", file=sys.stderr)
+
     try:
-        report = sweep(args.experiment, out, eng, name, progress)
+        report = sweep(args.experiment, out, eng, name, progress, note)
+    except BrokenProcessPool as exc:
+        print(
+            f"escsim: error: a worker process died ({exc}); the runs finished before it are in "
+            f"{out}/: run the same command again to resume",
+            file=sys.stderr,
+        )
+        return 1
     finally:
         for bar in bars:
             bar.close()
@@ -153,8 +166,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.runner import run_ensemble
     from sim.storage import atomic_folder
 
+    if len(args.scenarios) < 2:
+        raise ScenarioError("compare needs a baseline scenario and at least one what-if after it")
     overrides = _overrides(args.set)
     scenarios = [load_scenario(path, overrides) for path in args.scenarios]  # all valid first
+    for path, scenario in zip(args.scenarios[1:], scenarios[1:], strict=True):
+        for what in ("states", "alliances"):
+            ids, base_ids = sorted(getattr(scenario, what)), sorted(getattr(scenarios[0], what))
+            if ids != base_ids:
+                raise ScenarioError(
+                    f"{path}: key `{what}` has {', '.join(ids) or 'none'}; a what-if must keep the "
+                    f"baseline's ({', '.join(base_ids) or 'none'}) for runs to be paired outcome by outcome"
+                )
     names = [s.name for s in scenarios]
     if len(set(names)) < len(names):
         names = [Path(p).stem for p in args.scenarios]
@@ -187,16 +210,14 @@ def cmd_plot(args: argparse.Namespace) -> int:
     params = list(exp.parameters)
     outcomes = pick_outcomes(frame, args.outcome)
     pick_outcomes(frame, [args.heatmap])  # a clear error for a misspelt --heatmap
+    x, y = args.x or params[0], args.y or params[-1]
+    for key in (x, y):
+        if key not in params:
+            raise ScenarioError(f"--x/--y {key}: not a parameter of this experiment ({', '.join(params)})")
     folder = Path(args.results) / "plots"
     folder.mkdir(exist_ok=True)
     paths = plots.sweep_distributions(frame, params, outcomes, scenario, folder)
-    if len(params) >= 2:
-        x, y = args.x or params[0], args.y or params[1]
-        for key in (x, y):
-            if key not in params:
-                raise ScenarioError(
-                    f"--x/--y {key}: not a parameter of this experiment ({', '.join(params)})"
-                )
+    if x != y:
         paths += plots.heatmap(frame, x, y, args.heatmap, scenario, folder)
     series_dir = Path(args.results) / "series"
     if series_dir.is_dir():
@@ -213,7 +234,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
     from sim.sensitivity import format_indices, indices, load_sweep, pick_outcomes
 
     exp, scenario, frame = load_sweep(args.results)
-    table = indices(exp, frame, pick_outcomes(frame, args.outcome))
+    table = indices(exp, scenario, frame, pick_outcomes(frame, args.outcome))
     folder = Path(args.results)
     table.to_csv(folder / "sensitivity.csv", index=False)
     (folder / "plots").mkdir(exist_ok=True)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.outcomes import KINDS
+from sim.outcomes import CENSORING_NOTE, as_numbers, kind
 from sim.schema import Scenario
 
 RESAMPLES = 2000
@@ -46,11 +46,7 @@ def events(scenario: Scenario) -> dict[str, Callable[[pd.DataFrame], pd.Series]]
 
 
 def numeric_columns(scenario: Scenario, frames: list[pd.DataFrame]) -> list[str]:
-    cols = [
-        c
-        for c in frames[0].columns
-        if c.split(".")[0] in KINDS and KINDS[c.split(".")[0]] in ("Int64", "float64")
-    ]
+    cols = [c for c in frames[0].columns if kind(c) in ("Int64", "float64")]
     return [c for c in cols if any(f[c].astype(float).nunique() > 1 for f in frames)]
 
 
@@ -74,9 +70,9 @@ def compare(scenario: Scenario, frames: list[pd.DataFrame], seed: int = 0) -> li
     for other in frames[1:]:
         rows = []
         for col in numeric_columns(scenario, [base, other]):
-            a, b = base[col].astype(float).to_numpy(), other[col].astype(float).to_numpy()
+            a, b = (as_numbers(f, col, scenario).to_numpy() for f in (base, other))
             mean, lo, hi = paired_interval(b - a, seed)
-            rows.append(Row(col, [float(np.nanmedian(a)), float(np.nanmedian(b))], mean, lo, hi, False))
+            rows.append(Row(col, [float(np.median(a)), float(np.median(b))], mean, lo, hi, False))
         for name, test in events(scenario).items():
             a, b = test(base).to_numpy(float), test(other).to_numpy(float)
             mean, lo, hi = paired_interval(b - a, seed)
@@ -97,6 +93,8 @@ def format_rows(names: list[str], rows: list[Row]) -> str:
             vals = [f"{v:,.1f}" for v in r.values]
             diff = f"{r.difference:+,.1f} [{r.low:+,.1f}, {r.high:+,.1f}]"
         lines.append(f"{r.outcome:<{width}}  {vals[0]:>14}  {vals[1]:>14}  {diff:>30}")
+    if any(r.outcome == "ceasefire_hour" for r in rows):
+        lines.append(f"({CENSORING_NOTE})")
     return "\n".join(lines)
 
 

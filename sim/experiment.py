@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.scenario import ScenarioError, load_scenario
 from sim.schema import Scenario, Strict, field
@@ -31,7 +31,7 @@ class Parameter(Strict):
 
     min: float | None = field(None, "Lower bound (continuous designs).")
     max: float | None = field(None, "Upper bound (continuous designs).")
-    levels: tuple[Scalar, ...] | None = field(None, "Values to take (grid designs).")
+    levels: tuple[Scalar, ...] | None = field(None, "Values to take (grid designs).", min_length=1)
     integer: bool = field(False, "Round sampled values to whole numbers (e.g. hours).")
 
     @model_validator(mode="after")
@@ -43,6 +43,14 @@ class Parameter(Strict):
         if self.min is not None and self.max is not None and not self.min < self.max:
             raise ValueError(f"min ({self.min}) must be below max ({self.max})")
         return self
+
+    @field_validator("levels")
+    @classmethod
+    def _one_type(cls, levels: tuple[Scalar, ...] | None) -> tuple[Scalar, ...] | None:
+        """[0, 0.5, 1] is three floats, not int, float, int: one column type in every shard."""
+        if levels is not None and any(type(v) is float for v in levels):
+            return tuple(float(v) if type(v) is int else v for v in levels)
+        return levels
 
 
 class Design(Strict):
@@ -100,15 +108,19 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, Path]:
             try:
                 load_scenario(scenario_path, {**exp.overrides, key: value})
             except ScenarioError as exc:
-                raise ScenarioError(f"{path}: parameters.{key} at {value!r}: {exc}") from None
+                hint = "; add `integer = true` to sample whole numbers" if "integer" in str(exc) else ""
+                raise ScenarioError(f"{path}: parameters.{key} at {value!r}: {exc}{hint}") from None
     return exp, scenario, scenario_path
 
 
 def _extremes(p: Parameter) -> list[Scalar]:
+    """Values that probe a parameter: every level, or both bounds and a fractional inner value (a
+    whole-number field needs ``integer = true``)."""
     if p.levels is not None:
         return list(p.levels)
-    lo, hi = (round(p.min), round(p.max)) if p.integer else (p.min, p.max)
-    return [lo, hi]
+    if p.integer:
+        return [round(p.min), round(p.max)]
+    return [p.min, p.max, p.min + 0.371 * (p.max - p.min)]
 
 
 def _explain(exc: ValidationError, path: Path) -> str:

@@ -68,6 +68,11 @@ KINDS = {
 }
 
 
+def kind(column: str) -> str | None:
+    """The pandas dtype of an outcome column (``military_deaths.ARM`` → ``Int64``); None if not one."""
+    return KINDS.get(column.split(".")[0])
+
+
 def contract_frame(rows: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Rows with every contract column present and typed alike in every file (nullable types, so
     a failed run's empty outcomes do not change a shard's schema)."""
@@ -78,6 +83,22 @@ def contract_frame(rows: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     if "error" in out:
         dtypes["error"] = "string"
     return out.astype(dtypes)
+
+
+def as_numbers(frame: pd.DataFrame, column: str, scenario: Scenario) -> pd.Series:
+    """An outcome as floats, for statistics and plots. A missing ``ceasefire_hour`` is not missing
+    data: fighting that outlasted the horizon counts as ending at the horizon (so medians stay
+    right while under half the runs are censored, and means are lower bounds), fighting that never
+    began as ending at hour 0."""
+    values = frame[column].astype(float)
+    if column != "ceasefire_hour":
+        return values
+    horizon = frame.get("horizon_hours", scenario.horizon_hours)
+    fought = frame["fighting_hours"].astype(float)  # NaN for a failed run, which stays NaN
+    return values.fillna(fought.where(fought.eq(0) | fought.isna(), horizon))
+
+
+CENSORING_NOTE = "ceasefire_hour: no ceasefire by the horizon counts as the horizon"
 
 
 def ceasefire_hour(peak: np.ndarray) -> float:

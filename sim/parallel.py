@@ -74,7 +74,11 @@ class DaskCluster:
             )
             address = self.cluster
         self.client = Client(address, timeout="15s")
-        self.workers = max(1, sum(self.client.nthreads().values()))
+
+    @property
+    def workers(self) -> int:
+        """Threads on the cluster now: workers that join later get work too."""
+        return max(1, sum(self.client.nthreads().values()))
 
     def submit(self, fn: Callable, *args: Any) -> Any:
         return self.client.submit(fn, *args, pure=False)
@@ -101,10 +105,10 @@ def stream(
     eng: Engine, fn: Callable, batches: Iterable[Any], *shared: Any, in_flight: int | None = None
 ) -> Iterator[Any]:
     """Yield ``fn(*shared, batch)`` for every batch as it completes, at most ``in_flight`` at once."""
-    limit = in_flight or 2 * eng.workers
     pending: set = set()
     batches = iter(batches)
     while True:
+        limit = in_flight or 2 * eng.workers
         for batch in batches:
             pending.add(eng.submit(fn, *shared, batch))
             if len(pending) >= limit:

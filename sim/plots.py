@@ -14,8 +14,9 @@ import pandas as pd
 
 from sim.analysis import relevant_columns
 from sim.ladder import LADDER
-from sim.outcomes import CATEGORICAL
+from sim.outcomes import CATEGORICAL, as_numbers
 from sim.schema import Scenario, unit_of
+from sim.storage import atomic_file
 
 UNITS = {
     "ceasefire_hour": "hour of effective ceasefire (h from start)",
@@ -39,7 +40,9 @@ def _label(column: str, scenario: Scenario) -> str:
 def _save(fig, folder: Path, name: str) -> list[Path]:
     paths = [folder / f"{name}.png", folder / f"{name}.svg"]
     for p in paths:
-        fig.savefig(p, dpi=120, bbox_inches="tight")
+        atomic_file(
+            p, lambda tmp, kind=p.suffix[1:]: fig.savefig(tmp, format=kind, dpi=120, bbox_inches="tight")
+        )
     plt.close(fig)
     return paths
 
@@ -159,6 +162,7 @@ def sweep_distributions(
 ) -> list[Path]:
     """Per outcome, its distribution at each design point: violins for a few points, else each
     point's median against each parameter."""
+    frame = frame.assign(**{c: as_numbers(frame, c, scenario) for c in outcomes})
     points = frame.groupby("point")
     paths = []
     for col in outcomes:
@@ -200,7 +204,7 @@ def heatmap(
             data[key] = pd.cut(data[key].astype(float), bins).map(lambda iv: round(iv.mid, 3))
     values = frame[outcome]
     binary = pd.api.types.is_bool_dtype(values)
-    data["v"] = values.astype(float)
+    data["v"] = as_numbers(frame, outcome, scenario)
     table = data.pivot_table(
         index=y, columns=x, values="v", aggfunc="mean" if binary else "median", observed=True
     )
@@ -253,7 +257,7 @@ def comparison(
     nrow = max(1, -(-len(outcomes) // ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.5 * ncol, 3.2 * nrow), squeeze=False)
     for ax, col in zip(axes.flat, outcomes, strict=False):
-        data = [f[col].astype(float).dropna().to_numpy() for f in frames]
+        data = [as_numbers(f, col, scenario).dropna().to_numpy() for f in frames]
         ax.boxplot(data, showfliers=False)
         ax.set_xticks(range(1, len(names) + 1), names, rotation=20, fontsize=8)
         ax.set_ylabel(_label(col, scenario), fontsize=8)

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from sim.experiment import Experiment, design_points, salib_problem
+from sim.outcomes import as_numbers, kind
 from sim.scenario import ScenarioError, validate
 from sim.schema import Scenario
 from sim.sweep import load_outcomes
@@ -38,11 +39,12 @@ def load_sweep(results: str | Path) -> tuple[Experiment, Scenario, pd.DataFrame]
 
 def pick_outcomes(frame: pd.DataFrame, wanted: list[str] | None) -> list[str]:
     if wanted:
-        missing = [w for w in wanted if w not in frame]
-        if missing:
+        numeric = [c for c in frame.columns if kind(c) not in (None, "string")]
+        wrong = [w for w in wanted if w not in numeric]
+        if wrong:
             raise ScenarioError(
-                f"outcome {', '.join(missing)}: no such column "
-                f"(have e.g. {', '.join(list(frame.columns)[-8:])})"
+                f"outcome {', '.join(wrong)}: not a numeric or yes/no outcome column "
+                f"(have {', '.join(numeric)})"
             )
         return wanted
     return [
@@ -52,7 +54,7 @@ def pick_outcomes(frame: pd.DataFrame, wanted: list[str] | None) -> list[str]:
     ]
 
 
-def indices(exp: Experiment, frame: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
+def indices(exp: Experiment, scenario: Scenario, frame: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
     """One row per (outcome, parameter) with the indices and their confidence half-widths."""
     from SALib.analyze import morris, sobol
 
@@ -62,7 +64,8 @@ def indices(exp: Experiment, frame: pd.DataFrame, outcomes: list[str]) -> pd.Dat
     problem = salib_problem(exp)
     n_points = len(design_points(exp))
     ok = frame[frame["error"].isna()]
-    means = ok.groupby("point")[outcomes].mean(numeric_only=False)
+    numbers = pd.DataFrame({c: as_numbers(ok, c, scenario) for c in outcomes})
+    means = numbers.groupby(ok["point"]).mean()
     if len(means) != n_points:
         raise ScenarioError(
             f"{n_points - len(means)} design points have no successful run; "
@@ -70,11 +73,10 @@ def indices(exp: Experiment, frame: pd.DataFrame, outcomes: list[str]) -> pd.Dat
         )
     rows = []
     for col in outcomes:
-        y = means[col].astype(float).to_numpy()
-        if not np.isfinite(y).all():
-            y = np.where(np.isfinite(y), y, np.nanmax(y))  # NaN (e.g. no ceasefire) → worst seen
+        y = means[col].to_numpy()
         if kind == "saltelli":
-            res = sobol.analyze(problem, y, calc_second_order=False, seed=exp.seed)
+            # a Generator, not the int: SALib leaves the intervals unseeded for a seed of 0
+            res = sobol.analyze(problem, y, calc_second_order=False, seed=np.random.default_rng(exp.seed))
             keys = ("S1", "S1_conf", "ST", "ST_conf")
         else:
             x = np.array([[p[n] for n in problem["names"]] for p in design_points(exp)])

@@ -16,7 +16,10 @@ rest, so a sweep killed at any moment and resumed ends with exactly the rows of 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import platform
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -30,7 +33,7 @@ from sim.parallel import Engine, stream
 from sim.runner import Task, outcome_frame, run_batch, series_frame
 from sim.scenario import ScenarioError, scenario_hash
 from sim.schema import Scenario
-from sim.storage import atomic_file, now, peak_rss_mb, provenance, write_json
+from sim.storage import atomic_file, git_commit, now, peak_rss_mb, provenance, versions, write_json
 
 BATCH = 50  # runs per shard
 
@@ -110,6 +113,20 @@ class ResultsFolder:
             failed += len(table["error"].drop_null())
         return pairs, failed
 
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold the folder for one sweep at a time: two writers would number shards alike."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / ".lock", "w") as fh:
+            try:
+                fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise ScenarioError(
+                    f"{self.root}: another `escsim sweep` is writing to this folder; "
+                    "wait for it to finish or use another --out"
+                ) from None
+            yield
+
     def next_part(self) -> int:
         return max(self.parts(self.outcomes), default=-1) + 1
 
@@ -123,17 +140,27 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     atomic_file(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
+def session(started: str, engine_name: str, report: SweepReport | None) -> dict:
+    """One invocation of ``escsim sweep`` on a folder: when, where, with what code, how many runs."""
+    out = {"started": started, "finished": None, "engine": engine_name, "host": platform.node()}
+    out |= {"git_commit": git_commit(), "versions": versions()}
+    if report is not None:
+        out |= {"finished": now(), "ran": report.ran, "wall_seconds": round(report.seconds, 3)}
+    return out
+
+
 def manifest(
     exp: Experiment,
     exp_text: str,
     scenario: Scenario,
     scenario_path: Path,
     points: int,
-    started: str,
-    engine_name: str,
+    sessions: list[dict],
     report: SweepReport | None,
 ) -> dict:
-    """The manifest of a sweep; ``finished`` and the run counts once ``report`` is in."""
+    """The manifest of a sweep: experiment and scenario with their hashes, every session that wrote
+    to the folder (the first one's start, the latest one's code at the top level), and the run
+    counts once ``report`` is in."""
     counts = {"points": points, "replicates": exp.replicates, "runs": points * exp.replicates}
     if report is not None:
         counts |= {
@@ -143,30 +170,29 @@ def manifest(
             "peak_rss_mb": round(report.peak_rss_mb, 1),
         }
     return {
-        **provenance(scenario, scenario_path, started),
-        "finished": None if report is None else now(),
+        **provenance(scenario, scenario_path, sessions[0]["started"]),
+        "finished": sessions[-1]["finished"],
         "experiment": exp.model_dump(mode="json"),
         "experiment_identity": identity_hash(exp),
         "experiment_text": exp_text,
         "seeding": "run seed = SeedSequence(experiment seed, spawn_key=(point, replicate))",
-        "engine": engine_name,
+        "engine": sessions[-1]["engine"],
+        "sessions": sessions,
         "counts": counts,
     }
 
 
-def check_compatible(folder: ResultsFolder, exp: Experiment, scenario: Scenario, path: Path) -> None:
-    """Refuse to mix runs of a different experiment or scenario into an existing folder."""
-    manifest_path = folder.root / "manifest.json"
-    if not manifest_path.exists():
+def check_compatible(
+    folder: ResultsFolder, old: dict | None, exp: Experiment, scenario: Scenario, path: Path
+) -> list[str]:
+    """Refuse to mix runs of a different experiment or scenario into an existing folder; return
+    notes on what else differs from the runs already there (the code that made them)."""
+    if old is None:
         if folder.parts(folder.outcomes):
             raise ScenarioError(
                 f"{folder.root}: holds result shards but no manifest.json; choose another --out"
             )
-        return
-    try:
-        old = json.loads(manifest_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{manifest_path}: not valid JSON ({exc}); use another --out") from None
+        return []
     if old.get("experiment_identity") != identity_hash(exp):
         raise ScenarioError(
             f"{path}: differs from the experiment already run in {folder.root} (only `replicates`, "
@@ -177,6 +203,33 @@ def check_compatible(folder: ResultsFolder, exp: Experiment, scenario: Scenario,
             f"{path}: the scenario {old.get('scenario_path')} changed since the "
             f"runs in {folder.root}; use another --out"
         )
+    before = old["experiment"]
+    for key, was, now_ in (
+        ("replicates", before["replicates"], exp.replicates),
+        ("design.points", before["design"]["points"], exp.design.points),
+    ):
+        if now_ < was:
+            raise ScenarioError(
+                f"{path}: key `{key}` is {now_}, but {was} were already run in {folder.root}; "
+                "a sweep may grow, not shrink; use another --out"
+            )
+    last = (old.get("sessions") or [old])[-1]
+    code = {"git_commit": git_commit(), "versions": versions()}
+    return [
+        f"runs already in {folder.root} were made with {key} {last.get(key)}, this session has {value}"
+        for key, value in code.items()
+        if last.get(key) is not None and last.get(key) != value
+    ]
+
+
+def read_manifest(folder: ResultsFolder) -> dict | None:
+    path = folder.root / "manifest.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except json.JSONDecodeError as exc:
+        raise ScenarioError(f"{path}: not valid JSON ({exc}); use another --out") from None
 
 
 def sweep(
@@ -185,57 +238,60 @@ def sweep(
     eng: Engine,
     engine_name: str = "",
     progress: Callable[[int, int], Callable[[int], None]] | None = None,
+    notify: Callable[[str], None] | None = None,
 ) -> SweepReport:
-    """Run (or resume) an experiment into ``out``; ``progress(total, done)`` returns an updater."""
+    """Run (or resume) an experiment into ``out``; ``progress(total, done)`` returns an updater,
+    ``notify`` hears what differs from the runs already in ``out``."""
     experiment_path = Path(experiment_path)
     exp, scenario, scenario_path = load_experiment(experiment_path)
     text = experiment_path.read_text(encoding="utf-8")
     points = design_points(exp)
     folder = ResultsFolder(Path(out))
-    check_compatible(folder, exp, scenario, experiment_path)
-    folder.root.mkdir(parents=True, exist_ok=True)
-    folder.tidy()
-    started = now()
-    write_json(
-        folder.root / "manifest.json",
-        manifest(exp, text, scenario, scenario_path, len(points), started, engine_name, None),
-    )
-    atomic_file(folder.root / "experiment.toml", lambda tmp: tmp.write_text(text, encoding="utf-8"))
-    _write_parquet(
-        pd.DataFrame([{"point": p, **params} for p, params in enumerate(points)]),
-        folder.root / "points.parquet",
-    )
+    if folder.root.exists() and not folder.root.is_dir():
+        raise ScenarioError(f"--out {folder.root}: exists and is not a folder")
+    with folder.lock():
+        old = read_manifest(folder)
+        for note in check_compatible(folder, old, exp, scenario, experiment_path):
+            if notify:
+                notify(note)
+        folder.tidy()
+        sessions = [*(old or {}).get("sessions", []), session(now(), engine_name, None)]
 
-    done, failed = folder.done()
-    total = len(points) * exp.replicates
-    update = progress(total, len(done)) if progress else None
-    part, ran, t0 = folder.next_part(), 0, time.perf_counter()
-    todo = batched(tasks(exp, points, done), BATCH)
-    for records in stream(eng, run_batch, todo, scenario, exp.seed, exp.series):
-        frame = outcome_frame(records, {}, scenario, errors=True)
-        series = series_frame(records, scenario) if exp.series else None
-        folder.write_part(part, frame, series)
-        part += 1
-        ran += len(records)
-        failed += int(frame["error"].notna().sum())
-        if update:
-            update(len(records))
-    report = SweepReport(
-        total,
-        len(done),
-        ran,
-        failed,
-        time.perf_counter() - t0,
-        peak_rss_mb(),
-    )
-    write_json(
-        folder.root / "manifest.json",
-        manifest(exp, text, scenario, scenario_path, len(points), started, engine_name, report),
-    )
+        def write_manifest(report: SweepReport | None) -> None:
+            sessions[-1] = session(sessions[-1]["started"], engine_name, report)
+            data = manifest(exp, text, scenario, scenario_path, len(points), sessions, report)
+            write_json(folder.root / "manifest.json", data)
+
+        write_manifest(None)
+        atomic_file(folder.root / "experiment.toml", lambda tmp: tmp.write_text(text, encoding="utf-8"))
+        _write_parquet(
+            pd.DataFrame([{"point": p, **params} for p, params in enumerate(points)]),
+            folder.root / "points.parquet",
+        )
+
+        done, failed = folder.done()
+        total = len(points) * exp.replicates
+        update = progress(total, len(done)) if progress else None
+        part, ran, t0 = folder.next_part(), 0, time.perf_counter()
+        todo = batched(tasks(exp, points, done), BATCH)
+        for records in stream(eng, run_batch, todo, scenario, exp.seed, exp.series):
+            frame = outcome_frame(records, {}, scenario, errors=True)
+            series = series_frame(records, scenario) if exp.series else None
+            folder.write_part(part, frame, series)
+            part += 1
+            ran += len(records)
+            failed += int(frame["error"].notna().sum())
+            if update:
+                update(len(records))
+        report = SweepReport(total, len(done), ran, failed, time.perf_counter() - t0, peak_rss_mb())
+        write_manifest(report)
     return report
 
 
 def load_outcomes(results: str | Path) -> pd.DataFrame:
     """All outcome rows of a sweep, sorted by (point, replicate)."""
-    frame = pd.read_parquet(Path(results) / "outcomes")
+    folder = ResultsFolder(Path(results))
+    if not folder.parts(folder.outcomes):
+        raise ScenarioError(f"{results}: no finished runs yet; run (or resume) `escsim sweep` first")
+    frame = pd.read_parquet(folder.outcomes)
     return frame.sort_values(["point", "replicate"], kind="stable").reset_index(drop=True)

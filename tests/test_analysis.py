@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+import sim
 from sim.compare import paired_interval
 from sim.experiment import Experiment, design_points
+from sim.outcomes import as_numbers
 from sim.sensitivity import indices
 from sim.storage import atomic_file
+
+BASELINE = sim.load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "sept2022.toml")
 
 
 def test_paired_interval_covers_the_mean_and_collapses_for_a_constant_shift():
@@ -53,7 +58,7 @@ def test_sobol_indices_of_the_ishigami_function():
     x1, x2, x3 = (points[k].to_numpy() for k in ("x.one", "x.two", "x.three"))
     y = np.sin(x1) + 7 * np.sin(x2) ** 2 + 0.1 * x3**4 * np.sin(x1)
     frame = pd.DataFrame({"point": np.arange(len(points)), "error": None, "y": y})
-    table = indices(exp, frame, ["y"]).set_index("parameter")
+    table = indices(exp, BASELINE, frame, ["y"]).set_index("parameter")
     assert table.loc["x.one", "S1"] == pytest.approx(0.314, abs=0.05)
     assert table.loc["x.two", "S1"] == pytest.approx(0.442, abs=0.05)
     assert abs(table.loc["x.three", "S1"]) < 0.05
@@ -75,3 +80,18 @@ def test_atomic_file_leaves_the_old_file_when_the_write_fails(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["manifest.json"]
     atomic_file(target, lambda tmp: tmp.write_text("new"))
     assert target.read_text() == "new" and len(list(tmp_path.iterdir())) == 1
+
+
+def test_no_ceasefire_counts_as_the_horizon_not_as_missing():
+    frame = pd.DataFrame(
+        {
+            "ceasefire_hour": [30.0, np.nan, np.nan, np.nan],
+            "fighting_hours": pd.array([25, 160, 0, pd.NA], dtype="Int64"),  # last: a failed run
+            "horizon_hours": [168, 168, 168, 72],
+        }
+    )
+    assert as_numbers(frame, "ceasefire_hour", BASELINE).tolist()[:3] == [30.0, 168.0, 0.0]
+    assert np.isnan(as_numbers(frame, "ceasefire_hour", BASELINE).iloc[3])
+    without = frame.drop(columns="horizon_hours")
+    assert as_numbers(without, "ceasefire_hour", BASELINE).iloc[1] == BASELINE.horizon_hours
+    assert as_numbers(frame, "fighting_hours", BASELINE).iloc[:3].tolist() == [25.0, 160.0, 0.0]

@@ -14,9 +14,10 @@ import pandas as pd
 import pytest
 
 import sim.runner
+import sim.sweep
 from sim.parallel import DaskCluster, InProcess, LocalProcesses
 from sim.scenario import ScenarioError
-from sim.sweep import load_outcomes, sweep
+from sim.sweep import ResultsFolder, load_outcomes, sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = (ROOT / "scenarios" / "sept2022.toml").as_posix()
@@ -82,11 +83,35 @@ def test_extending_replicates_and_points_keeps_existing_rows(tmp_path):
     pd.testing.assert_frame_equal(after.loc[before["run_id"]].reset_index(), before)
 
 
-def test_a_changed_experiment_is_refused(tmp_path):
+def test_a_changed_or_shrunk_experiment_is_refused(tmp_path):
     sweep(experiment(tmp_path), tmp_path / "out", InProcess())
     changed = experiment(tmp_path, params='[parameters."mediators.USA.arrival_hour"]\nlevels = [0, 24]\n')
     with pytest.raises(ScenarioError, match="differs from the experiment already run"):
         sweep(changed, tmp_path / "out", InProcess())
+    with pytest.raises(ScenarioError, match="`replicates` is 2, but 3 were already run"):
+        sweep(experiment(tmp_path, replicates=2), tmp_path / "out", InProcess())
+    assert len(load_outcomes(tmp_path / "out")) == 9
+
+
+def test_one_sweep_at_a_time_per_folder_and_every_session_in_the_manifest(tmp_path):
+    out = tmp_path / "out"
+    sweep(experiment(tmp_path, replicates=1), out, InProcess())
+    with ResultsFolder(out).lock(), pytest.raises(ScenarioError, match="another `escsim sweep`"):
+        sweep(experiment(tmp_path, replicates=2), out, InProcess())
+    sweep(experiment(tmp_path, replicates=2), out, InProcess())
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert [s["ran"] for s in manifest["sessions"]] == [3, 3]
+    assert manifest["started"] == manifest["sessions"][0]["started"]
+    assert manifest["counts"]["runs"] == 6 and len(load_outcomes(out)) == 6
+
+
+def test_mixed_int_and_float_levels_give_one_column_type_across_shards(tmp_path, monkeypatch):
+    monkeypatch.setattr(sim.sweep, "BATCH", 1)  # one run per shard: each shard sees one level
+    params = '[parameters."alliances.CSTO.leader_distraction"]\nlevels = [0, 0.5, 1]\n'
+    sweep(experiment(tmp_path, replicates=1, params=params), tmp_path / "out", InProcess())
+    rows = load_outcomes(tmp_path / "out")  # pyarrow refuses shards whose types disagree
+    assert rows["alliances.CSTO.leader_distraction"].tolist() == [0.0, 0.5, 1.0]
+    assert len(list((tmp_path / "out" / "outcomes").glob("part-*.parquet"))) == 3
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
@@ -236,8 +261,19 @@ def test_bad_experiment_files_give_clear_errors(tmp_path):
     unknown_id = experiment(
         tmp_path, "id.toml", params='[parameters."mediators.USAA.arrival_hour"]\nlevels = [0, 1]\n'
     )
+    whole = experiment(
+        tmp_path,
+        "whole.toml",
+        design='kind = "lhs"',
+        params='[parameters.horizon_hours]\nmin = 24\nmax = 48\n',
+    )
+    empty = experiment(
+        tmp_path, "empty.toml", params='[parameters."mediators.USA.arrival_hour"]\nlevels = []\n'
+    )
     for path, needle in (
         (tmp_path / "typo.toml", "replicatse"),
+        (whole, "add `integer = true`"),
+        (empty, "parameters.mediators.USA.arrival_hour.levels"),
         (unknown_id, "no mediators entry `USAA`"),
         (bad_range, "range.toml: parameters.mediators.USA.leverage at 3"),
         (bad_key, "mediators.USA.arival_hour"),
@@ -249,6 +285,25 @@ def test_bad_experiment_files_give_clear_errors(tmp_path):
         )
         assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr
         assert not (tmp_path / "never").exists()
+
+
+def test_bad_plot_sensitivity_and_compare_arguments_give_clear_errors(tmp_path):
+    exe = [str(Path(sys.executable).with_name("escsim"))]
+    (tmp_path / "empty").mkdir()
+    sweep(experiment(tmp_path, replicates=1), tmp_path / "out", InProcess())
+    (tmp_path / "unfinished" / "outcomes").mkdir(parents=True)
+    (tmp_path / "unfinished" / "manifest.json").write_text((tmp_path / "out" / "manifest.json").read_text())
+    for args, needle in (
+        (["plot", tmp_path / "empty"], "no manifest.json"),
+        (["plot", tmp_path / "unfinished"], "no finished runs yet"),
+        (["plot", tmp_path / "out", "--outcome", "ceasefire_broker"], "not a numeric or yes/no outcome"),
+        (["plot", tmp_path / "out", "--heatmap", "fighting_hourz"], "fighting_hourz"),
+        (["plot", tmp_path / "out", "--x", "seed"], "--x/--y seed: not a parameter"),
+        (["compare", BASELINE, "--runs", "5"], "at least one what-if"),
+    ):
+        proc = subprocess.run([*exe, *args], capture_output=True, text=True)
+        assert proc.returncode == 2 and needle in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not (tmp_path / "out" / "plots").exists()  # refused before anything was drawn
 
 
 @pytest.mark.parametrize(
@@ -293,7 +348,7 @@ def test_morris_indices(tmp_path):
     )
     exp = experiment(tmp_path, replicates=1, design='kind = "morris"\npoints = 4', params=params)
     sweep(exp, tmp_path / "m", InProcess())
-    spec, _, frame = load_sweep(tmp_path / "m")
-    table = indices(spec, frame, ["fighting_hours"])
-    assert list(table.parameter) == ["mediators.USA.leverage", "states.AZE.stake"]
+    spec, scenario, frame = load_sweep(tmp_path / "m")
+    table = indices(spec, scenario, frame, ["fighting_hours", "ceasefire_hour"])
+    assert list(table.parameter) == ["mediators.USA.leverage", "states.AZE.stake"] * 2
     assert (table.mu_star >= 0).all() and table.mu_star_conf.notna().all()
