@@ -69,7 +69,7 @@ KINDS = {
 
 
 def kind(column: str) -> str | None:
-    """The pandas dtype of an outcome column (``military_deaths.ARM`` → ``Int64``); None if not one."""
+    """The pandas dtype of an outcome column (``military_deaths.<STATE>`` → ``Int64``), or None."""
     return KINDS.get(column.split(".")[0])
 
 

@@ -265,7 +265,7 @@ def test_bad_experiment_files_give_clear_errors(tmp_path):
         tmp_path,
         "whole.toml",
         design='kind = "lhs"',
-        params='[parameters.horizon_hours]\nmin = 24\nmax = 48\n',
+        params="[parameters.horizon_hours]\nmin = 24\nmax = 48\n",
     )
     empty = experiment(
         tmp_path, "empty.toml", params='[parameters."mediators.USA.arrival_hour"]\nlevels = []\n'
