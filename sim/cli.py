@@ -365,6 +365,9 @@ def main(argv: list[str] | None = None) -> int:
     except ScenarioError as exc:
         print(f"escsim: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
     except KeyboardInterrupt:
         print(f"escsim: interrupted; {getattr(args, 'interrupted', 'nothing was written')}", file=sys.stderr)
         return 130

@@ -55,7 +55,9 @@ def pick_outcomes(frame: pd.DataFrame, wanted: list[str] | None) -> list[str]:
 
 
 def indices(exp: Experiment, scenario: Scenario, frame: pd.DataFrame, outcomes: list[str]) -> pd.DataFrame:
-    """One row per (outcome, parameter) with the indices and their confidence half-widths."""
+    """One row per (outcome, parameter) with the indices and their confidence half-widths, and
+    each outcome's ``noise_share``: how much of the variance between point means is replicate
+    noise (the model's own randomness, which shows up as spurious total effects)."""
     from SALib.analyze import morris, sobol
 
     kind = exp.design.kind
@@ -65,7 +67,9 @@ def indices(exp: Experiment, scenario: Scenario, frame: pd.DataFrame, outcomes: 
     n_points = len(design_points(exp))
     ok = frame[frame["error"].isna()]
     numbers = pd.DataFrame({c: as_numbers(ok, c, scenario) for c in outcomes})
-    means = numbers.groupby(ok["point"]).mean()
+    by_point = numbers.groupby(ok["point"])
+    means = by_point.mean()
+    noise = by_point.var().mean() / by_point.size().mean()  # variance of a point mean, from replicates
     if len(means) != n_points:
         raise ScenarioError(
             f"{n_points - len(means)} design points have no successful run; "
@@ -74,6 +78,7 @@ def indices(exp: Experiment, scenario: Scenario, frame: pd.DataFrame, outcomes: 
     rows = []
     for col in outcomes:
         y = means[col].to_numpy()
+        share = noise[col] / y.var(ddof=1) if y.var(ddof=1) > 0 else np.nan
         if kind == "saltelli":
             # a Generator, not the int: SALib leaves the intervals unseeded for a seed of 0
             res = sobol.analyze(problem, y, calc_second_order=False, seed=np.random.default_rng(exp.seed))
@@ -83,7 +88,9 @@ def indices(exp: Experiment, scenario: Scenario, frame: pd.DataFrame, outcomes: 
             res = morris.analyze(problem, x, y, num_levels=exp.design.morris_levels, seed=exp.seed)
             keys = ("mu_star", "mu_star_conf", "sigma")
         for i, name in enumerate(problem["names"]):
-            rows.append({"outcome": col, "parameter": name, **{k: res[k][i] for k in keys}})
+            rows.append(
+                {"outcome": col, "parameter": name, **{k: res[k][i] for k in keys}, "noise_share": share}
+            )
     return pd.DataFrame(rows)
 
 
@@ -91,7 +98,14 @@ def format_indices(table: pd.DataFrame) -> str:
     lines = []
     sobol = "S1" in table
     for outcome, group in table.groupby("outcome", sort=False):
-        lines.append(f"\n{outcome}")
+        share = group["noise_share"].iloc[0]
+        noise = (
+            "noise share n/a (one replicate per point)"
+            if np.isnan(share)
+            else f"noise share {share:.0%}: replicate noise in the variance of point means"
+            + ("; add replicates before reading these" if share > 0.25 else "")
+        )
+        lines.append(f"\n{outcome}  ({noise})")
         if sobol:
             lines.append(f"  {'parameter':<44} {'S1 [95 % CI]':>22} {'ST [95 % CI]':>22}")
             for r in group.itertuples():

@@ -64,6 +64,10 @@ def test_sobol_indices_of_the_ishigami_function():
     assert abs(table.loc["x.three", "S1"]) < 0.05
     assert table.loc["x.three", "ST"] == pytest.approx(0.244, abs=0.06)
     assert (table["S1_conf"] > 0).all()
+    assert table["noise_share"].isna().all()  # one replicate per point: no noise to measure
+    twice = pd.concat([frame.assign(y=y + 1.0), frame.assign(y=y - 1.0)])  # replicates ±1 apart
+    noisy = indices(exp, BASELINE, twice, ["y"])
+    assert noisy["noise_share"].iloc[0] == pytest.approx(1.0 / y.var(ddof=1))
 
 
 def test_atomic_file_leaves_the_old_file_when_the_write_fails(tmp_path):
