@@ -210,7 +210,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     params = list(exp.parameters)
     outcomes = pick_outcomes(frame, args.outcome)
     pick_outcomes(frame, [args.heatmap])  # a clear error for a misspelt --heatmap
-    x, y = args.x or params[0], args.y or params[-1]
+    x, y = args.x or params[0], args.y or params[min(1, len(params) - 1)]
     for key in (x, y):
         if key not in params:
             raise ScenarioError(f"--x/--y {key}: not a parameter of this experiment ({', '.join(params)})")

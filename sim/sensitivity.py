@@ -7,7 +7,6 @@ al. 2007). Replicates of a point are averaged first, so Y is the expected outcom
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -17,7 +16,7 @@ from sim.experiment import Experiment, design_points, salib_problem
 from sim.outcomes import as_numbers, kind
 from sim.scenario import ScenarioError, validate
 from sim.schema import Scenario
-from sim.sweep import load_outcomes
+from sim.sweep import ResultsFolder, load_outcomes, read_manifest
 
 DEFAULT_OUTCOMES = ("fighting_hours", "military_deaths", "territory_lost_km2", "displaced", "ceasefire_hour")
 
@@ -25,12 +24,9 @@ DEFAULT_OUTCOMES = ("fighting_hours", "military_deaths", "territory_lost_km2", "
 def load_sweep(results: str | Path) -> tuple[Experiment, Scenario, pd.DataFrame]:
     """A sweep's experiment, its scenario as run, and its outcome rows."""
     results = Path(results)
-    try:
-        manifest = json.loads((results / "manifest.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{results}: no manifest.json — not a sweep results folder") from None
-    except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{results / 'manifest.json'}: not valid JSON ({exc})") from None
+    manifest = read_manifest(ResultsFolder(results))
+    if manifest is None:
+        raise ScenarioError(f"{results}: no manifest.json — not a sweep results folder")
     if "experiment" not in manifest:
         raise ScenarioError(f"{results}: results of `escsim run` (an ensemble), not of a sweep")
     scenario = validate(manifest["scenario"], Path(manifest["scenario_path"]))

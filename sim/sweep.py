@@ -140,10 +140,14 @@ def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
     atomic_file(path, lambda tmp: frame.to_parquet(tmp, index=False))
 
 
-def session(started: str, engine_name: str, report: SweepReport | None) -> dict:
+def code() -> dict:
+    """The code a session runs: git commit and package versions."""
+    return {"git_commit": git_commit(), "versions": versions()}
+
+
+def session(started: str, engine_name: str, made_by: dict, report: SweepReport | None) -> dict:
     """One invocation of ``escsim sweep`` on a folder: when, where, with what code, how many runs."""
-    out = {"started": started, "finished": None, "engine": engine_name, "host": platform.node()}
-    out |= {"git_commit": git_commit(), "versions": versions()}
+    out = {"started": started, "finished": None, "engine": engine_name, "host": platform.node(), **made_by}
     if report is not None:
         out |= {"finished": now(), "ran": report.ran, "wall_seconds": round(report.seconds, 3)}
     return out
@@ -183,7 +187,7 @@ def manifest(
 
 
 def check_compatible(
-    folder: ResultsFolder, old: dict | None, exp: Experiment, scenario: Scenario, path: Path
+    folder: ResultsFolder, old: dict | None, exp: Experiment, scenario: Scenario, path: Path, made_by: dict
 ) -> list[str]:
     """Refuse to mix runs of a different experiment or scenario into an existing folder; return
     notes on what else differs from the runs already there (the code that made them)."""
@@ -214,10 +218,9 @@ def check_compatible(
                 "a sweep may grow, not shrink; use another --out"
             )
     last = (old.get("sessions") or [old])[-1]
-    code = {"git_commit": git_commit(), "versions": versions()}
     return [
         f"runs already in {folder.root} were made with {key} {last.get(key)}, this session has {value}"
-        for key, value in code.items()
+        for key, value in made_by.items()
         if last.get(key) is not None and last.get(key) != value
     ]
 
@@ -229,7 +232,7 @@ def read_manifest(folder: ResultsFolder) -> dict | None:
     except FileNotFoundError:
         return None
     except json.JSONDecodeError as exc:
-        raise ScenarioError(f"{path}: not valid JSON ({exc}); use another --out") from None
+        raise ScenarioError(f"{path}: not valid JSON ({exc})") from None
 
 
 def sweep(
@@ -251,14 +254,15 @@ def sweep(
         raise ScenarioError(f"--out {folder.root}: exists and is not a folder")
     with folder.lock():
         old = read_manifest(folder)
-        for note in check_compatible(folder, old, exp, scenario, experiment_path):
+        made_by = code()
+        for note in check_compatible(folder, old, exp, scenario, experiment_path, made_by):
             if notify:
                 notify(note)
         folder.tidy()
-        sessions = [*(old or {}).get("sessions", []), session(now(), engine_name, None)]
+        sessions = [*(old or {}).get("sessions", []), session(now(), engine_name, made_by, None)]
 
         def write_manifest(report: SweepReport | None) -> None:
-            sessions[-1] = session(sessions[-1]["started"], engine_name, report)
+            sessions[-1] = session(sessions[-1]["started"], engine_name, made_by, report)
             data = manifest(exp, text, scenario, scenario_path, len(points), sessions, report)
             write_json(folder.root / "manifest.json", data)
 
