@@ -20,8 +20,8 @@ import mesa
 import numpy as np
 
 import sim
-from sim.model import EscalationModel
-from sim.runner import run_seed
+from sim.experiments.runner import run_seed
+from sim.model.escalation import EscalationModel
 
 ROOT = Path(__file__).resolve().parent.parent
 

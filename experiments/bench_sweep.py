@@ -37,12 +37,12 @@ import mesa
 import pandas as pd
 
 import sim
-from sim.model import EscalationModel
-from sim.outcomes import outcomes
-from sim.parallel import LocalProcesses
-from sim.runner import run_seed
-from sim.storage import peak_rss_mb
-from sim.sweep import load_outcomes, sweep
+from sim.analysis.outcomes import outcomes
+from sim.experiments.engines import LocalProcesses
+from sim.experiments.runner import run_seed
+from sim.experiments.storage import peak_rss_mb
+from sim.experiments.sweep import load_outcomes, sweep
+from sim.model.escalation import EscalationModel
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "sept2022.toml"

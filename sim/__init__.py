@@ -8,8 +8,8 @@ Python API::
     df = sim.run_ensemble(scenario, runs=200, seed=1, workers=2)
 """
 
+from sim.experiments.runner import RunResult, run, run_ensemble, simulate_ensemble
 from sim.model import EscalationModel
-from sim.runner import RunResult, run, run_ensemble, simulate_ensemble
 from sim.scenario import ScenarioError, load_scenario
 
 __all__ = [

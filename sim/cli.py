@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from sim.scenario import ScenarioError, load_scenario, parse_override
+from sim.scenario.loading import ScenarioError, load_scenario, parse_override
 
 EXIT_USAGE = 2
 
@@ -45,10 +45,10 @@ _seed = _whole(0, "a seed")
 def cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.analysis import format_summary
-    from sim.plots import ensemble_plots
-    from sim.runner import simulate_ensemble
-    from sim.storage import atomic_folder, manifest, now, write_json, write_tables
+    from sim.analysis.plots import ensemble_plots
+    from sim.analysis.summary import format_summary
+    from sim.experiments.runner import simulate_ensemble
+    from sim.experiments.storage import atomic_folder, manifest, now, write_json, write_tables
 
     overrides = _overrides(args.set)
     scenario = load_scenario(args.scenario, overrides)
@@ -89,8 +89,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 
 def cmd_narrate(args: argparse.Namespace) -> int:
-    from sim.narrate import timeline
-    from sim.runner import run
+    from sim.analysis.narrate import timeline
+    from sim.experiments.runner import run
 
     scenario = load_scenario(args.scenario, _overrides(args.set))
     result = run(scenario, args.seed)
@@ -103,9 +103,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
     from tqdm import tqdm
 
-    from sim.experiment import load_experiment
-    from sim.parallel import engine
-    from sim.sweep import sweep
+    from sim.experiments.design import load_experiment
+    from sim.experiments.engines import engine
+    from sim.experiments.sweep import sweep
 
     exp, _, _ = load_experiment(args.experiment)  # fail fast, before any worker starts
     out = Path(args.out or f"results/{exp.name}")
@@ -161,10 +161,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim import plots
-    from sim.compare import compare, format_rows, numeric_columns, rows_frame
-    from sim.runner import run_ensemble
-    from sim.storage import atomic_folder
+    from sim.analysis import plots
+    from sim.analysis.compare import compare, format_rows, numeric_columns, rows_frame
+    from sim.experiments.runner import run_ensemble
+    from sim.experiments.storage import atomic_folder
 
     if len(args.scenarios) < 2:
         raise ScenarioError("compare needs a baseline scenario and at least one what-if after it")
@@ -203,8 +203,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
 
 def cmd_plot(args: argparse.Namespace) -> int:
-    from sim import plots
-    from sim.sensitivity import load_sweep, pick_outcomes
+    from sim.analysis import plots
+    from sim.analysis.sensitivity import load_sweep, pick_outcomes
 
     exp, scenario, frame = load_sweep(args.results)
     params = list(exp.parameters)
@@ -230,8 +230,8 @@ def cmd_plot(args: argparse.Namespace) -> int:
 
 
 def cmd_sensitivity(args: argparse.Namespace) -> int:
-    from sim import plots
-    from sim.sensitivity import format_indices, indices, load_sweep, pick_outcomes
+    from sim.analysis import plots
+    from sim.analysis.sensitivity import format_indices, indices, load_sweep, pick_outcomes
 
     exp, scenario, frame = load_sweep(args.results)
     table = indices(exp, scenario, frame, pick_outcomes(frame, args.outcome))
@@ -245,7 +245,7 @@ def cmd_sensitivity(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
-    from sim.schema import reference_markdown
+    from sim.scenario.schema import reference_markdown
 
     print(reference_markdown(), end="")
     return 0

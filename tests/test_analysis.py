@@ -10,11 +10,11 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.compare import paired_interval
-from sim.experiment import Experiment, design_points
-from sim.outcomes import as_numbers
-from sim.sensitivity import indices
-from sim.storage import atomic_file
+from sim.analysis.compare import paired_interval
+from sim.analysis.outcomes import as_numbers
+from sim.analysis.sensitivity import indices
+from sim.experiments.design import Experiment, design_points
+from sim.experiments.storage import atomic_file
 
 BASELINE = sim.load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "sept2022.toml")
 

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim import load_scenario
-from sim.outcomes import outcome_columns
+from sim.analysis.outcomes import outcome_columns
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "sept2022.toml"

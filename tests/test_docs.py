@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from sim.schema import reference_markdown
+from sim.scenario.schema import reference_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 

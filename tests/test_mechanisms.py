@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from sim import bargaining, beliefs, ceasefire, combat, decision, harm, territory
-from sim.agents.alliance import RESPONSES, response_level
-from sim.agents.state import draw_resolve
-from sim.ladder import ACTS, LADDER, N_RUNGS, Rung, describe
+from sim.model import bargaining, beliefs, ceasefire, combat, decision, harm, territory
+from sim.model.agents.alliance import RESPONSES, response_level
+from sim.model.agents.state import draw_resolve
+from sim.model.ladder import ACTS, LADDER, N_RUNGS, Rung, describe
 
 
 # --- combat: Lanchester laws ------------------------------------------------------------------

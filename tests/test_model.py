@@ -12,11 +12,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.ladder import Rung
-from sim.model import EscalationModel
-from sim.outcomes import outcome_columns
-from sim.runner import run_seed
-from sim.scenario import ScenarioError, load_scenario, with_overrides
+from sim.analysis.outcomes import outcome_columns
+from sim.experiments.runner import run_seed
+from sim.model.escalation import EscalationModel
+from sim.model.ladder import Rung
+from sim.scenario.loading import ScenarioError, load_scenario, with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -101,7 +101,7 @@ target = "PACT"
 
 
 @pytest.fixture(scope="module")
-def tiny(tmp_path_factory) -> sim.schema.Scenario:
+def tiny(tmp_path_factory) -> sim.scenario.schema.Scenario:
     path = tmp_path_factory.mktemp("tiny") / "tiny.toml"
     path.write_text(TINY, encoding="utf-8")
     return load_scenario(path)
@@ -207,7 +207,7 @@ def test_invariants_hold_for_any_parameters(tiny, seed, forces, area_rate, preci
         assert state.military_deaths >= 0
         assert 0 <= model.series[f"rung.{state.id}"].min() <= model.series[f"rung.{state.id}"].max() <= 6
         assert np.all(np.diff(model.series[f"military_deaths.{state.id}"]) >= 0)
-    row = sim.outcomes.outcomes(model)
+    row = sim.analysis.outcomes.outcomes(model)
     assert 0 <= row["fighting_hours"] <= scenario.horizon_hours
     assert row["territory_lost_km2.B"] <= 50 + 1e-9  # at most what B held
 

@@ -13,11 +13,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import sim.runner
-import sim.sweep
-from sim.parallel import DaskCluster, InProcess, LocalProcesses
-from sim.scenario import ScenarioError
-from sim.sweep import ResultsFolder, load_outcomes, sweep
+import sim.experiments.runner
+import sim.experiments.sweep
+from sim.experiments.engines import DaskCluster, InProcess, LocalProcesses
+from sim.experiments.sweep import ResultsFolder, load_outcomes, sweep
+from sim.scenario.loading import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = (ROOT / "scenarios" / "sept2022.toml").as_posix()
@@ -106,7 +106,7 @@ def test_one_sweep_at_a_time_per_folder_and_every_session_in_the_manifest(tmp_pa
 
 
 def test_mixed_int_and_float_levels_give_one_column_type_across_shards(tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.sweep, "BATCH", 1)  # one run per shard: each shard sees one level
+    monkeypatch.setattr(sim.experiments.sweep, "BATCH", 1)  # one run per shard: each shard sees one level
     params = '[parameters."alliances.CSTO.leader_distraction"]\nlevels = [0, 0.5, 1]\n'
     sweep(experiment(tmp_path, replicates=1, params=params), tmp_path / "out", InProcess())
     rows = load_outcomes(tmp_path / "out")  # pyarrow refuses shards whose types disagree
@@ -115,14 +115,14 @@ def test_mixed_int_and_float_levels_give_one_column_type_across_shards(tmp_path,
 
 
 def test_a_failing_run_is_recorded_and_the_sweep_goes_on(tmp_path, monkeypatch):
-    real = sim.runner.simulate
+    real = sim.experiments.runner.simulate
 
     def flaky(scenario, seed):
         if scenario.mediators["USA"].arrival_hour == 12:
             raise RuntimeError("solver blew up")
         return real(scenario, seed)
 
-    monkeypatch.setattr(sim.runner, "simulate", flaky)
+    monkeypatch.setattr(sim.experiments.runner, "simulate", flaky)
     report = sweep(experiment(tmp_path), tmp_path / "out", InProcess())
     rows = load_outcomes(tmp_path / "out")
     bad = rows[rows["mediators.USA.arrival_hour"] == 12]
@@ -318,7 +318,7 @@ def test_bad_plot_sensitivity_and_compare_arguments_give_clear_errors(tmp_path):
     ],
 )
 def test_designs_have_the_right_size_stay_in_bounds_and_are_seeded(tmp_path, design, expected):
-    from sim.experiment import design_points, load_experiment
+    from sim.experiments.design import design_points, load_experiment
 
     if "grid" in design:
         params = (
@@ -340,7 +340,7 @@ def test_designs_have_the_right_size_stay_in_bounds_and_are_seeded(tmp_path, des
 
 
 def test_morris_indices(tmp_path):
-    from sim.sensitivity import indices, load_sweep
+    from sim.analysis.sensitivity import indices, load_sweep
 
     params = (
         '[parameters."mediators.USA.leverage"]\nmin = 0.1\nmax = 0.7\n'

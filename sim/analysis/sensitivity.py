@@ -12,11 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.experiment import Experiment, design_points, salib_problem
-from sim.outcomes import as_numbers, kind
-from sim.scenario import ScenarioError, validate
-from sim.schema import Scenario
-from sim.sweep import ResultsFolder, load_outcomes, read_manifest
+from sim.analysis.outcomes import as_numbers, kind
+from sim.experiments.design import Experiment, design_points, salib_problem
+from sim.experiments.sweep import ResultsFolder, load_outcomes, read_manifest
+from sim.scenario.loading import ScenarioError, validate
+from sim.scenario.schema import Scenario
 
 DEFAULT_OUTCOMES = ("fighting_hours", "military_deaths", "territory_lost_km2", "displaced", "ceasefire_hour")
 

@@ -47,7 +47,7 @@ class LocalProcesses:
     def __init__(self, workers: int) -> None:
         self.workers = workers
         context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["sim.runner"])  # imported once, not once per worker
+        context.set_forkserver_preload(["sim.experiments.runner"])  # imported once, not once per worker
         self.pool = ProcessPoolExecutor(workers, mp_context=context)
 
     def submit(self, fn: Callable, *args: Any) -> Future:

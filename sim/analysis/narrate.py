@@ -9,7 +9,7 @@ import datetime as dt
 
 import pandas as pd
 
-from sim.schema import Scenario
+from sim.scenario.schema import Scenario
 
 
 def when(scenario: Scenario, hour: int) -> str:

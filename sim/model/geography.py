@@ -13,8 +13,8 @@ from random import Random
 import networkx as nx
 from mesa.discrete_space import Network
 
-from sim.schema import Scenario
-from sim.schema import Sector as SectorSpec
+from sim.scenario.schema import Scenario
+from sim.scenario.schema import Sector as SectorSpec
 
 
 @dataclass(slots=True)

@@ -19,8 +19,8 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.scenario import ScenarioError, load_scenario
-from sim.schema import Scenario, Strict, field
+from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.schema import Scenario, Strict, field
 
 Key = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$|^[a-z_]+$")]
 Scalar = float | int | str | bool

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim.schema import Alliance
+from sim.scenario.schema import Alliance
 
 if TYPE_CHECKING:
-    from sim.agents.state import StateAgent
-    from sim.model import EscalationModel
+    from sim.model.agents.state import StateAgent
+    from sim.model.escalation import EscalationModel
 
 RESPONSES = (
     "ignore",

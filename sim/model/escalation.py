@@ -14,15 +14,15 @@ import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 
-from sim import combat, harm, territory
-from sim.agents import AllianceAgent, MediatorAgent, StateAgent
-from sim.ceasefire import Agreement, breakdown_hazard
-from sim.decision import FIRE_RATE
-from sim.eventlog import EventLog
-from sim.events import ScheduledEvent
-from sim.geography import Sector, build_sectors, fronts
-from sim.ladder import LADDER, Rung, describe
-from sim.schema import Scenario
+from sim.model import combat, harm, territory
+from sim.model.agents import AllianceAgent, MediatorAgent, StateAgent
+from sim.model.ceasefire import Agreement, breakdown_hazard
+from sim.model.decision import FIRE_RATE
+from sim.model.eventlog import EventLog
+from sim.model.events import ScheduledEvent
+from sim.model.geography import Sector, build_sectors, fronts
+from sim.model.ladder import LADDER, Rung, describe
+from sim.scenario.schema import Scenario
 
 
 class EscalationModel(mesa.Model):

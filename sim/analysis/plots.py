@@ -12,11 +12,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.analysis import relevant_columns
-from sim.ladder import LADDER
-from sim.outcomes import CATEGORICAL, as_numbers
-from sim.schema import Scenario, unit_of
-from sim.storage import atomic_file
+from sim.analysis.outcomes import CATEGORICAL, as_numbers
+from sim.analysis.summary import relevant_columns
+from sim.experiments.storage import atomic_file
+from sim.model.ladder import LADDER
+from sim.scenario.schema import Scenario, unit_of
 
 UNITS = {
     "ceasefire_hour": "hour of effective ceasefire (h from start)",

@@ -415,7 +415,7 @@ def reference_markdown() -> str:
     lines = [
         "# Scenario parameter reference",
         "",
-        "Generated from `sim/schema.py` by `escsim schema > docs/parameters.md`; "
+        "Generated from `sim/scenario/schema.py` by `escsim schema > docs/parameters.md`; "
         "a test checks it is current. Unknown keys are errors.",
     ]
     for section in SECTIONS:

@@ -5,7 +5,7 @@ restraint (pressure ``leverage × acceptance`` on each party, doubled if manipul
 (a belief signal of precision ``leverage × acceptance``, so beliefs converge faster). An agreement
 it brokers lifts ``leverage × acceptance`` of a party's audience cost for backing down. Formulative and
 manipulative mediators also propose ceasefires every ``proposal_interval_hours``; manipulative ones
-add inducements ``b = leverage / 2`` to the bargaining range (``sim.bargaining``). A party can reject a
+add inducements ``b = leverage / 2`` to the bargaining range (``sim.model.bargaining``). A party can reject a
 mediator outright (acceptance 0). A Security Council acts only if no veto holder blocks.
 """
 
@@ -15,14 +15,14 @@ from typing import TYPE_CHECKING
 
 import mesa
 
-from sim import bargaining
-from sim.ceasefire import agreement_strength
-from sim.ladder import FIGHTING
-from sim.schema import Mediator
+from sim.model import bargaining
+from sim.model.ceasefire import agreement_strength
+from sim.model.ladder import FIGHTING
+from sim.scenario.schema import Mediator
 
 if TYPE_CHECKING:
-    from sim.agents.state import StateAgent
-    from sim.model import EscalationModel
+    from sim.model.agents.state import StateAgent
+    from sim.model.escalation import EscalationModel
 
 
 class MediatorAgent(mesa.Agent):

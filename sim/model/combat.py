@@ -8,7 +8,7 @@ fire on d) and ``beta`` (of d's fire on a):
 * area fire, **linear law**:   da/dt = -beta a d,  dd/dt = -alpha a d.
   Invariant: alpha a - beta d is constant.
 
-Each side's fire is aimed or area by the rung it fights at (``sim.ladder``), so mixed pairs follow
+Each side's fire is aimed or area by the rung it fights at (``sim.model.ladder``), so mixed pairs follow
 Deitchman's (1962) mixed law. One hour of fire is the mean-field loss, drawn binomially so that
 casualties are whole soldiers and can never exceed the force (Helmbold 1964 on stochastic
 Lanchester models).

@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.ladder import LADDER, N_RUNGS, Rung
+from sim.model.ladder import LADDER, N_RUNGS, Rung
 
 # A ladder of seven rungs: plain tuples and floats beat numpy's per-call overhead on arrays this small,
 # and give the same IEEE results term by term.

@@ -16,8 +16,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.outcomes import CENSORING_NOTE, as_numbers, kind
-from sim.schema import Scenario
+from sim.analysis.outcomes import CENSORING_NOTE, as_numbers, kind
+from sim.scenario.schema import Scenario
 
 RESAMPLES = 2000
 

@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.ladder import Rung
-from sim.model import EscalationModel
-from sim.schema import Scenario
+from sim.model.escalation import EscalationModel
+from sim.model.ladder import Rung
+from sim.scenario.schema import Scenario
 
 STATE_OUTCOMES = (
     "peak_rung",

@@ -1,14 +1,14 @@
 """War as a bargaining process: when a ceasefire is acceptable, and when to concede.
 
 Each party compares the value of stopping, ``C_i = EU_i(0)``, with the value of fighting on,
-``F_i = max_{r ≥ 2} EU_i(r)`` (``sim.decision``). A mediator can shift value between the parties
+``F_i = max_{r ≥ 2} EU_i(r)`` (``sim.model.decision``). A mediator can shift value between the parties
 (terms, guarantees) and, if manipulative, add inducements ``b`` to both. A ceasefire both accept
 exists iff the **bargaining range** is non-empty (Fearon 1995):
 
     (F_i − C_i) + (F_j − C_j) ≤ 2b
 
 Optimism about relative strength inflates both F's and keeps the range closed; fighting reveals
-strength (``sim.beliefs``), the F's fall towards the truth, and the range opens. A formulative
+strength (``sim.model.beliefs``), the F's fall towards the truth, and the range opens. A formulative
 mediator proposes the midpoint transfer, capped by what its leverage can guarantee (a plain
 ceasefire in place when the range is closed); a party accepts if its value under the proposal beats
 fighting on, and if it accepts the mediator at all.

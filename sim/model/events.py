@@ -11,10 +11,10 @@ from typing import TYPE_CHECKING
 
 from mesa.time import Priority
 
-from sim.schema import Event
+from sim.scenario.schema import Event
 
 if TYPE_CHECKING:
-    from sim.model import EscalationModel
+    from sim.model.escalation import EscalationModel
 
 
 class ScheduledEvent:

@@ -1,4 +1,4 @@
-"""Running the model: one run, or batches of seeded runs wherever ``sim.parallel`` puts them.
+"""Running the model: one run, or batches of seeded runs wherever ``sim.experiments.engines`` puts them.
 
 A run is a pure function of (scenario, seed). Each run's seed derives from the ensemble or
 experiment seed and the run's identity — its run id, or (design point, replicate) — with
@@ -16,11 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.model import EscalationModel
-from sim.outcomes import contract_frame, outcomes
-from sim.parallel import engine, stream
-from sim.scenario import with_overrides
-from sim.schema import Scenario
+from sim.analysis.outcomes import contract_frame, outcomes
+from sim.experiments.engines import engine, stream
+from sim.model.escalation import EscalationModel
+from sim.scenario.loading import with_overrides
+from sim.scenario.schema import Scenario
 
 CHUNK = 20  # runs per batch sent to a worker: large enough to amortise pickling, small for balance
 

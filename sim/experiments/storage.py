@@ -20,8 +20,8 @@ from typing import Any
 
 import pandas as pd
 
-from sim.scenario import scenario_hash
-from sim.schema import Scenario
+from sim.scenario.loading import scenario_hash
+from sim.scenario.schema import Scenario
 
 PACKAGES = (
     "escalation-sim",
@@ -153,7 +153,7 @@ def manifest(
         "seed": seed,
         "runs": runs,
         "workers": workers,
-        "seeding": "run seed = SeedSequence(seed, spawn_key=(run_id,)), see sim.runner.run_seed",
+        "seeding": "run seed = SeedSequence(seed, spawn_key=(run_id,)), see sim.experiments.runner.run_seed",
     }
 
 

@@ -17,7 +17,7 @@ from typing import Any, get_args, get_origin
 
 from pydantic import ValidationError
 
-from sim.schema import Id, Scenario
+from sim.scenario.schema import Id, Scenario
 
 # tables of entries by id (states, sectors, mediators, ...): an override may change an entry, not invent one
 ID_TABLES = frozenset(

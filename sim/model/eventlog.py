@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass
 
 import pandas as pd
 
-from sim.ladder import ACTS, describe, info
+from sim.model.ladder import ACTS, describe, info
 
 
 @dataclass(slots=True, frozen=True)
@@ -52,7 +52,7 @@ class EventLog:
     def act(
         self, hour: int, actor: str, target: str, act: str, reason: str, action: str | None = None
     ) -> None:
-        """A diplomatic act coded by ``sim.ladder.ACTS``."""
+        """A diplomatic act coded by ``sim.model.ladder.ACTS``."""
         a = ACTS[act]
         self.rows.append(
             LogRow(

@@ -9,14 +9,14 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim import bargaining, decision
-from sim.beliefs import StrengthBelief
-from sim.ladder import FIGHTING, Rung, describe
-from sim.schema import State
+from sim.model import bargaining, decision
+from sim.model.beliefs import StrengthBelief
+from sim.model.ladder import FIGHTING, Rung, describe
+from sim.scenario.schema import State
 
 if TYPE_CHECKING:
-    from sim.agents.alliance import AllianceAgent
-    from sim.model import EscalationModel
+    from sim.model.agents.alliance import AllianceAgent
+    from sim.model.escalation import EscalationModel
 
 
 def draw_resolve(rng: np.random.Generator, mean: float, sd: float) -> float:

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.outcomes import CATEGORICAL, outcome_columns
-from sim.schema import Scenario
+from sim.analysis.outcomes import CATEGORICAL, outcome_columns
+from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)

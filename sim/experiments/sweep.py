@@ -28,12 +28,20 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from sim.experiment import Experiment, design_points, identity_hash, load_experiment
-from sim.parallel import Engine, stream
-from sim.runner import Task, outcome_frame, run_batch, series_frame
-from sim.scenario import ScenarioError, scenario_hash
-from sim.schema import Scenario
-from sim.storage import atomic_file, git_commit, now, peak_rss_mb, provenance, versions, write_json
+from sim.experiments.design import Experiment, design_points, identity_hash, load_experiment
+from sim.experiments.engines import Engine, stream
+from sim.experiments.runner import Task, outcome_frame, run_batch, series_frame
+from sim.experiments.storage import (
+    atomic_file,
+    git_commit,
+    now,
+    peak_rss_mb,
+    provenance,
+    versions,
+    write_json,
+)
+from sim.scenario.loading import ScenarioError, scenario_hash
+from sim.scenario.schema import Scenario
 
 BATCH = 50  # runs per shard
 

@@ -1,0 +1,1 @@
+"""Analysis: the outcome registry, summaries, compare, sensitivity, plots and the narrative."""

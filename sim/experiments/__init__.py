@@ -1,0 +1,1 @@
+"""Experiments: designs, the runner, engines (local processes, Dask), sweeps and their storage."""
