@@ -78,6 +78,8 @@ class EscalationModel(mesa.Model):
         collect: bool = True,
         **overrides: Any,
     ) -> None:
+        if isinstance(rng, np.integer):
+            rng = int(rng)  # a numpy integer (EMA Workbench, SALib samples) as the int Mesa expects
         super().__init__(rng=rng)
         if not isinstance(scenario, Scenario):
             file = scenario.file if isinstance(scenario, ScenarioFile) else str(scenario)

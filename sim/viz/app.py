@@ -1,0 +1,274 @@
+"""The classroom page (``escsim app``): Mesa's SolaraViz with a map of the theatre, the escalation
+ladder over time, the narrative so far in plain words, and an ensemble tab.
+
+Mesa's SolaraViz gives the frame: the title bar, the Reset / ▶ / Step controls and the model
+parameters (the key what-if settings, as sliders and switches with their units; they apply on
+Reset). The page adds stepping by the hour or by the day, and draws its figures itself with
+matplotlib, as images, so nothing needs JavaScript from the internet.
+
+Each browser session gets its own model: everything lives in component state (``use_reactive``),
+nothing at module level but constants. The scenario the server was started with comes from the
+``ESCSIM_APP_SCENARIO`` environment variable (set by ``escsim app``).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pandas as pd
+import solara
+from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization.utils import force_update, update_counter
+
+from sim.analysis.compare import compare
+from sim.analysis.narrate import facts, lines, outcome_lines
+from sim.analysis.outcomes import outcome_columns
+from sim.analysis.plots import _label
+from sim.experiments.runner import simulate_ensemble
+from sim.model.escalation import DEFAULT_SCENARIO, EscalationModel, resolve_scenario
+from sim.scenario.schema import Mechanisms, Scenario
+from sim.viz.figures import ensemble_figure, ladder_figure, map_figure
+
+ROOT = DEFAULT_SCENARIO.parents[1]
+ENV = "ESCSIM_APP_SCENARIO"
+SHARE_NOTE = (
+    "This page listens on this computer only (127.0.0.1). To let a classroom open it, start it with "
+    "`escsim app --host 0.0.0.0` and give students http://ADDRESS:PORT/, where ADDRESS is this "
+    "computer's address on the classroom network."
+)
+
+
+def start_scenario() -> Path:
+    return Path(os.environ.get(ENV, str(DEFAULT_SCENARIO))).resolve()
+
+
+def scenario_files(start: Path) -> list[str]:
+    """Every scenario file beside the starting one (what-ifs and sub-folders included)."""
+    folder = start.parent if start.parent.name != "whatif" else start.parent.parent
+    files = {str(p.relative_to(folder)) for p in folder.rglob("*.toml")}
+    return sorted(files, key=lambda f: (f.count("/"), f))
+
+
+def model_params(start: Path, scenario: Scenario) -> dict:
+    """SolaraViz model parameters: the scenario file, the seed and the key what-if settings, named
+    by the model's keyword-safe override keys so that Reset passes them to the constructor."""
+    folder = start.parent if start.parent.name != "whatif" else start.parent.parent
+    horizon = scenario.horizon_hours
+    params: dict = {
+        "file": {
+            "type": "Select",
+            "label": "Scenario file",
+            "value": str(start.relative_to(folder)),
+            "values": scenario_files(start),
+        },
+        "rng": {"type": "SliderInt", "label": "Seed (run number)", "value": 1, "min": 0, "max": 99, "step": 1},
+    }
+    for mid, m in scenario.mediators.items():
+        params[f"mediators__{mid}__enabled"] = {
+            "type": "Checkbox",
+            "label": f"{m.name} takes part",
+            "value": m.enabled,
+        }
+        params[f"mediators__{mid}__arrival_hour"] = {
+            "type": "SliderInt",
+            "label": f"{m.name} arrives after (hours)",
+            "value": int(m.arrival_hour),
+            "min": 0,
+            "max": horizon,
+            "step": 1,
+        }
+    for aid, a in scenario.alliances.items():
+        params[f"alliances__{aid}__honour_prior"] = {
+            "type": "SliderFloat",
+            "label": f"{a.name}: chance allies honour the treaty (0–1)",
+            "value": a.honour_prior,
+            "min": 0.0,
+            "max": 1.0,
+            "step": 0.05,
+        }
+        params[f"alliances__{aid}__leader_distraction"] = {
+            "type": "SliderFloat",
+            "label": f"{a.name}: leader's capacity tied up elsewhere (0–1)",
+            "value": a.leader_distraction,
+            "min": 0.0,
+            "max": 1.0,
+            "step": 0.05,
+        }
+    for key, info in Mechanisms.model_fields.items():
+        params[f"mechanisms__{key}"] = {
+            "type": "Checkbox",
+            "label": f"{info.description.rstrip('.')} (mechanism: {key})",
+            "value": getattr(scenario.mechanisms, key),
+        }
+    return params
+
+
+def new_model(start: Path, seed: int = 1) -> EscalationModel:
+    return EscalationModel(start, rng=seed)
+
+
+@solara.component
+def StepButtons(model: solara.Reactive[EscalationModel]):
+    """Step by an hour or a day (Mesa's Step button steps one hour)."""
+
+    def advance(hours: int) -> None:
+        m = model.value
+        for _ in range(hours):
+            if not m.running:
+                break
+            m.step()
+        force_update()
+
+    update_counter.get()
+    done = not model.value.running
+    with solara.Row():
+        solara.Button("+1 hour", on_click=lambda: advance(1), disabled=done, classes=["step-hour"])
+        solara.Button("+1 day", on_click=lambda: advance(24), disabled=done, classes=["step-day"])
+        solara.Text(f"hour {max(model.value.hour, 0)} of {model.value.spec.horizon_hours}")
+
+
+@solara.component
+def MapView(model: EscalationModel):
+    update_counter.get()
+    solara.FigureMatplotlib(map_figure(model), format="png", dependencies=[model, model.time])
+
+
+@solara.component
+def LadderView(model: EscalationModel):
+    update_counter.get()
+    spec = model.spec
+    rungs = {s.id: model.series[f"rung.{s.id}"] for s in model.belligerents}
+    found = facts(spec, model.log.to_frame())
+    figure = ladder_figure(spec, rungs, found, upto=max(model.hour + 1, 0))
+    solara.FigureMatplotlib(figure, format="png", dependencies=[model, model.time])
+
+
+@solara.component
+def NarrativeView(model: EscalationModel):
+    update_counter.get()
+    show_sources = solara.use_reactive(False)
+    spec = model.spec
+    found = facts(spec, model.log.to_frame())
+    with solara.Card("What happened, in plain words"):
+        solara.Switch(label="Show the sources of each fact", value=show_sources)
+        text = lines(spec, found, sources=show_sources.value) or ["(nothing yet: step the model)"]
+        if not model.running:
+            text += ["", "Outcome:", *outcome_lines(spec, model.final_outcomes or _outcomes(model))]
+        solara.Preformatted(
+            "\n".join(text), style={"max-height": "420px", "overflow-y": "auto", "font-size": "13px"}
+        )
+
+
+def _outcomes(model: EscalationModel) -> dict:
+    from sim.analysis.outcomes import outcomes
+
+    return outcomes(model)
+
+
+KEY_OUTCOMES = ("fighting_hours", "ceasefire_hour", "military_deaths", "displaced", "territory_lost_km2")
+
+
+def ensemble_columns(scenario: Scenario) -> list[str]:
+    """The key outcomes of the belligerents, those with an observed value first."""
+    targets = scenario.targets.get(scenario.calibration_target, {})
+    fighters = [sid for sid, s in scenario.states.items() if s.adversary is not None and s.war_aim != "none"]
+    cols = [c for c in outcome_columns(scenario) if c.split(".")[0] in KEY_OUTCOMES]
+    cols = [c for c in cols if "." not in c or c.split(".")[1] in fighters]
+    return sorted(cols, key=lambda c: c not in targets)[:6]
+
+
+def comparison_markdown(rows, names: list[str]) -> str:
+    head = f"| outcome | {names[0]} | {names[1]} | paired difference [95 % CI] |\n|---|---|---|---|"
+    body = []
+    for r in rows:
+        fmt = (lambda v: f"{v:.0%}") if r.binary else (lambda v: f"{v:,.1f}")
+        diff = (lambda v: f"{v:+.0%}") if r.binary else (lambda v: f"{v:+,.1f}")
+        body.append(
+            f"| {r.outcome} | {fmt(r.values[0])} | {fmt(r.values[1])} | "
+            f"{diff(r.difference)} [{diff(r.low)}, {diff(r.high)}] |"
+        )
+    return "\n".join([head, *body])
+
+
+@solara.component
+def EnsembleTab(model: EscalationModel, start: Path):
+    """N runs of the chosen settings against N runs of the starting scenario, paired by seed."""
+    runs = solara.use_reactive(20)
+    seed = solara.use_reactive(1)
+    result = solara.use_reactive(None)
+    busy = solara.use_reactive(False)
+
+    def run_both() -> None:
+        busy.value = True
+        try:
+            base = resolve_scenario(start, {})
+            what_if = model.spec
+            frames = [simulate_ensemble(s, runs.value, seed.value).outcomes for s in (base, what_if)]
+            result.value = (base, what_if, frames)
+        finally:
+            busy.value = False
+
+    with solara.Card("Ensemble: many runs of these settings against the starting scenario"):
+        solara.Markdown(
+            "Runs are paired by seed (common random numbers): run *i* of both uses the same luck, so the "
+            "difference is the effect of the settings. The what-if is the model as last Reset."
+        )
+        with solara.Row():
+            solara.SliderInt("Runs", value=runs, min=10, max=200, step=10)
+            solara.InputInt("Ensemble seed", value=seed)
+            solara.Button("Run ensemble", on_click=run_both, disabled=busy.value, classes=["run-ensemble"])
+        if busy.value:
+            solara.Text("running …")
+        if result.value is not None:
+            base, what_if, frames = result.value
+            names = [f"{base.name} (start)", f"{what_if.name} (these settings)"]
+            cols = ensemble_columns(base)
+            labels = {c: _label(c, base) for c in cols}
+            figure = ensemble_figure(base, frames, names, cols, labels)
+            solara.FigureMatplotlib(figure, format="png")
+            if sorted(base.states) == sorted(what_if.states):
+                rows = compare(base, frames, seed.value)[0]
+                solara.Markdown(comparison_markdown(rows, names))
+            solara.Text(f"{len(frames[0])} runs each; done.", classes=["ensemble-done"])
+
+
+@solara.component
+def Page():
+    start = solara.use_memo(start_scenario, [])
+    model = solara.use_reactive(solara.use_memo(lambda: new_model(start), []))
+    params = solara.use_memo(lambda: model_params(start, model.value.spec), [])
+    SolaraViz(
+        model,
+        components=[],
+        model_params=params,
+        name=f"escalation-sim classroom — {model.value.spec.title}",
+    )
+    m = model.value
+    with solara.Column(style={"padding": "8px"}):
+        StepButtons(model)
+        with solara.lab.Tabs():
+            with solara.lab.Tab("This run"):
+                with solara.Columns([5, 7]):
+                    MapView(m)
+                    with solara.Column():
+                        LadderView(m)
+                        Fire(m)
+                NarrativeView(m)
+            with solara.lab.Tab("Ensemble"):
+                EnsembleTab(m, start)
+        solara.Markdown(f"*{SHARE_NOTE}*")
+
+
+@solara.component
+def Fire(model: EscalationModel):
+    """Mesa's own plot component on the model's DataCollector: fire and deaths hour by hour."""
+    update_counter.get()
+    deaths = [c for c in model.datacollector.model_reporters if c.startswith("military_deaths.")]
+    fighters = {f"military_deaths.{s.id}" for s in model.belligerents}
+    make_plot_component(["intensity"], backend="matplotlib")(model)
+    make_plot_component([c for c in deaths if c in fighters], backend="matplotlib")(model)
+
+
+def frame_of(model: EscalationModel) -> pd.DataFrame:
+    return model.datacollector.get_model_vars_dataframe()
