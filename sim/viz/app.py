@@ -13,12 +13,14 @@ nothing at module level but constants. The scenario the server was started with 
 
 from __future__ import annotations
 
+import html
 import os
 from pathlib import Path
 
 import pandas as pd
 import solara
-from mesa.visualization import SolaraViz, make_plot_component
+from mesa.visualization import SolaraViz
+from mesa.visualization.components.matplotlib_components import PlotMatplotlib
 from mesa.visualization.utils import force_update, update_counter
 
 from sim.analysis.compare import compare
@@ -43,23 +45,32 @@ def start_scenario() -> Path:
     return Path(os.environ.get(ENV, str(DEFAULT_SCENARIO))).resolve()
 
 
+def shown(path: Path) -> str:
+    """A scenario file as the page names it: from the repository root when it lies inside (the model
+    finds such paths from any working folder), else in full."""
+    path = path.resolve()
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
+def scenario_folder(start: Path) -> Path:
+    return start.parent.parent if start.parent.name == "whatif" else start.parent
+
+
 def scenario_files(start: Path) -> list[str]:
     """Every scenario file beside the starting one (what-ifs and sub-folders included)."""
-    folder = start.parent if start.parent.name != "whatif" else start.parent.parent
-    files = {str(p.relative_to(folder)) for p in folder.rglob("*.toml")}
+    files = {shown(p) for p in scenario_folder(start).rglob("*.toml")}
     return sorted(files, key=lambda f: (f.count("/"), f))
 
 
 def model_params(start: Path, scenario: Scenario) -> dict:
     """SolaraViz model parameters: the scenario file, the seed and the key what-if settings, named
     by the model's keyword-safe override keys so that Reset passes them to the constructor."""
-    folder = start.parent if start.parent.name != "whatif" else start.parent.parent
     horizon = scenario.horizon_hours
     params: dict = {
         "file": {
             "type": "Select",
             "label": "Scenario file",
-            "value": str(start.relative_to(folder)),
+            "value": shown(start),
             "values": scenario_files(start),
         },
         "rng": {"type": "SliderInt", "label": "Seed (run number)", "value": 1, "min": 0, "max": 99, "step": 1},
@@ -178,17 +189,22 @@ def ensemble_columns(scenario: Scenario) -> list[str]:
     return sorted(cols, key=lambda c: c not in targets)[:6]
 
 
-def comparison_markdown(rows, names: list[str]) -> str:
-    head = f"| outcome | {names[0]} | {names[1]} | paired difference [95 % CI] |\n|---|---|---|---|"
+def comparison_html(rows, names: list[str], labels: dict[str, str]) -> str:
+    """The paired comparison as an HTML table (no Markdown: solara's loads KaTeX from the internet)."""
+    cells = ["outcome", f"{names[0]}: median / share", f"{names[1]}: median / share", "paired difference [95 % CI]"]
+    head = "".join(f"<th style='text-align:left;padding:2px 10px'>{html.escape(c)}</th>" for c in cells)
     body = []
     for r in rows:
-        fmt = (lambda v: f"{v:.0%}") if r.binary else (lambda v: f"{v:,.1f}")
-        diff = (lambda v: f"{v:+.0%}") if r.binary else (lambda v: f"{v:+,.1f}")
-        body.append(
-            f"| {r.outcome} | {fmt(r.values[0])} | {fmt(r.values[1])} | "
-            f"{diff(r.difference)} [{diff(r.low)}, {diff(r.high)}] |"
-        )
-    return "\n".join([head, *body])
+        fmt = "{:.0%}" if r.binary else "{:,.1f}"
+        diff = "{:+.0%}" if r.binary else "{:+,.1f}"
+        values = [
+            labels.get(r.outcome, r.outcome),
+            fmt.format(r.values[0]),
+            fmt.format(r.values[1]),
+            f"{diff.format(r.difference)} [{diff.format(r.low)}, {diff.format(r.high)}]",
+        ]
+        body.append("<tr>" + "".join(f"<td style='padding:2px 10px'>{html.escape(v)}</td>" for v in values) + "</tr>")
+    return f"<table class='comparison'><tr>{head}</tr>{''.join(body)}</table>"
 
 
 @solara.component
@@ -210,8 +226,8 @@ def EnsembleTab(model: EscalationModel, start: Path):
             busy.value = False
 
     with solara.Card("Ensemble: many runs of these settings against the starting scenario"):
-        solara.Markdown(
-            "Runs are paired by seed (common random numbers): run *i* of both uses the same luck, so the "
+        solara.Text(
+            "Runs are paired by seed (common random numbers): run i of both uses the same luck, so the "
             "difference is the effect of the settings. The what-if is the model as last Reset."
         )
         with solara.Row():
@@ -229,7 +245,8 @@ def EnsembleTab(model: EscalationModel, start: Path):
             solara.FigureMatplotlib(figure, format="png")
             if sorted(base.states) == sorted(what_if.states):
                 rows = compare(base, frames, seed.value)[0]
-                solara.Markdown(comparison_markdown(rows, names))
+                labels = {c: _label(c, base) for c in outcome_columns(base)}
+                solara.HTML(tag="div", unsafe_innerHTML=comparison_html(rows, names, labels))
             solara.Text(f"{len(frames[0])} runs each; done.", classes=["ensemble-done"])
 
 
@@ -249,7 +266,7 @@ def Page():
         StepButtons(model)
         with solara.lab.Tabs():
             with solara.lab.Tab("This run"):
-                with solara.Columns([5, 7]):
+                with solara.Columns([6, 6]):
                     MapView(m)
                     with solara.Column():
                         LadderView(m)
@@ -257,7 +274,7 @@ def Page():
                 NarrativeView(m)
             with solara.lab.Tab("Ensemble"):
                 EnsembleTab(m, start)
-        solara.Markdown(f"*{SHARE_NOTE}*")
+        solara.Text(SHARE_NOTE, style={"font-style": "italic", "font-size": "12px"})
 
 
 @solara.component
@@ -266,8 +283,8 @@ def Fire(model: EscalationModel):
     update_counter.get()
     deaths = [c for c in model.datacollector.model_reporters if c.startswith("military_deaths.")]
     fighters = {f"military_deaths.{s.id}" for s in model.belligerents}
-    make_plot_component(["intensity"], backend="matplotlib")(model)
-    make_plot_component([c for c in deaths if c in fighters], backend="matplotlib")(model)
+    PlotMatplotlib(model, ["intensity"])
+    PlotMatplotlib(model, [c for c in deaths if c in fighters])
 
 
 def frame_of(model: EscalationModel) -> pd.DataFrame:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from pathlib import Path
 
 import matplotlib
 
@@ -187,6 +188,18 @@ def ladder_figure(
     ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize=7, frameon=False)
     ax.set_title("The escalation ladder", fontsize=9)
     return fig
+
+
+def save_run_figure(scenario: Scenario, result, path: Path) -> None:
+    """One finished run's ladder and events on a timeline, as a PNG (``escsim narrate --figure``)."""
+    from sim.analysis.narrate import facts
+    from sim.experiments.storage import atomic_file
+
+    fighters = [s for s, spec in scenario.states.items() if spec.adversary is not None and spec.war_aim != "none"]
+    rungs = {sid: result.series[f"rung.{sid}"].to_numpy() for sid in fighters}
+    fig = ladder_figure(scenario, rungs, facts(scenario, result.events), width=11.0)
+    fig.axes[0].set_title(f"{scenario.title}: one run, its ladder and what happened", fontsize=9)
+    atomic_file(path, lambda tmp: fig.savefig(tmp, format="png", dpi=130))
 
 
 def ensemble_figure(
