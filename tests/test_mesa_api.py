@@ -61,6 +61,9 @@ def test_datacollector_reads_the_hourly_series_and_each_agents_rung_and_belief()
     np.testing.assert_array_equal(frame["intensity"].to_numpy(), model.series["intensity"][:48])
     np.testing.assert_array_equal(frame["rung.AZE"].to_numpy(), model.series["rung.AZE"][:48])
     assert frame["ceasefire_hour"].isna().all()  # outcomes arrive at the horizon
+    deaths = frame["military_deaths.ARM"].to_numpy()  # a series and an outcome: the series, hourly
+    np.testing.assert_array_equal(deaths, model.series["military_deaths.ARM"][:48])
+    assert deaths[-1] > 0
     agents = model.datacollector.get_agent_vars_dataframe().reset_index()
     azerbaijan = agents[agents["name"] == "Azerbaijan"]
     np.testing.assert_array_equal(azerbaijan["rung"].to_numpy(), model.series["rung.AZE"][:48])

@@ -195,7 +195,7 @@ def browser(page_url):
 
 
 def open_page(browser, url):
-    context = browser.new_context(viewport={"width": 1500, "height": 1000})
+    context = browser.new_context(viewport={"width": 1500, "height": 2000})
     page = context.new_page()
     failed: list[str] = []
     page.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)

@@ -172,7 +172,12 @@ class EscalationModel(mesa.Model):
             return lambda m: m.series[name][m.hour].item() if m.hour >= 0 else m.series[name][0].item()
 
         reporters = {name: series_at(name) for name in self.series}
-        reporters |= {c: (lambda m, c=c: m.final_outcomes.get(c)) for c in outcome_columns(self.spec)}
+        # outcome columns that are also hourly series (deaths) take the series: equal at the horizon
+        reporters |= {
+            c: (lambda m, c=c: m.final_outcomes.get(c))
+            for c in outcome_columns(self.spec)
+            if c not in reporters
+        }
         return mesa.DataCollector(
             model_reporters=reporters,
             agent_reporters={"name": agent_name, "rung": agent_rung, "believed_share": believed_share},

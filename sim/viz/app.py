@@ -167,7 +167,8 @@ def NarrativeView(model: EscalationModel):
         if not model.running:
             text += ["", "Outcome:", *outcome_lines(spec, model.final_outcomes or _outcomes(model))]
         solara.Preformatted(
-            "\n".join(text), style={"max-height": "420px", "overflow-y": "auto", "font-size": "13px"}
+            "\n".join(text),
+            style={"max-height": "460px", "overflow-y": "auto", "font-size": "13px", "white-space": "pre-wrap"},
         )
 
 
@@ -266,12 +267,11 @@ def Page():
         StepButtons(model)
         with solara.lab.Tabs():
             with solara.lab.Tab("This run"):
-                with solara.Columns([6, 6]):
+                with solara.Columns([6, 5]):
                     MapView(m)
-                    with solara.Column():
-                        LadderView(m)
-                        Fire(m)
-                NarrativeView(m)
+                    NarrativeView(m)
+                LadderView(m)
+                Fire(m)
             with solara.lab.Tab("Ensemble"):
                 EnsembleTab(m, start)
         solara.Text(SHARE_NOTE, style={"font-style": "italic", "font-size": "12px"})
@@ -281,10 +281,19 @@ def Page():
 def Fire(model: EscalationModel):
     """Mesa's own plot component on the model's DataCollector: fire and deaths hour by hour."""
     update_counter.get()
-    deaths = [c for c in model.datacollector.model_reporters if c.startswith("military_deaths.")]
-    fighters = {f"military_deaths.{s.id}" for s in model.belligerents}
-    PlotMatplotlib(model, ["intensity"])
-    PlotMatplotlib(model, [c for c in deaths if c in fighters])
+    with solara.Columns([1, 1]):
+        PlotMatplotlib(model, ["intensity"], post_process=lambda ax: _axes(ax, "fire on the line (sum of fire rates)"))
+        PlotMatplotlib(
+            model,
+            [f"military_deaths.{s.id}" for s in model.belligerents],
+            post_process=lambda ax: _axes(ax, "soldiers killed so far"),
+        )
+
+
+def _axes(ax, ylabel: str) -> None:
+    ax.set_xlabel("hours since the start")
+    ax.set_ylabel(ylabel)
+    ax.figure.set_size_inches(5.5, 2.8)
 
 
 def frame_of(model: EscalationModel) -> pd.DataFrame:

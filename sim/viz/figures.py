@@ -84,7 +84,7 @@ def struck_sectors(scenario: Scenario, log_rows: Sequence, since: int) -> dict[s
     return out
 
 
-def map_figure(model, width: float = 6.4) -> Figure:
+def map_figure(model, width: float = 7.5) -> Figure:
     """The theatre now: each sector at its coordinates, coloured by its holder, with the share taken
     by another state as a wedge of that state's colour; fronts drawn as thick as this hour's fire;
     deep strikes of the last 24 h starred."""
@@ -101,7 +101,7 @@ def map_figure(model, width: float = 6.4) -> Figure:
         (x0, y0), (x1, y1) = pos[u], pos[v]
         ax.plot([x0, x1], [y0, y1], color="#d62728" if fire else "#555555", lw=1.0 + 3.0 * fire, zorder=2)
     areas = np.array([s.spec.area_km2 for s in model.sectors.values()])
-    scale = 0.045 / np.sqrt(areas.max())
+    scale = 0.04 / np.sqrt(areas.max())
     for sid, sector in model.sectors.items():
         x, y = pos[sid]
         r = scale * np.sqrt(sector.spec.area_km2)
@@ -116,8 +116,8 @@ def map_figure(model, width: float = 6.4) -> Figure:
             start += share
         border = "black" if sector.spec.border else "none"
         ax.add_patch(Wedge((x, y), r, 0, 360, facecolor="none", edgecolor=border, lw=0.8, zorder=4))
-        ax.annotate(sector.spec.name, (x, y), xytext=(0, -r * 900 - 6), textcoords="offset points",
-                    ha="center", va="top", fontsize=6.5, zorder=5)
+        ax.annotate(sector.spec.name, (x + r, y), xytext=(3, 0), textcoords="offset points",
+                    ha="left", va="center", fontsize=7, zorder=5)
     for sid, n in struck_sectors(spec, model.log.rows, max(0, model.hour - 23)).items():
         x, y = pos[sid]
         ax.scatter([x], [y], marker="*", s=60 + 25 * min(n, 10), color="#ffdd00", edgecolor="black",
@@ -149,7 +149,7 @@ def ladder_figure(
     rungs: dict[str, np.ndarray],
     facts: Sequence[Fact],
     upto: int | None = None,
-    width: float = 9.0,
+    width: float = 13.0,
 ) -> Figure:
     """Each belligerent's rung hour by hour (rung names on the axis, scenario dates on the other),
     with scheduled events, invocations, offers, concessions and ceasefires marked above."""
