@@ -94,7 +94,9 @@ def cmd_narrate(args: argparse.Namespace) -> int:
 
     scenario = load_scenario(args.scenario, _overrides(args.set))
     if args.figure and Path(args.figure).exists():
-        raise ScenarioError(f"--figure {args.figure}: the file exists; give a new name (nothing is overwritten)")
+        raise ScenarioError(
+            f"--figure {args.figure}: the file exists; give a new name (nothing is overwritten)"
+        )
     result = run(scenario, args.seed)
     print(timeline(scenario, result.events, result.outcomes, sources=args.sources))
     if args.figure:

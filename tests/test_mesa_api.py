@@ -36,8 +36,11 @@ def test_constructor_takes_a_file_or_scenario_rng_and_keyword_overrides():
     assert model.spec.alliances["CSTO"].cohesion == 0.5
     scenario = sim.load_scenario(BASELINE)
     assert EscalationModel(scenario, 5).spec == scenario
-    assert EscalationModel(scenario, np.int64(5)).streams["combat"].random() == EscalationModel(scenario, 5).streams["combat"].random()
-    with pytest.raises(ScenarioError, match="mediators.NOBODY"):
+    assert (
+        EscalationModel(scenario, np.int64(5)).streams["combat"].random()
+        == EscalationModel(scenario, 5).streams["combat"].random()
+    )
+    with pytest.raises(ScenarioError, match=r"mediators\.NOBODY"):
         EscalationModel(rng=1, mediators__NOBODY__arrival_hour=3)
 
 

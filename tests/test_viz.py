@@ -103,7 +103,9 @@ def test_map_and_ladder_draw_a_run_in_progress(baseline):
     model = EscalationModel(baseline, 3)
     model.run_for(30)
     found = facts(baseline, model.log.to_frame())
-    ladder = ladder_figure(baseline, {s.id: model.series[f"rung.{s.id}"] for s in model.belligerents}, found, 30)
+    ladder = ladder_figure(
+        baseline, {s.id: model.series[f"rung.{s.id}"] for s in model.belligerents}, found, 30
+    )
     labels = [t.get_text() for t in ladder.axes[0].get_yticklabels()]
     assert labels[0] == "0 ceasefire" and labels[-1] == "6 full war"
     assert map_figure(model).axes[0].get_title().startswith("sept2022: the theatre at 14 Sep 06:05")
@@ -226,15 +228,22 @@ def test_page_steps_two_days_and_shows_map_ladder_and_first_attack(browser, page
     page.wait_for_timeout(500)
     for _ in range(2):
         page.get_by_role("button", name="+1 day").click()
-        page.wait_for_function("document.body.innerText.includes('hour 24 of') || "
-                               "document.body.innerText.includes('hour 48 of')", timeout=30_000)
+        page.wait_for_function(
+            "document.body.innerText.includes('hour 24 of') || "
+            "document.body.innerText.includes('hour 48 of')",
+            timeout=30_000,
+        )
     page.wait_for_selector("text=hour 48 of", timeout=30_000)
     page.wait_for_timeout(1000)
     after = images(page)
     assert after[0] != before[0] and after[1] != before[1]  # the map and the ladder changed
-    narrative = page.locator("pre").first.inner_text()
+    narrative = page.locator(".narrative").inner_text()
     assert "Azerbaijan attacks to seize Armenia's territory" in narrative
-    assert "13 Sep 00:05" in narrative and "RUS_MED" not in narrative
+    assert "13 Sep 00:05" in narrative and "RUS_MED" not in narrative and "source:" not in narrative
+    page.get_by_text("Show the sources of each fact").click()
+    page.wait_for_function(
+        "document.querySelector('.narrative').innerText.includes('source: scenario event')"
+    )
     page.screenshot(path=str(SHOTS / "page-48h.png"), full_page=True)
     assert not [f for f in failed if "/_solara/cdn/" in f], f"assets fetched from the internet: {failed}"
     context.close()

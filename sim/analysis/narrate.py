@@ -127,7 +127,9 @@ def facts(scenario: Scenario, events: pd.DataFrame) -> list[Fact]:
             what = "strikes" if strikes else "advance"
             key = (day_of(scenario, row.hour), what, actor, target)
             where = PLACES.match(row.action)
-            places = where.group(2).split(", ") if where else row.action.removeprefix("advances near ").split(", ")
+            places = (
+                where.group(2).split(", ") if where else row.action.removeprefix("advances near ").split(", ")
+            )
             total = daily.get(key)
             if total is None:
                 total = daily[key] = {"index": len(out), "hour": row.hour, "n": 0.0, "hours": 0, "places": []}
@@ -140,15 +142,20 @@ def facts(scenario: Scenario, events: pd.DataFrame) -> list[Fact]:
             continue
         if act == "propose_ceasefire":
             answers, j = [], i + 1
-            while j < len(rows) and rows[j].hour == row.hour and labels.get(rows[j].action) in (
-                "accept_ceasefire",
-                "reject_ceasefire",
+            while (
+                j < len(rows)
+                and rows[j].hour == row.hour
+                and labels.get(rows[j].action)
+                in (
+                    "accept_ceasefire",
+                    "reject_ceasefire",
+                )
             ):
                 verdict = "accepts" if labels[rows[j].action] == "accept_ceasefire" else "rejects"
                 answers.append(f"{_who(rows[j].actor, known)} {verdict} ({plain(rows[j].reason)})")
                 j += 1
-            why = "" if row.reason == "fighting continues" else f" — {plain(row.reason)}"
-            text = f"{actor} proposes a ceasefire{why}" + (": " + "; ".join(answers) if answers else "")
+            why = "" if row.reason == "fighting continues" else f" ({plain(row.reason)})"
+            text = f"{actor} proposes a ceasefire{why}" + (" — " + "; ".join(answers) if answers else "")
             out.append(Fact(row.hour, text, "offer", sources))
             i = j
             continue
@@ -229,7 +236,9 @@ def outcome_lines(scenario: Scenario, outcomes: dict) -> list[str]:
     else:
         quiet = f"quiet from {when(scenario, end)} (hour {end:.0f}) to the end of the run"
     broker = outcomes["ceasefire_broker"]
-    ended = {"tacit": "without an agreement", "none": ""}.get(broker, f"under an agreement brokered by {known.get(broker, broker)}")
+    ended = {"tacit": "without an agreement", "none": ""}.get(
+        broker, f"under an agreement brokered by {known.get(broker, broker)}"
+    )
     out = [f"Fighting in {fighting} hours; {quiet}" + (f", {ended}" if ended else "") + "."]
     for sid, state in scenario.states.items():
         parts = []
@@ -260,7 +269,9 @@ def outcome_lines(scenario: Scenario, outcomes: dict) -> list[str]:
     return out
 
 
-def timeline(scenario: Scenario, events: pd.DataFrame, outcomes: dict | None = None, sources: bool = False) -> str:
+def timeline(
+    scenario: Scenario, events: pd.DataFrame, outcomes: dict | None = None, sources: bool = False
+) -> str:
     head = [f"{scenario.title}", f"hour 0 = {scenario.start:%d %b %Y %H:%M (UTC%z)}", ""]
     body = lines(scenario, facts(scenario, events), sources)
     tail = ["", "Outcome:", *(f"  {line}" for line in outcome_lines(scenario, outcomes))] if outcomes else []

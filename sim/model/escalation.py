@@ -45,9 +45,7 @@ def override_key(name: str) -> str:
     return name.replace("__", ".")
 
 
-def resolve_scenario(
-    scenario: str | Path | Scenario | ScenarioFile, overrides: dict[str, Any]
-) -> Scenario:
+def resolve_scenario(scenario: str | Path | Scenario | ScenarioFile, overrides: dict[str, Any]) -> Scenario:
     """A scenario object from a file or an object, with keyword-safe overrides applied."""
     dotted = {override_key(k): v for k, v in overrides.items()}
     if isinstance(scenario, MesaScenario):

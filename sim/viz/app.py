@@ -73,7 +73,14 @@ def model_params(start: Path, scenario: Scenario) -> dict:
             "value": shown(start),
             "values": scenario_files(start),
         },
-        "rng": {"type": "SliderInt", "label": "Seed (run number)", "value": 1, "min": 0, "max": 99, "step": 1},
+        "rng": {
+            "type": "SliderInt",
+            "label": "Seed (run number)",
+            "value": 1,
+            "min": 0,
+            "max": 99,
+            "step": 1,
+        },
     }
     for mid, m in scenario.mediators.items():
         params[f"mediators__{mid}__enabled"] = {
@@ -142,16 +149,19 @@ def StepButtons(model: solara.Reactive[EscalationModel]):
 @solara.component
 def MapView(model: EscalationModel):
     update_counter.get()
-    solara.FigureMatplotlib(map_figure(model), format="png", dependencies=[model, model.time])
+    figure = solara.use_memo(lambda: map_figure(model), [model, model.time])  # drawn once per hour shown
+    solara.FigureMatplotlib(figure, format="png", dependencies=[model, model.time])
 
 
 @solara.component
 def LadderView(model: EscalationModel):
     update_counter.get()
-    spec = model.spec
-    rungs = {s.id: model.series[f"rung.{s.id}"] for s in model.belligerents}
-    found = facts(spec, model.log.to_frame())
-    figure = ladder_figure(spec, rungs, found, upto=max(model.hour + 1, 0))
+
+    def draw():
+        rungs = {s.id: model.series[f"rung.{s.id}"] for s in model.belligerents}
+        return ladder_figure(model.spec, rungs, facts(model.spec, model.log.to_frame()), upto=model.hour + 1)
+
+    figure = solara.use_memo(draw, [model, model.time])
     solara.FigureMatplotlib(figure, format="png", dependencies=[model, model.time])
 
 
@@ -160,15 +170,19 @@ def NarrativeView(model: EscalationModel):
     update_counter.get()
     show_sources = solara.use_reactive(False)
     spec = model.spec
-    found = facts(spec, model.log.to_frame())
+    found = solara.use_memo(lambda: facts(spec, model.log.to_frame()), [model, model.time])
     with solara.Card("What happened, in plain words"):
         solara.Switch(label="Show the sources of each fact", value=show_sources)
         text = lines(spec, found, sources=show_sources.value) or ["(nothing yet: step the model)"]
         if not model.running:
             text += ["", "Outcome:", *outcome_lines(spec, model.final_outcomes or _outcomes(model))]
-        solara.Preformatted(
-            "\n".join(text),
-            style={"max-height": "460px", "overflow-y": "auto", "font-size": "13px", "white-space": "pre-wrap"},
+        body = html.escape("\n".join(text))
+        solara.HTML(
+            tag="div",
+            unsafe_innerHTML=body,
+            classes=["narrative"],
+            style="max-height: 460px; overflow-y: auto; font-size: 13px; white-space: pre-wrap; "
+            "font-family: monospace; line-height: 1.35",
         )
 
 
@@ -192,7 +206,12 @@ def ensemble_columns(scenario: Scenario) -> list[str]:
 
 def comparison_html(rows, names: list[str], labels: dict[str, str]) -> str:
     """The paired comparison as an HTML table (no Markdown: solara's loads KaTeX from the internet)."""
-    cells = ["outcome", f"{names[0]}: median / share", f"{names[1]}: median / share", "paired difference [95 % CI]"]
+    cells = [
+        "outcome",
+        f"{names[0]}: median / share",
+        f"{names[1]}: median / share",
+        "paired difference [95 % CI]",
+    ]
     head = "".join(f"<th style='text-align:left;padding:2px 10px'>{html.escape(c)}</th>" for c in cells)
     body = []
     for r in rows:
@@ -204,7 +223,9 @@ def comparison_html(rows, names: list[str], labels: dict[str, str]) -> str:
             fmt.format(r.values[1]),
             f"{diff.format(r.difference)} [{diff.format(r.low)}, {diff.format(r.high)}]",
         ]
-        body.append("<tr>" + "".join(f"<td style='padding:2px 10px'>{html.escape(v)}</td>" for v in values) + "</tr>")
+        body.append(
+            "<tr>" + "".join(f"<td style='padding:2px 10px'>{html.escape(v)}</td>" for v in values) + "</tr>"
+        )
     return f"<table class='comparison'><tr>{head}</tr>{''.join(body)}</table>"
 
 
@@ -282,7 +303,9 @@ def Fire(model: EscalationModel):
     """Mesa's own plot component on the model's DataCollector: fire and deaths hour by hour."""
     update_counter.get()
     with solara.Columns([1, 1]):
-        PlotMatplotlib(model, ["intensity"], post_process=lambda ax: _axes(ax, "fire on the line (sum of fire rates)"))
+        PlotMatplotlib(
+            model, ["intensity"], post_process=lambda ax: _axes(ax, "fire on the line (sum of fire rates)")
+        )
         PlotMatplotlib(
             model,
             [f"military_deaths.{s.id}" for s in model.belligerents],

@@ -16,8 +16,9 @@ matplotlib.use("Agg")
 import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
+from matplotlib.collections import LineCollection, PatchCollection
 from matplotlib.figure import Figure
-from matplotlib.patches import Wedge
+from matplotlib.patches import Circle, Wedge
 
 from sim.analysis.narrate import PLACES, STRIKES, Fact
 from sim.analysis.outcomes import as_numbers
@@ -49,7 +50,9 @@ def state_colours(scenario: Scenario) -> dict[str, str]:
 def positions(scenario: Scenario) -> dict[str, tuple[float, float]]:
     """Map coordinates (lon, lat) of every sector: the scenario's, or for a sector without them the
     mean of its placed neighbours' (nudged so it does not hide them), or a ring around the rest."""
-    pos = {sid: (s.lon, s.lat) for sid, s in scenario.sectors.items() if s.lon is not None and s.lat is not None}
+    pos = {
+        sid: (s.lon, s.lat) for sid, s in scenario.sectors.items() if s.lon is not None and s.lat is not None
+    }
     missing = [sid for sid in scenario.sectors if sid not in pos]
     neighbours = {sid: set(s.neighbours) for sid, s in scenario.sectors.items()}
     for sid, s in scenario.sectors.items():
@@ -90,18 +93,28 @@ def map_figure(model, width: float = 7.5) -> Figure:
     deep strikes of the last 24 h starred."""
     spec = model.spec
     pos, colour = positions(spec), state_colours(spec)
-    fig = Figure(figsize=(width, width * 0.78), layout="constrained")
+    fig = Figure(figsize=(width, width * 0.78))
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.08, top=0.94)
     ax = fig.subplots()
-    for u, v in model.space.G.edges:
-        (x0, y0), (x1, y1) = pos[u], pos[v]
-        ax.plot([x0, x1], [y0, y1], color="#bbbbbb", lw=0.8, zorder=1)
-    for u, v in model.fronts:
-        a, b = model.states[model.sectors[u].owner], model.states[model.sectors[v].owner]
-        fire = FIRE_RATE[a.rung] + FIRE_RATE[b.rung]
-        (x0, y0), (x1, y1) = pos[u], pos[v]
-        ax.plot([x0, x1], [y0, y1], color="#d62728" if fire else "#555555", lw=1.0 + 3.0 * fire, zorder=2)
+    ax.add_collection(
+        LineCollection([(pos[u], pos[v]) for u, v in model.space.G.edges], colors="#bbbbbb", lw=0.8, zorder=1)
+    )
+    fire = [
+        FIRE_RATE[model.states[model.sectors[u].owner].rung]
+        + FIRE_RATE[model.states[model.sectors[v].owner].rung]
+        for u, v in model.fronts
+    ]
+    ax.add_collection(
+        LineCollection(
+            [(pos[u], pos[v]) for u, v in model.fronts],
+            colors=["#d62728" if f else "#555555" for f in fire],
+            linewidths=[1.0 + 3.0 * f for f in fire],
+            zorder=2,
+        )
+    )
     areas = np.array([s.spec.area_km2 for s in model.sectors.values()])
     scale = 0.04 / np.sqrt(areas.max())
+    wedges, faces, rims = [], [], []
     for sid, sector in model.sectors.items():
         x, y = pos[sid]
         r = scale * np.sqrt(sector.spec.area_km2)
@@ -110,18 +123,26 @@ def map_figure(model, width: float = 7.5) -> Figure:
             share = 360.0 * km2 / sector.spec.area_km2
             if share <= 0.5:
                 continue
-            ax.add_patch(
-                Wedge((x, y), r, start, start + share, facecolor=colour[holder], edgecolor="white", zorder=3)
-            )
+            wedges.append(Wedge((x, y), r, start, start + share))
+            faces.append(colour[holder])
             start += share
-        border = "black" if sector.spec.border else "none"
-        ax.add_patch(Wedge((x, y), r, 0, 360, facecolor="none", edgecolor=border, lw=0.8, zorder=4))
-        ax.annotate(sector.spec.name, (x + r, y), xytext=(3, 0), textcoords="offset points",
-                    ha="left", va="center", fontsize=7, zorder=5)
+        rims.append(Circle((x, y), r))
+        ax.annotate(
+            sector.spec.name,
+            (x + r, y),
+            xytext=(3, 0),
+            textcoords="offset points",
+            ha="left",
+            va="center",
+            fontsize=7,
+            zorder=5,
+        )
+    ax.add_collection(PatchCollection(wedges, facecolors=faces, edgecolors="white", zorder=3))
+    borders = ["black" if s.spec.border else "none" for s in model.sectors.values()]
+    ax.add_collection(PatchCollection(rims, facecolors="none", edgecolors=borders, linewidths=0.8, zorder=4))
     for sid, n in struck_sectors(spec, model.log.rows, max(0, model.hour - 23)).items():
         x, y = pos[sid]
-        ax.scatter([x], [y], marker="*", s=60 + 25 * min(n, 10), color="#ffdd00", edgecolor="black",
-                   zorder=6)
+        ax.scatter([x], [y], marker="*", s=60 + 25 * min(n, 10), color="#ffdd00", edgecolor="black", zorder=6)
     for sid, c in colour.items():
         if model.sectors_of[sid]:
             ax.scatter([], [], color=c, s=60, label=f"held by {spec.states[sid].name}")
@@ -129,8 +150,10 @@ def map_figure(model, width: float = 7.5) -> Figure:
     ax.scatter([], [], marker="*", s=90, color="#ffdd00", edgecolor="black", label="deep strikes, last 24 h")
     ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
     ax.set_aspect(1.0 / np.cos(np.radians(np.mean([p[1] for p in pos.values()]))))
-    ax.autoscale_view()
-    ax.margins(0.12)
+    xs, ys = zip(*pos.values(), strict=True)
+    pad_x, pad_y = 0.12 * (max(xs) - min(xs)) + 0.05, 0.12 * (max(ys) - min(ys)) + 0.05
+    ax.set_xlim(min(xs) - pad_x, max(xs) + 2 * pad_x)  # room on the right for the names
+    ax.set_ylim(min(ys) - pad_y, max(ys) + pad_y)
     ax.set_xlabel("longitude (°)", fontsize=8)
     ax.set_ylabel("latitude (°)", fontsize=8)
     ax.tick_params(labelsize=7)
@@ -156,22 +179,36 @@ def ladder_figure(
     horizon = scenario.horizon_hours
     upto = horizon if upto is None else max(0, min(upto, horizon))
     colour = state_colours(scenario)
-    fig = Figure(figsize=(width, 3.6), layout="constrained")
+    fig = Figure(figsize=(width, 3.6))
+    fig.subplots_adjust(left=0.1, right=0.84, bottom=0.16, top=0.92)
     ax = fig.subplots()
     hours = np.arange(upto)
     top = len(LADDER) - 0.5
     for sid, series in rungs.items():
         if upto:
-            ax.step(_dates(scenario, hours), series[:upto], where="post", color=colour[sid], lw=2,
-                    label=scenario.states[sid].name)
+            ax.step(
+                _dates(scenario, hours),
+                series[:upto],
+                where="post",
+                color=colour[sid],
+                lw=2,
+                label=scenario.states[sid].name,
+            )
     lanes = {kind: top + 0.45 + 0.32 * i for i, kind in enumerate(MARKERS)}
     seen = set()
     for f in facts:
         if f.kind not in MARKERS or f.hour >= upto:
             continue
         marker, c, label = MARKERS[f.kind]
-        ax.scatter(_dates(scenario, [f.hour]), [lanes[f.kind]], marker=marker, color=c, s=34, zorder=4,
-                   label=None if f.kind in seen else label)
+        ax.scatter(
+            _dates(scenario, [f.hour]),
+            [lanes[f.kind]],
+            marker=marker,
+            color=c,
+            s=34,
+            zorder=4,
+            label=None if f.kind in seen else label,
+        )
         seen.add(f.kind)
         if f.kind == "ceasefire":
             ax.axvline(_dates(scenario, [f.hour])[0], color="#2ca02c", lw=1, ls="--", zorder=1)
@@ -195,7 +232,9 @@ def save_run_figure(scenario: Scenario, result, path: Path) -> None:
     from sim.analysis.narrate import facts
     from sim.experiments.storage import atomic_file
 
-    fighters = [s for s, spec in scenario.states.items() if spec.adversary is not None and spec.war_aim != "none"]
+    fighters = [
+        s for s, spec in scenario.states.items() if spec.adversary is not None and spec.war_aim != "none"
+    ]
     rungs = {sid: result.series[f"rung.{sid}"].to_numpy() for sid in fighters}
     fig = ladder_figure(scenario, rungs, facts(scenario, result.events), width=11.0)
     fig.axes[0].set_title(f"{scenario.title}: one run, its ladder and what happened", fontsize=9)
@@ -225,8 +264,13 @@ def ensemble_figure(
         ax.hist(values, bins=bins, label=list(names), color=COLOURS[: len(values)], alpha=0.85)
         target = targets.get(col)
         if target is not None and not isinstance(target.value, (bool, str)):
-            ax.axvline(float(target.value), color="black", lw=2, ls="--",
-                       label=f"observed ({scenario.calibration_target}): {target.value:,}")
+            ax.axvline(
+                float(target.value),
+                color="black",
+                lw=2,
+                ls="--",
+                label=f"observed ({scenario.calibration_target}): {target.value:,}",
+            )
         ax.set_title(labels.get(col, col), fontsize=8)
         ax.set_ylabel("runs", fontsize=8)
         ax.tick_params(labelsize=7)
