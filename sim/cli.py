@@ -111,7 +111,8 @@ def cmd_app(args: argparse.Namespace) -> int:
     from sim.viz.server import serve
 
     load_scenario(args.scenario)  # a clear error now, not in the browser
-    return serve(Path(args.scenario), args.host, args.port)
+    serve(Path(args.scenario), args.host, args.port)
+    return 0  # not reached: the server replaces this process
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:

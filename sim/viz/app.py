@@ -17,7 +17,6 @@ import html
 import os
 from pathlib import Path
 
-import pandas as pd
 import solara
 from mesa.visualization import SolaraViz
 from mesa.visualization.components.matplotlib_components import PlotMatplotlib
@@ -175,7 +174,7 @@ def NarrativeView(model: EscalationModel):
         solara.Switch(label="Show the sources of each fact", value=show_sources)
         text = lines(spec, found, sources=show_sources.value) or ["(nothing yet: step the model)"]
         if not model.running:
-            text += ["", "Outcome:", *outcome_lines(spec, model.final_outcomes or _outcomes(model))]
+            text += ["", "Outcome:", *outcome_lines(spec, model.final_outcomes)]
         body = html.escape("\n".join(text))
         solara.HTML(
             tag="div",
@@ -184,12 +183,6 @@ def NarrativeView(model: EscalationModel):
             style="max-height: 460px; overflow-y: auto; font-size: 13px; white-space: pre-wrap; "
             "font-family: monospace; line-height: 1.35",
         )
-
-
-def _outcomes(model: EscalationModel) -> dict:
-    from sim.analysis.outcomes import outcomes
-
-    return outcomes(model)
 
 
 KEY_OUTCOMES = ("fighting_hours", "ceasefire_hour", "military_deaths", "displaced", "territory_lost_km2")
@@ -318,6 +311,3 @@ def _axes(ax, ylabel: str) -> None:
     ax.set_ylabel(ylabel)
     ax.figure.set_size_inches(5.5, 2.8)
 
-
-def frame_of(model: EscalationModel) -> pd.DataFrame:
-    return model.datacollector.get_model_vars_dataframe()

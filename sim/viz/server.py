@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from pathlib import Path
 
@@ -42,6 +41,8 @@ def banner(host: str, port: int) -> str:
     return "\n".join(lines)
 
 
-def serve(scenario: Path, host: str, port: int) -> int:
+def serve(scenario: Path, host: str, port: int) -> None:
+    """Become Solara's server (exec): Ctrl-C and signals reach it directly, no process is left over."""
     print(banner(host, port), flush=True)
-    return subprocess.call(server_command(host, port), env=server_env(scenario))
+    command = server_command(host, port)
+    os.execve(command[0], command, server_env(scenario))
