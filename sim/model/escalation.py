@@ -148,7 +148,6 @@ class EscalationModel(mesa.Model):
         """Put each state in a cell of the sectors it holds (an interior one if it has any, where
         its capital would be) and each mediator beside the first state it deals with, so that the
         network space shows who is where."""
-        cells = self.space._cells
         home: dict[str, str] = {}
         for sid, sectors in self.sectors_of.items():
             if sectors:
@@ -156,7 +155,7 @@ class EscalationModel(mesa.Model):
         for agent in (*self.states.values(), *self.mediators.values()):
             parties = [agent.id] if isinstance(agent, StateAgent) else [s.id for s in self.belligerents]
             where = next((home[p] for p in parties if p in home), None)
-            agent.cell = cells[where] if where is not None else None
+            agent.cell = self.space[where] if where is not None else None
             if agent.cell is not None:
                 agent.cell.add_agent(agent)
 
@@ -166,8 +165,10 @@ class EscalationModel(mesa.Model):
         agent, its rung and its belief about the adversary."""
         from sim.analysis.outcomes import outcome_columns
 
+        last = self.spec.horizon_hours - 1
+
         def series_at(name: str):
-            return lambda m: m.series[name][m.hour].item() if m.hour >= 0 else m.series[name][0].item()
+            return lambda m: m.series[name][min(max(m.hour, 0), last)].item()
 
         reporters = {name: series_at(name) for name in self.series}
         # outcome columns that are also hourly series (deaths) take the series: equal at the horizon
@@ -180,6 +181,16 @@ class EscalationModel(mesa.Model):
             model_reporters=reporters,
             agent_reporters={"name": agent_name, "rung": agent_rung, "believed_share": believed_share},
         )
+
+    def end_hour(self) -> None:
+        """Stop at the horizon (``running``, as Mesa's loops expect) and collect, when asked."""
+        self.running = self.hour + 1 < self.spec.horizon_hours
+        if self.collect:
+            if not self.running:
+                from sim.analysis.outcomes import outcomes
+
+                self.final_outcomes = outcomes(self)
+            self.datacollector.collect(self)
 
     # --- time ---------------------------------------------------------------------------------
     @property
@@ -205,13 +216,7 @@ class EscalationModel(mesa.Model):
             state.learn(self._intensity_for(state), noise)
         self.ceasefire_hazard()
         self.record()
-        self.running = self.hour + 1 < self.spec.horizon_hours
-        if not self.running:
-            from sim.analysis.outcomes import outcomes
-
-            self.final_outcomes = outcomes(self) if self.collect else {}
-        if self.collect:
-            self.datacollector.collect(self)
+        self.end_hour()
         self._stepping = False
 
     # --- fire, strikes, ground ---------------------------------------------------------------

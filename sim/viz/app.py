@@ -310,4 +310,3 @@ def _axes(ax, ylabel: str) -> None:
     ax.set_xlabel("hours since the start")
     ax.set_ylabel(ylabel)
     ax.figure.set_size_inches(5.5, 2.8)
-
