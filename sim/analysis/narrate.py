@@ -6,7 +6,7 @@ hour, deep strikes — are summed per day and per pair of states. Names, not ids
 Each line (a ``Fact``) keeps its sources: the scenario event and note it came from (with the
 note's source tags such as ``[seed]``), or the mechanism that produced it, and its event-data codes.
 
-    13 Sep 00:05  Azerbaijan attacks to seize Armenia's territory — along the border with artillery
+    01 Jan 06:00  Aland attacks to seize Bland's territory — along the border with artillery
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def names(scenario: Scenario) -> dict[str, str]:
 
 
 def _who(text: str, known: dict[str, str]) -> str:
-    """Names for a comma-separated list of ids or names: "Armenia and Azerbaijan"."""
+    """Names for a comma-separated list of ids or names: "Aland and Bland"."""
     parts = [known.get(part, part) for part in text.split(", ")]
     return " and ".join([", ".join(parts[:-1]), parts[-1]]) if len(parts) > 1 else parts[0]
 
