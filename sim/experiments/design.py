@@ -12,14 +12,14 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.checks import repeated_entries
+from sim.scenario.loading import ScenarioError, explain, load_scenario, read_toml
 from sim.scenario.schema import Scenario, Strict, field
 
 Key = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$|^[a-z_]+$")]
@@ -68,10 +68,10 @@ class Design(Strict):
 
 class Experiment(Strict):
     name: str = field(..., "Short id, used in the results folder name.")
-    description: str = field("", "What the experiment asks.")
+    description: str = field("", "What the experiment asks.", max_length=20_000)
     scenario: str = field(..., "Scenario file, relative to this experiment file.")
     overrides: dict[Key, Scalar] = field({}, "Scenario values fixed for every run (key path → value).")
-    parameters: dict[Key, Parameter] = field(..., "Varied values (key path → range or levels).")
+    parameters: dict[Key, Parameter] = field(..., "Varied values (key path → range or levels).", min_length=1)
     design: Design = field(Design(), "How design points are chosen.")
     replicates: int = field(10, "Seeded runs per design point.", ge=1, le=1_000_000)
     seed: int = field(1, "Experiment seed; each run's seed derives from it and (point, replicate).", ge=0)
@@ -88,19 +88,28 @@ class Experiment(Strict):
         return self
 
 
+# keys that mark a scenario file given where an experiment file belongs
+SCENARIO_ONLY = frozenset({*Scenario.model_fields, "extends"} - set(Experiment.model_fields))
+
+
 def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, Path]:
     """Read and validate an experiment file and the scenario it names (with its overrides)."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such experiment file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, "experiment file")
+    marks = sorted(set(raw) & SCENARIO_ONLY, key=lambda k: (k not in ("extends", "states", "sectors"), k))
+    if marks and not {"scenario", "parameters"} & set(raw):
+        raise ScenarioError(
+            f"{path}: a scenario file (it has `{'`, `'.join(marks[:3])}`…), not an experiment file; "
+            "run it with `escsim run`, or name it in an experiment's `scenario` key"
+        )
     try:
         exp = Experiment.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(_explain(exc, path)) from None
+        raise ScenarioError(explain(exc, path, Experiment)) from None
+    found = list(repeated_entries(exp))
+    found += [f"key `parameters.{k}`: also set in `overrides`" for k in exp.parameters.keys() & exp.overrides]
+    if found:
+        raise ScenarioError(f"{path}: " + "; ".join(found))
     scenario_path = (path.parent / exp.scenario).resolve()
     scenario = load_scenario(scenario_path, exp.overrides)
     for key, values in exp.parameters.items():  # every varied key must exist and accept its range
@@ -121,15 +130,6 @@ def _extremes(p: Parameter) -> list[Scalar]:
     if p.integer:
         return [round(p.min), round(p.max)]
     return [p.min, p.max, p.min + 0.371 * (p.max - p.min)]
-
-
-def _explain(exc: ValidationError, path: Path) -> str:
-    parts = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"])
-        msg = "unknown key (a typo?)" if err["type"] == "extra_forbidden" else err["msg"]
-        parts.append(f"key `{key}`: {msg}" if key else msg)
-    return f"{path}: " + "; ".join(parts)
 
 
 def salib_problem(exp: Experiment) -> dict[str, Any]:

@@ -7,11 +7,24 @@ The schema is the single source of the parameter reference in ``docs/parameters.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+# an id is also a file-name token (a scenario's name becomes a results folder name)
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
+TEXT_MAX = 1_000  # characters in any text value unless a field allows more (long descriptions)
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 
@@ -22,7 +35,54 @@ def field(default, description: str, unit: str = "", **constraints):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Base of every section: unknown keys, non-finite numbers (a field that means ∞ says so with
+    ``allow_inf_nan=True``), over-long text and booleans given for numbers (or the reverse) are errors."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_max_length=TEXT_MAX)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _booleans_are_not_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        found = _bool_mismatch(cls.model_fields[info.field_name].annotation, value)
+        if found:
+            where, expected, got = found
+            at = f" (at `{where}`)" if where else ""
+            raise PydanticCustomError("bool_mismatch", f"expected {expected}{at}", {"got": got})
+        return value
+
+
+def admitted_types(annotation: Any) -> tuple[Any, ...]:
+    """The types a (possibly annotated, possibly union) annotation admits."""
+    if get_origin(annotation) is Annotated:
+        return admitted_types(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        return tuple(m for a in get_args(annotation) for m in admitted_types(a))
+    return (annotation,)
+
+
+def _bool_mismatch(annotation: Any, value: Any, where: str = "") -> tuple[str, str, Any] | None:
+    """(where, what was expected, what was given) if ``value`` holds a boolean where only numbers go,
+    or a non-boolean where only booleans go; pydantic would otherwise read ``true`` as 1 and ``1`` as true."""
+    members = admitted_types(annotation)
+    if isinstance(value, bool):
+        numeric = any(m in (int, float) for m in members)
+        return (where, "a number", value) if numeric and bool not in members and Any not in members else None
+    if members == (bool,):
+        return (where, "true or false", value)
+    for m in members:
+        origin, args = get_origin(m), get_args(m)
+        if origin is dict and isinstance(value, dict) and args:
+            items = value.items()
+        elif origin is tuple and isinstance(value, list | tuple) and args:
+            items = ((str(i), v) for i, v in enumerate(value))
+            args = (None, args[0])
+        else:
+            continue
+        for key, item in items:
+            found = _bool_mismatch(args[1], item, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    return None
 
 
 class Source(Strict):
@@ -355,8 +415,8 @@ class Target(Strict):
 class Scenario(Strict):
     name: Id = field(..., "Short id, used in result folder names.")
     title: str = field(..., "One-line description.")
-    description: str = field("", "Longer description: what the scenario represents.")
-    start: dt.datetime = field(..., "Local date and time of hour 0 (with UTC offset).")
+    description: str = field("", "Longer description: what the scenario represents.", max_length=20_000)
+    start: AwareDatetime = field(..., "Local date and time of hour 0 (with UTC offset).")
     horizon_hours: int = field(168, "Length of one run.", "h", ge=1, le=24 * 365)
     calibration_target: Literal["reported", "revised"] = field(
         "reported", "Which target set plots and calibration use by default."
