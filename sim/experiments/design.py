@@ -82,9 +82,9 @@ class Experiment(Strict):
         grid = self.design.kind == "grid"
         for key, p in self.parameters.items():
             if grid and p.levels is None:
-                raise ValueError(f"parameters.{key}: a grid design needs levels = [...]")
+                raise ValueError(f"key `parameters.{key}`: a grid design needs levels = [...]")
             if not grid and p.levels is not None:
-                raise ValueError(f"parameters.{key}: a {self.design.kind} design needs min and max")
+                raise ValueError(f"key `parameters.{key}`: a {self.design.kind} design needs min and max")
         return self
 
 
@@ -111,14 +111,17 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, Path]:
     if found:
         raise ScenarioError(f"{path}: " + "; ".join(found))
     scenario_path = (path.parent / exp.scenario).resolve()
-    scenario = load_scenario(scenario_path, exp.overrides)
+    try:
+        scenario = load_scenario(scenario_path, exp.overrides)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: key `scenario` (with `overrides`): {exc}") from None
     for key, values in exp.parameters.items():  # every varied key must exist and accept its range
         for value in _extremes(values):
             try:
                 load_scenario(scenario_path, {**exp.overrides, key: value})
             except ScenarioError as exc:
-                hint = "; add `integer = true` to sample whole numbers" if "integer" in str(exc) else ""
-                raise ScenarioError(f"{path}: parameters.{key} at {value!r}: {exc}{hint}") from None
+                hint = "; add `integer = true` to sample whole numbers" if "whole number" in str(exc) else ""
+                raise ScenarioError(f"{path}: key `parameters.{key}` at {value!r}: {exc}{hint}") from None
     return exp, scenario, scenario_path
 
 

@@ -25,8 +25,9 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
-def problems(scenario: Scenario) -> Iterator[str]:
-    """What makes a scenario unrunnable although every field is valid, one message per problem."""
+def problems(scenario: Scenario, ids_known: bool = True) -> Iterator[str]:
+    """What makes a scenario unrunnable although every field is valid, one message per problem
+    (fronts are looked for only when every id names something: ``ids_known``)."""
     yield from repeated_entries(scenario)
     first_use: dict[str, str] = {}
     for table in ACTOR_TABLES:
@@ -43,7 +44,7 @@ def problems(scenario: Scenario) -> Iterator[str]:
     for sid, sector in scenario.sectors.items():
         if sid in sector.neighbours:
             yield f"key `sectors.{sid}.neighbours`: a sector cannot neighbour itself"
-    if not _has_front(scenario):
+    if ids_known and not _has_front(scenario):
         yield (
             "key `sectors`: no front: a scenario needs at least two adjacent border sectors "
             "(`border = true`, listed in `neighbours`) held by states that are each other's adversary"

@@ -95,7 +95,8 @@ def validate(raw: dict[str, Any], path: Path) -> Scenario:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
         raise ScenarioError(explain(exc, path, Scenario)) from None
-    found = list(_dangling_ids(scenario)) or list(problems(scenario))  # problems need known ids
+    dangling = list(_dangling_ids(scenario))
+    found = [*dangling, *problems(scenario, ids_known=not dangling)]
     if found:
         raise ScenarioError(_join(path, found))
     return scenario
@@ -140,7 +141,7 @@ def read_toml(path: Path, what: str, named_by: str = "") -> dict[str, Any]:
         raise ScenarioError(f"{where}: values nested more than {MAX_NESTING} deep") from None
     deep = _too_deep(raw, MAX_NESTING)
     if deep:
-        raise ScenarioError(f"{where}: key `{_show(deep)[1:-1]}`: tables nested more than {MAX_NESTING} deep")
+        raise ScenarioError(f"{where}: key `{_cut(deep)}`: tables nested more than {MAX_NESTING} deep")
     return raw
 
 
@@ -165,7 +166,7 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         chain = " -> ".join(str(p) for p in (*seen, path))
         raise ScenarioError(f"{named_by}circular chain {chain}")
     if len(seen) >= MAX_EXTENDS:
-        raise ScenarioError(f"{named_by}{path}: a chain of more than {MAX_EXTENDS} files")
+        raise ScenarioError(f"{seen[0]}: key `extends`: a chain of more than {MAX_EXTENDS} files (at {path})")
     raw = read_toml(path, "scenario file", named_by)
     if "scenario" in raw or "parameters" in raw:  # an experiment's required keys, never a scenario's
         raise ScenarioError(
@@ -195,22 +196,24 @@ def _set_path(raw: dict[str, Any], key: str, value: Any, path: Path) -> None:
     *parents, leaf = parts = key.split(".")
     if parts[0] == "extends":
         raise ScenarioError(
-            f"{path}: --set {key}: `extends` cannot be overridden; write a what-if file that extends "
+            f"{path}: override `{key}`: `extends` cannot be overridden; write a what-if file that extends "
             "the scenario instead"
         )
     if not all(parts) or len(parts) > MAX_NESTING:
         raise ScenarioError(
-            f"{path}: --set {_show(key)}: expected a key path, e.g. mediators.USA.arrival_hour"
+            f"{path}: override {_show(key)}: expected a key path, e.g. mediators.USA.arrival_hour"
         )
     for i, part in enumerate(parents):
         if i == 1 and parents[0] in ID_TABLES and part not in node:
             known = ", ".join(node) or "none"
             hint = did_you_mean(part, node)
-            raise ScenarioError(f"{path}: --set {key}: no {parents[0]} entry `{part}`{hint} (known: {known})")
+            raise ScenarioError(
+                f"{path}: override `{key}`: no {parents[0]} entry `{part}`{hint} (known: {known})"
+            )
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
             where = ".".join(parents[: i + 1])
-            raise ScenarioError(f"{path}: --set {key}: `{where}` is a value, not a table")
+            raise ScenarioError(f"{path}: override `{key}`: `{where}` is a value, not a table")
         node = child
     node[leaf] = value
 
@@ -222,28 +225,60 @@ def explain(exc: ValidationError, path: Path, root: type[BaseModel]) -> str:
         loc = [str(p) for p in err["loc"]]
         if len(loc) > 1 and loc[-1] in UNION_TAGS:  # one error per key, not one per type it could be
             loc = loc[:-1]
-        key, kind, ctx = ".".join(loc), err["type"], err.get("ctx", {})
+        key, kind = ".".join(loc), err["type"]
         if key in keys:
             continue
         keys.add(key)
+        where = f"key `{key}`: " if key else ""
         if kind == "extra_forbidden":
             hint = did_you_mean(loc[-1], _fields_at(root, loc[:-1])) or "; see docs/parameters.md"
-            lines.append(f"key `{key}`: unknown key{hint}")
+            lines.append(f"{where}unknown key{hint}")
         elif kind == "missing":
-            lines.append(f"key `{key}`: required but missing")
-        elif kind == "bool_mismatch":
-            lines.append(f"key `{key}`: {err['msg']}, got {_show(ctx['got'])}")
-        elif kind == "finite_number":
-            lines.append(f"key `{key}`: expected a finite number, got {_show(err['input'])}")
-        elif kind == "string_pattern_mismatch" and ctx["pattern"] == ID_PATTERN:
-            got = _show(err["input"])
-            lines.append(f"key `{key}`: expected an id (a letter, then letters, digits or _), got {got}")
-        elif kind == "string_too_long":
-            got = len(err["input"])
-            lines.append(f"key `{key}`: at most {ctx['max_length']:,} characters, got {got:,}")
+            lines.append(f"{where}required but missing")
+        elif kind == "value_error":  # a model's own check: its message says it all
+            lines.append(where + err["msg"].removeprefix("Value error, "))
         else:
-            lines.append(f"key `{key}`: {err['msg'][0].lower()}{err['msg'][1:]}, got {_show(err['input'])}")
+            lines.append(f"{where}{_expected(err)}, got {_given(err)}")
     return _join(path, lines)
+
+
+EXPECTED = {  # pydantic error type → what was expected, in the words of the other messages
+    "finite_number": "expected a finite number",
+    "float_parsing": "expected a number",
+    "float_type": "expected a number",
+    "int_from_float": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_type": "expected a whole number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "string_type": "expected text (in quotes)",
+    "timezone_aware": "expected a date and time with its UTC offset, e.g. 2022-09-13T00:05:00+04:00",
+    "greater_than_equal": "expected a value ≥ {ge}",
+    "greater_than": "expected a value > {gt}",
+    "less_than_equal": "expected a value ≤ {le}",
+    "less_than": "expected a value < {lt}",
+    "too_short": "expected {min_length} or more entries",
+    "too_long": "expected {max_length} or fewer entries",
+    "string_too_long": "expected at most {max_length:,} characters",
+}
+
+
+def _expected(err: Any) -> str:
+    ctx = err.get("ctx", {})
+    if err["type"] == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
+        return "expected an id (a letter, then letters, digits or _)"
+    if err["type"] in EXPECTED:
+        return EXPECTED[err["type"]].format(**ctx)
+    message = err["msg"]  # e.g. "Input should be 'grid', 'lhs' or ..."
+    return "expected " + message.removeprefix("Input should be ") if message.startswith("Input") else message
+
+
+def _given(err: Any) -> str:
+    if err["type"] == "bool_mismatch":
+        return _show(err["ctx"]["got"])
+    if err["type"] == "string_too_long":
+        return f"{len(err['input']):,} characters"
+    return _show(err["input"])
 
 
 def _fields_at(root: type[BaseModel], parts: list[str]) -> list[str]:
@@ -270,7 +305,11 @@ def _show(value: Any, limit: int = 60) -> str:
         text = value.isoformat()
     else:
         text = repr(value)
-    return text if len(text) <= limit else f"{text[: limit - 5]}…({len(text):,} characters)"
+    return _cut(text, limit)
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 20]}… ({len(text):,} characters)"
 
 
 def _join(path: Path, found: list[str]) -> str:
