@@ -19,9 +19,11 @@ import warnings
 from pathlib import Path
 
 import pytest
+from pydantic import BaseModel
 
 from sim.cli import main
-from sim.scenario.loading import MAX_EXTENDS, ScenarioWarning, load_scenario
+from sim.scenario.loading import MAX_EXTENDS, ScenarioError, ScenarioWarning, load_scenario
+from sim.scenario.schema import admitted_types
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "tests" / "bad_input"
@@ -192,9 +194,9 @@ def test_a_disabled_late_event_or_mediator_does_not_warn(tmp_path, capsys):
     assert capsys.readouterr().err == ""
 
 
-def test_documented_infinity_can_be_allowed_per_field():
+def test_documented_infinity_can_be_allowed_per_field(monkeypatch):
     """The opt-in the schema documents: a field that means ∞ says ``allow_inf_nan=True``."""
-    from sim.scenario.schema import Strict, field
+    from sim.scenario.schema import Strict, field, reference_markdown
 
     class Section(Strict):
         finite: float = field(1.0, "finite only")
@@ -203,3 +205,44 @@ def test_documented_infinity_can_be_allowed_per_field():
     assert Section(unbounded=float("inf")).unbounded == float("inf")
     with pytest.raises(ValueError, match="finite"):
         Section(finite=float("inf"))
+    monkeypatch.setattr("sim.scenario.schema.SECTIONS", (Section,))
+    assert "| `unbounded` | ∞ means never |  | ∞ allowed |" in reference_markdown()
+
+
+def numeric_keys(model: BaseModel, prefix: str = "") -> list[str]:
+    """Key paths of every number in a scenario (``states.AZE.forces``, ``states.ARM.concessions.x``)."""
+    keys = []
+    for name, info in type(model).model_fields.items():
+        value, key = getattr(model, name), f"{prefix}{name}"
+        types = admitted_types(info.annotation)
+        if isinstance(value, BaseModel):
+            keys += numeric_keys(value, f"{key}.")
+        elif isinstance(value, dict):
+            for xid, item in value.items():
+                if isinstance(item, BaseModel):
+                    keys += numeric_keys(item, f"{key}.{xid}.")
+                elif isinstance(item, int | float) and not isinstance(item, bool):
+                    keys.append(f"{key}.{xid}")
+        elif (int in types or float in types) and bool not in types:
+            keys.append(key)
+    return keys
+
+
+def test_every_number_in_a_scenario_refuses_non_finite_values_and_booleans():
+    """Not field by field: every numeric key of the baseline, whatever section it is in."""
+    keys = numeric_keys(load_scenario(BASELINE))
+    assert (
+        len(keys) > 150
+        and "sectors.SOTK.area_km2" in keys
+        and "states.ARM.concessions.recognise_borders" in keys
+    )
+    accepted = []
+    for key in keys:
+        for value in (float("inf"), float("-inf"), float("nan"), True, 1e300):
+            try:
+                load_scenario(BASELINE, {key: value})
+            except ScenarioError as exc:
+                assert f"`{key}" in str(exc) or f"`{key.rsplit('.', 1)[0]}`" in str(exc), str(exc)
+            else:
+                accepted.append(f"{key}={value}")
+    assert accepted == []

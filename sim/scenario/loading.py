@@ -274,7 +274,7 @@ def _expected(err: Any) -> str:
 
 
 def _given(err: Any) -> str:
-    if err["type"] == "bool_mismatch":
+    if err["type"] == "misfit":
         return _show(err["ctx"]["got"])
     if err["type"] == "string_too_long":
         return f"{len(err['input']):,} characters"
