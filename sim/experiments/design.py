@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -19,7 +20,7 @@ import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from sim.scenario.checks import repeated_entries
-from sim.scenario.loading import ScenarioError, explain, load_scenario, read_toml
+from sim.scenario.loading import ScenarioError, ScenarioWarning, explain, load_scenario, read_toml
 from sim.scenario.schema import Scenario, Strict, field
 
 Key = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$|^[a-z_]+$")]
@@ -107,7 +108,6 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, Path]:
     except ValidationError as exc:
         raise ScenarioError(explain(exc, path, Experiment)) from None
     found = list(repeated_entries(exp))
-    found += [f"key `parameters.{k}`: also set in `overrides`" for k in exp.parameters.keys() & exp.overrides]
     if found:
         raise ScenarioError(f"{path}: " + "; ".join(found))
     scenario_path = (path.parent / exp.scenario).resolve()
@@ -118,10 +118,12 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, Path]:
     for key, values in exp.parameters.items():  # every varied key must exist and accept its range
         for value in _extremes(values):
             try:
-                load_scenario(scenario_path, {**exp.overrides, key: value})
+                with warnings.catch_warnings():  # probes only: the scenario itself has warned already
+                    warnings.simplefilter("ignore", ScenarioWarning)
+                    load_scenario(scenario_path, {**exp.overrides, key: value})
             except ScenarioError as exc:
                 hint = "; add `integer = true` to sample whole numbers" if "whole number" in str(exc) else ""
-                raise ScenarioError(f"{path}: key `parameters.{key}` at {value!r}: {exc}{hint}") from None
+                raise ScenarioError(f"{path}: parameters.{key} at {value!r}: {exc}{hint}") from None
     return exp, scenario, scenario_path
 
 
