@@ -99,7 +99,7 @@ def cases() -> list:
     table = tomllib.loads((CORPUS / "commands.toml").read_text(encoding="utf-8"))["case"]
     for i, case in enumerate(table):
         label = re.sub(r"[^\w.=-]+", "_", " ".join(a.rsplit("/", 1)[-1] for a in case["args"]))
-        found.append(pytest.param(case["args"], case["expect"], id=f"command{i:02d}-{label}"))
+        found.append(pytest.param(case["args"], case["expect"], id=f"command{i:02d}-{label[:60]}"))
     return found
 
 

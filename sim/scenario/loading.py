@@ -86,6 +86,8 @@ def parse_override(text: str) -> tuple[str, Any]:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
     except (tomllib.TOMLDecodeError, RecursionError):
         parsed = value.strip()
+    if _too_deep(parsed, MAX_NESTING):
+        raise ScenarioError(f"--set {_cut(key)}: values nested more than {MAX_NESTING} deep")
     return key, parsed
 
 
