@@ -19,6 +19,8 @@ import warnings
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 from sim.cli import main
@@ -246,3 +248,43 @@ def test_every_number_in_a_scenario_refuses_non_finite_values_and_booleans():
             else:
                 accepted.append(f"{key}={value}")
     assert accepted == []
+
+
+def leaf_keys(value, prefix: str = "") -> list[str]:
+    """Key paths of every value in a dumped scenario (``targets`` left out: their keys hold dots)."""
+    if isinstance(value, dict) and value:
+        return [k for name, v in value.items() if name != "targets" for k in leaf_keys(v, f"{prefix}{name}.")]
+    return [prefix.rstrip(".")]
+
+
+BASE = load_scenario(BASELINE)
+KEYS = leaf_keys(BASE.model_dump(mode="python"))
+scalars = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(-(2**70), 2**70),
+    st.booleans(),
+    st.text(max_size=30),
+    st.datetimes(),
+    st.none(),
+)
+values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(key=st.sampled_from(KEYS), value=values)
+def test_any_value_for_any_key_is_a_scenario_or_a_scenario_error(key, value):
+    """Whatever lands in a scenario, loading gives a valid scenario or one ScenarioError naming the key."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        try:
+            scenario = load_scenario(BASELINE, {key: value})
+        except ScenarioError as exc:
+            message = str(exc)
+            assert "\n" not in message and message.startswith(str(BASELINE))
+            assert key.split(".")[0] in message or "front" in message, message
+        else:
+            assert scenario.model_dump() is not None
