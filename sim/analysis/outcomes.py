@@ -258,6 +258,19 @@ def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
     pq.write_table(pa.Table.from_pandas(frame, schema=arrow_schema(frame), preserve_index=False), path)
 
 
+def registry_markdown() -> str:
+    """The registry as a Markdown table (the README's, which a test keeps current)."""
+    lines = [
+        "| column | per | kind | unit | statistic | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for o in OUTCOMES:
+        column = o.name + {"global": "", "state": ".<STATE>", "alliance": ".<ALLIANCE>"}[o.scope]
+        meaning = o.meaning + (f" Censoring: {o.censoring}." if o.censoring else "")
+        lines.append(f"| `{column}` | {o.scope} | {o.kind} | {o.unit} | {o.statistic} | {meaning} |")
+    return "\n".join(lines) + "\n"
+
+
 def contract_frame(rows: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     """Rows with every contract column present and typed alike in every file (nullable types, so
     a failed run's empty outcomes do not change a shard's schema)."""
