@@ -130,7 +130,7 @@ def _table(rows: list[Row], head: list[str], cells) -> list[str]:
     return [
         "  ".join(
             c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths, strict=True))
-        )
+        ).rstrip()
         for line in (head, *body)
     ]
 

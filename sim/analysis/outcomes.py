@@ -327,6 +327,15 @@ def percent(share: float) -> str:
     return f"{share:.1%}"
 
 
+def headline(frame: pd.DataFrame, column: str, scenario: Scenario) -> str:
+    """The outcome's statistic over ``frame``'s runs as every command prints it: ``40.5`` (median),
+    ``2.0%`` (share of yes) or ``fact_finding (49.0%)`` (modal category and its share)."""
+    if outcome_of(column).kind == "category":
+        shares = frame[column].value_counts(normalize=True)
+        return f"{shares.index[0]} ({percent(shares.iloc[0])})"
+    return show(central(as_numbers(frame, column, scenario), column), column)
+
+
 def label(column: str, scenario: Scenario) -> str:
     """Words and unit for an axis or a table: ``Armenia: military deaths (people)``."""
     outcome = outcome_of(column)

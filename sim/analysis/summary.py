@@ -13,6 +13,7 @@ from sim.analysis.outcomes import (
     censored,
     censoring_notes,
     central,
+    headline,
     outcome_columns,
     outcome_of,
     percent,
@@ -61,19 +62,18 @@ def summarise(scenario: Scenario, frame: pd.DataFrame) -> list[Line]:
         kind = outcome_of(col).kind
         inside: bool | None = None
         if kind == "category":
-            shares = values.value_counts(normalize=True)
-            sim_text = f"{shares.index[0]} ({show(shares.iloc[0], col)})"
+            sim_text = headline(frame, col, scenario)
             if rep is not None:
-                inside = bool(shares.get(str(rep), 0.0) >= 0.05)
+                inside = bool(values.value_counts(normalize=True).get(str(rep), 0.0) >= 0.05)
         elif kind == "boolean":
             share = central(as_numbers(frame, col, scenario), col)
-            sim_text = f"{show(share, col)} of runs"
+            sim_text = f"{headline(frame, col, scenario)} of runs"
             if rep is not None:
                 inside = bool(share >= 0.05 if rep else share <= 0.95)
         else:
             finite = as_numbers(frame, col, scenario).dropna()
             lo, hi = np.percentile(finite, [5, 95])
-            sim_text = f"{show(central(finite, col), col)} [{show(lo, col)}, {show(hi, col)}]"
+            sim_text = f"{headline(frame, col, scenario)} [{show(lo, col)}, {show(hi, col)}]"
             cut = censored(frame, col, scenario)
             if cut.any():
                 sim_text += f"; censored {percent(cut.mean())}"
@@ -106,7 +106,7 @@ def format_summary(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame
         mark = "" if line.inside is None else ("yes" if line.inside else "NO")
         out.append(
             f"{line.outcome:<{width}}  {line.unit:<{unit_w}}  {line.simulated:<{sim_w}}  "
-            f"{line.reported:>10}  {line.revised:>8}  {mark}"
+            f"{line.reported:>10}  {line.revised:>8}  {mark}".rstrip()
         )
     out += [f"censored: {note}" for note in censoring_notes(line.outcome for line in lines)]
     if series is not None and not series.empty:
