@@ -268,7 +268,7 @@ def sensitivity_bars(table: pd.DataFrame, scenario: Scenario, folder: Path) -> l
             ax.set_xlabel("Sobol' index (share of variance)")
         else:
             ax.barh(y, g["mu_star"], 0.6, xerr=g["mu_star_conf"], label="μ* (mean |effect|)")
-            ax.set_xlabel("Morris μ* (outcome units)")
+            ax.set_xlabel(f"Morris μ* ({outcome_of(outcome).unit or 'share of runs'})")
         ax.set_yticks(y, labels, fontsize=8)
         ax.set_title(label(outcome, scenario), fontsize=9)
         ax.legend(fontsize=7)
