@@ -208,7 +208,7 @@ def outcome_columns(scenario: Scenario) -> list[str]:
 
 
 def outcome_of(column: str) -> Outcome | None:
-    """The registry entry of an outcome column (``military_deaths.ARM`` → military_deaths), or None."""
+    """The registry entry of an outcome column (``military_deaths.<STATE>`` → military_deaths), or None."""
     return REGISTRY.get(column.split(".")[0])
 
 
@@ -226,6 +226,7 @@ def describe(column: str) -> dict[str, str]:
     who = column.partition(".")[2]
     doc = {
         "role": "outcome",
+        "label": outcome.label,
         "kind": outcome.kind,
         "unit": outcome.unit,
         "scope": f"{outcome.scope} {who}".strip(),
@@ -337,7 +338,7 @@ def headline(frame: pd.DataFrame, column: str, scenario: Scenario) -> str:
 
 
 def label(column: str, scenario: Scenario) -> str:
-    """Words and unit for an axis or a table: ``Armenia: military deaths (people)``."""
+    """Words and unit for an axis or a table: ``<state name>: military deaths (people)``."""
     outcome = outcome_of(column)
     who = column.partition(".")[2]
     actors = {**scenario.states, **scenario.alliances}
