@@ -20,6 +20,7 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 # an id is also a file-name token (a scenario's name becomes a results folder name)
@@ -476,8 +477,8 @@ SECTIONS: tuple[type[Strict], ...] = (
 )
 
 
-def unit_of(key: str) -> str:
-    """The unit of a scenario value addressed by its key path (``mediators.USA.arrival_hour`` → h)."""
+def field_of(key: str) -> FieldInfo | None:
+    """The schema field of a scenario value addressed by its key path (``mediators.USA.arrival_hour``)."""
     model: type[BaseModel] | None = Scenario
     info = None
     for part in key.split("."):
@@ -491,6 +492,12 @@ def unit_of(key: str) -> str:
         model = next(
             (a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
         )
+    return info
+
+
+def unit_of(key: str) -> str:
+    """The unit of a scenario value addressed by its key path (``mediators.USA.arrival_hour`` → h)."""
+    info = field_of(key)
     return (info.json_schema_extra or {}).get("unit", "") if info is not None else ""
 
 
