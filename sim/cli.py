@@ -353,7 +353,7 @@ def parser() -> argparse.ArgumentParser:
 
     a = sub.add_parser("app", help="the classroom page in a browser (SolaraViz), on this computer")
     a.add_argument("scenario", nargs="?", default="scenarios/sept2022.toml", help="starting scenario file")
-    a.add_argument("--port", type=_whole(1, "a port"), default=8765, help="port (default 8765)")
+    a.add_argument("--port", type=_whole(1, 65535, "a port"), default=8765, help="port (default 8765)")
     a.add_argument(
         "--host",
         default="127.0.0.1",

@@ -254,8 +254,8 @@ def test_ensemble_tab_runs_twenty_paired_runs(browser, page_url):
     page.get_by_role("tab", name="Ensemble").click()
     page.get_by_role("button", name="Run ensemble").click()
     page.wait_for_selector("text=20 runs each; done.", timeout=150_000)
-    table = page.locator("table.comparison").inner_text()
-    assert "paired difference [95 % CI]" in table and "Armenia: military deaths" in table
+    table = page.locator(".comparison").inner_text()
+    assert "B − A [95 % CI]" in table and "military_deaths.ARM" in table
     page.screenshot(path=str(SHOTS / "ensemble.png"), full_page=True)
     context.close()
 

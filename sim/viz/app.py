@@ -22,10 +22,9 @@ from mesa.visualization import SolaraViz
 from mesa.visualization.components.matplotlib_components import PlotMatplotlib
 from mesa.visualization.utils import force_update, update_counter
 
-from sim.analysis.compare import compare
+from sim.analysis.compare import compare, format_rows
 from sim.analysis.narrate import facts, lines, outcome_lines
-from sim.analysis.outcomes import outcome_columns
-from sim.analysis.plots import _label
+from sim.analysis.outcomes import label, outcome_columns
 from sim.experiments.runner import simulate_ensemble
 from sim.model.escalation import DEFAULT_SCENARIO, EscalationModel, resolve_scenario
 from sim.scenario.schema import Mechanisms, Scenario
@@ -175,14 +174,7 @@ def NarrativeView(model: EscalationModel):
         text = lines(spec, found, sources=show_sources.value) or ["(nothing yet: step the model)"]
         if not model.running:
             text += ["", "Outcome:", *outcome_lines(spec, model.final_outcomes)]
-        body = html.escape("\n".join(text))
-        solara.HTML(
-            tag="div",
-            unsafe_innerHTML=body,
-            classes=["narrative"],
-            style="max-height: 460px; overflow-y: auto; font-size: 13px; white-space: pre-wrap; "
-            "font-family: monospace; line-height: 1.35",
-        )
+        text_block("\n".join(text), "narrative")
 
 
 KEY_OUTCOMES = ("fighting_hours", "ceasefire_hour", "military_deaths", "displaced", "territory_lost_km2")
@@ -197,29 +189,15 @@ def ensemble_columns(scenario: Scenario) -> list[str]:
     return sorted(cols, key=lambda c: c not in targets)[:6]
 
 
-def comparison_html(rows, names: list[str], labels: dict[str, str]) -> str:
-    """The paired comparison as an HTML table (no Markdown: solara's loads KaTeX from the internet)."""
-    cells = [
-        "outcome",
-        f"{names[0]}: median / share",
-        f"{names[1]}: median / share",
-        "paired difference [95 % CI]",
-    ]
-    head = "".join(f"<th style='text-align:left;padding:2px 10px'>{html.escape(c)}</th>" for c in cells)
-    body = []
-    for r in rows:
-        fmt = "{:.0%}" if r.binary else "{:,.1f}"
-        diff = "{:+.0%}" if r.binary else "{:+,.1f}"
-        values = [
-            labels.get(r.outcome, r.outcome),
-            fmt.format(r.values[0]),
-            fmt.format(r.values[1]),
-            f"{diff.format(r.difference)} [{diff.format(r.low)}, {diff.format(r.high)}]",
-        ]
-        body.append(
-            "<tr>" + "".join(f"<td style='padding:2px 10px'>{html.escape(v)}</td>" for v in values) + "</tr>"
-        )
-    return f"<table class='comparison'><tr>{head}</tr>{''.join(body)}</table>"
+def text_block(text: str, css_class: str, height: str = "460px") -> None:
+    """Monospaced text that wraps and scrolls (Solara's Markdown would fetch KaTeX from the internet)."""
+    solara.HTML(
+        tag="div",
+        unsafe_innerHTML=html.escape(text),
+        classes=[css_class],
+        style=f"max-height: {height}; overflow-y: auto; font-size: 13px; white-space: pre-wrap; "
+        "font-family: monospace; line-height: 1.35",
+    )
 
 
 @solara.component
@@ -255,13 +233,11 @@ def EnsembleTab(model: EscalationModel, start: Path):
             base, what_if, frames = result.value
             names = [f"{base.name} (start)", f"{what_if.name} (these settings)"]
             cols = ensemble_columns(base)
-            labels = {c: _label(c, base) for c in cols}
+            labels = {c: label(c, base) for c in cols}
             figure = ensemble_figure(base, frames, names, cols, labels)
             solara.FigureMatplotlib(figure, format="png")
             if sorted(base.states) == sorted(what_if.states):
-                rows = compare(base, frames, seed.value)[0]
-                labels = {c: _label(c, base) for c in outcome_columns(base)}
-                solara.HTML(tag="div", unsafe_innerHTML=comparison_html(rows, names, labels))
+                text_block(format_rows(names, compare(base, frames, seed.value)[0]), "comparison", "none")
             solara.Text(f"{len(frames[0])} runs each; done.", classes=["ensemble-done"])
 
 
