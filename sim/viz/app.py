@@ -205,18 +205,17 @@ def EnsembleTab(model: EscalationModel, start: Path):
     """N runs of the chosen settings against N runs of the starting scenario, paired by seed."""
     runs = solara.use_reactive(20)
     seed = solara.use_reactive(1)
-    result = solara.use_reactive(None)
-    busy = solara.use_reactive(False)
+    asked = solara.use_reactive(0)  # clicks on "Run ensemble"; each new one runs the ensembles
 
-    def run_both() -> None:
-        busy.value = True
-        try:
-            base = resolve_scenario(start, {})
-            what_if = model.spec
-            frames = [simulate_ensemble(s, runs.value, seed.value).outcomes for s in (base, what_if)]
-            result.value = (base, what_if, frames)
-        finally:
-            busy.value = False
+    def run_both():
+        if asked.value == 0:
+            return None
+        base = resolve_scenario(start, {})
+        frames = [simulate_ensemble(s, runs.value, seed.value).outcomes for s in (base, model.spec)]
+        return base, model.spec, frames
+
+    job = solara.use_thread(run_both, dependencies=[asked.value])  # off the page's event loop
+    busy = job.state == solara.ResultState.RUNNING
 
     with solara.Card("Ensemble: many runs of these settings against the starting scenario"):
         solara.Text(
@@ -226,11 +225,14 @@ def EnsembleTab(model: EscalationModel, start: Path):
         with solara.Row():
             solara.SliderInt("Runs", value=runs, min=10, max=200, step=10)
             solara.InputInt("Ensemble seed", value=seed)
-            solara.Button("Run ensemble", on_click=run_both, disabled=busy.value, classes=["run-ensemble"])
-        if busy.value:
-            solara.Text("running …")
-        if result.value is not None:
-            base, what_if, frames = result.value
+            solara.Button("Run ensemble", on_click=lambda: asked.set(asked.value + 1), disabled=busy)
+        if busy:
+            solara.ProgressLinear(True)
+            solara.Text(f"running {runs.value} runs of each …")
+        elif job.state == solara.ResultState.ERROR:
+            solara.Error(f"the ensemble failed: {job.error}")
+        elif job.value is not None:
+            base, what_if, frames = job.value
             names = [f"{base.name} (start)", f"{what_if.name} (these settings)"]
             cols = ensemble_columns(base)
             labels = {c: label(c, base) for c in cols}
