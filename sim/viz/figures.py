@@ -180,7 +180,7 @@ def ladder_figure(
     upto = horizon if upto is None else max(0, min(upto, horizon))
     colour = state_colours(scenario)
     fig = Figure(figsize=(width, 3.6))
-    fig.subplots_adjust(left=0.1, right=0.84, bottom=0.16, top=0.92)
+    fig.subplots_adjust(left=1.45 / width, right=1.0 - 1.9 / width, bottom=0.16, top=0.92)
     ax = fig.subplots()
     hours = np.arange(upto)
     top = len(LADDER) - 0.5
@@ -197,20 +197,22 @@ def ladder_figure(
     lanes = {kind: top + 0.45 + 0.32 * i for i, kind in enumerate(MARKERS)}
     seen = set()
     for f in facts:
-        if f.kind not in MARKERS or f.hour >= upto:
-            continue
-        marker, c, label = MARKERS[f.kind]
-        ax.scatter(
-            _dates(scenario, [f.hour]),
-            [lanes[f.kind]],
-            marker=marker,
-            color=c,
-            s=34,
-            zorder=4,
-            label=None if f.kind in seen else label,
-        )
-        seen.add(f.kind)
-        if f.kind == "ceasefire":
+        scheduled = f.sources and f.sources[0].startswith("scenario event")
+        for kind in (f.kind, "event") if scheduled else (f.kind,):
+            if kind not in MARKERS or f.hour >= upto:
+                continue
+            marker, c, label = MARKERS[kind]
+            ax.scatter(
+                _dates(scenario, [f.hour]),
+                [lanes[kind]],
+                marker=marker,
+                color=c,
+                s=34,
+                zorder=4,
+                label=None if kind in seen else label,
+            )
+            seen.add(kind)
+        if f.kind == "ceasefire" and f.hour < upto:
             ax.axvline(_dates(scenario, [f.hour])[0], color="#2ca02c", lw=1, ls="--", zorder=1)
     ax.set_yticks(range(len(LADDER)), [rung_name(r.rung) for r in LADDER], fontsize=8)
     ax.set_ylim(-0.4, top + 0.45 + 0.32 * len(MARKERS))
