@@ -67,7 +67,7 @@ def mark_observed(ax, obs: Observed | None) -> None:
 def distribution_panel(ax, values: pd.Series, obs: Observed | None, label: str) -> None:
     """One observable's distribution over runs with its observed figures marked: a histogram for
     numbers, bars of shares for categories and yes/no answers (red: reported, orange: revised)."""
-    dist = observed.distribution(values, obs.reported if obs else None)
+    dist = observed.distribution(values, obs and (obs.revised if obs.reported is None else obs.reported))
     if dist.kind != "numeric":
         names = [k for k, _ in dist.shares]
         wanted = {}
