@@ -163,6 +163,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     from sim.analysis import plots
     from sim.analysis.compare import compare, format_rows, numeric_columns, rows_frame
+    from sim.analysis.outcomes import write_parquet
     from sim.experiments.runner import run_ensemble
     from sim.experiments.storage import atomic_folder
 
@@ -191,7 +192,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out or f"results/compare-{'-vs-'.join(names)}-seed{args.seed}-{args.runs}")
     with atomic_folder(out) as tmp:
         for name, frame in zip(names, frames, strict=True):
-            frame.to_parquet(tmp / f"outcomes-{name}.parquet", index=False)
+            write_parquet(frame, tmp / f"outcomes-{name}.parquet")
         pd.concat(
             [rows_frame([names[0], n], rows) for n, rows in zip(names[1:], results, strict=True)]
         ).to_csv(tmp / "comparison.csv", index=False)
