@@ -448,6 +448,31 @@ class Observed(Strict):
     revised_source: Id | None = field(None, "Id of the entry in [sources] for the revised figure.")
     note: str = field("", "How the figure was read or converted.")
 
+    @field_validator("reported", "revised", mode="before")
+    @classmethod
+    def _one_figure(cls, value: Any) -> Any:
+        """One clear error for a figure of no admitted form (rather than one per form)."""
+        if value is None or isinstance(value, bool | str):
+            return value
+        if isinstance(value, int | float) and math.isfinite(value):
+            return value
+        if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+            return value
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value
+            )
+        ):
+            return value
+        raise PydanticCustomError(
+            "observed",
+            "expected a finite number, a [low, high] range of finite numbers, a category, a list of "
+            "categories, or true/false",
+            {"got": value},
+        )
+
     @model_validator(mode="after")
     def _ranges_ascend(self) -> Observed:
         if self.reported is None and self.revised is None:
