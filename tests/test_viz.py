@@ -113,7 +113,9 @@ def test_map_and_ladder_draw_a_run_in_progress(baseline):
 
 def test_page_settings_are_valid_model_keywords(baseline):
     params = model_params(BASELINE, baseline)
-    assert "scenarios/whatif/envoy_late.toml" in scenario_files(BASELINE)
+    files = scenario_files(BASELINE)
+    assert "scenarios/whatif/envoy_late.toml" in files and "scenarios/sept2022.toml" in files
+    assert not [f for f in files if "crises/" in f or "behaviour" in f]  # other actors, not a scenario
     assert params["file"]["value"] == "scenarios/sept2022.toml"
     assert "(hours)" in params["mediators__USA__arrival_hour"]["label"]
     values = {k: v["value"] for k, v in params.items()}
@@ -224,7 +226,7 @@ def test_page_steps_two_days_and_shows_map_ladder_and_first_attack(browser, page
     for _ in range(2):
         seed.press("ArrowRight")
     assert seed.get_attribute("aria-valuenow") == "3"
-    page.get_by_role("button", name="Reset").click()
+    page.get_by_role("button", name="Reset", exact=True).click()
     page.wait_for_timeout(500)
     for _ in range(2):
         page.get_by_role("button", name="+1 day").click()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import html
 import os
+import warnings
 from pathlib import Path
 
 import solara
@@ -27,6 +28,7 @@ from sim.analysis.narrate import facts, lines, outcome_lines
 from sim.analysis.outcomes import label, outcome_columns
 from sim.experiments.runner import simulate_ensemble
 from sim.model.escalation import DEFAULT_SCENARIO, EscalationModel, resolve_scenario
+from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.schema import Mechanisms, Scenario
 from sim.viz.figures import ensemble_figure, ladder_figure, map_figure
 
@@ -55,9 +57,24 @@ def scenario_folder(start: Path) -> Path:
 
 
 def scenario_files(start: Path) -> list[str]:
-    """Every scenario file beside the starting one (what-ifs and sub-folders included)."""
-    files = {shown(p) for p in scenario_folder(start).rglob("*.toml")}
+    """Every scenario file under the starting one's folder (what-ifs included) with the same actors,
+    so that the page's settings apply to each; another crisis gets its own page (``escsim app FILE``).
+    Files that are not whole scenarios (a shared behaviour file) are left out."""
+    ids = _actors(load_scenario(start))
+    files = set()
+    for path in scenario_folder(start).rglob("*.toml"):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                if _actors(load_scenario(path)) == ids:
+                    files.add(shown(path))
+        except ScenarioError:
+            continue
     return sorted(files, key=lambda f: (f.count("/"), f))
+
+
+def _actors(scenario: Scenario) -> tuple:
+    return tuple(sorted(getattr(scenario, t)) for t in ("states", "alliances", "mediators"))
 
 
 def model_params(start: Path, scenario: Scenario) -> dict:
@@ -67,7 +84,7 @@ def model_params(start: Path, scenario: Scenario) -> dict:
     params: dict = {
         "file": {
             "type": "Select",
-            "label": "Scenario file",
+            "label": "Scenario file (same actors)",
             "value": shown(start),
             "values": scenario_files(start),
         },
@@ -182,11 +199,10 @@ KEY_OUTCOMES = ("fighting_hours", "ceasefire_hour", "military_deaths", "displace
 
 def ensemble_columns(scenario: Scenario) -> list[str]:
     """The key outcomes of the belligerents, those with an observed value first."""
-    targets = scenario.targets.get(scenario.calibration_target, {})
     fighters = [sid for sid, s in scenario.states.items() if s.adversary is not None and s.war_aim != "none"]
     cols = [c for c in outcome_columns(scenario) if c.split(".")[0] in KEY_OUTCOMES]
     cols = [c for c in cols if "." not in c or c.split(".")[1] in fighters]
-    return sorted(cols, key=lambda c: c not in targets)[:6]
+    return sorted(cols, key=lambda c: c not in scenario.observed)[:6]
 
 
 def text_block(text: str, css_class: str, height: str = "460px") -> None:

@@ -22,6 +22,7 @@ from matplotlib.patches import Circle, Wedge
 
 from sim.analysis.narrate import PLACES, STRIKES, Fact
 from sim.analysis.outcomes import as_numbers
+from sim.analysis.plots import mark_observed
 from sim.model.decision import FIRE_RATE
 from sim.model.ladder import LADDER
 from sim.scenario.schema import Scenario
@@ -252,8 +253,7 @@ def ensemble_figure(
     width: float = 10.0,
 ) -> Figure:
     """Distributions of a few outcomes, one histogram per scenario side by side, with the observed
-    value (the scenario's calibration target) marked."""
-    targets = scenario.targets.get(scenario.calibration_target, {})
+    figures (reported and revised, numbers or ranges) marked as the ensemble plots mark them."""
     ncol = min(3, len(columns))
     nrow = -(-len(columns) // ncol)
     fig = Figure(figsize=(width, 2.6 * nrow), layout="constrained")
@@ -264,15 +264,7 @@ def ensemble_figure(
         hi = max((v.max() for v in values if v.size), default=1.0)
         bins = np.linspace(lo, hi if hi > lo else lo + 1, 16)
         ax.hist(values, bins=bins, label=list(names), color=COLOURS[: len(values)], alpha=0.85)
-        target = targets.get(col)
-        if target is not None and not isinstance(target.value, (bool, str)):
-            ax.axvline(
-                float(target.value),
-                color="black",
-                lw=2,
-                ls="--",
-                label=f"observed ({scenario.calibration_target}): {target.value:,}",
-            )
+        mark_observed(ax, scenario.observed.get(col))
         ax.set_title(labels.get(col, col), fontsize=8)
         ax.set_ylabel("runs", fontsize=8)
         ax.tick_params(labelsize=7)
