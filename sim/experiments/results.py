@@ -288,10 +288,10 @@ def _rows_problem(table: pa.Table, layout: Layout, seen: dict[str, int]) -> str 
         return "holds the same run twice"
     if not (frame["run_id"] == [run_id(a, b) for a, b in zip(p, r, strict=True)]).all():
         return "run ids do not match point and replicate"
-    if (twice := [seen[i] for i in frame["run_id"] if i in seen]) != []:
-        return f"repeats runs of part-{twice[0]:06d} (a copy?)"
     if not np.array_equal(frame["seed"].to_numpy(np.int64), layout.expected_seeds(p, r)):
         return "seeds differ from this folder's seeding"
+    if twice := [seen[i] for i in frame["run_id"] if i in seen]:
+        return f"repeats runs of part-{twice[0]:06d} (a copy?)"
     expected = layout.points.set_index("point").loc[p]
     for col in expected.columns:
         if not (np.asarray(frame[col], dtype=object) == np.asarray(expected[col], dtype=object)).all():
@@ -400,12 +400,14 @@ class ResultsFolder:
         self.outcomes = self.root / "outcomes"
         self.series = self.root / "series"
 
-    def create(self) -> None:
+    def create(self, vet: Callable[[], object]) -> None:
         """Make the folder (and its parents) now, before any run is computed, so a name the file
-        system refuses fails at once."""
-        if self.root.exists() and not self.root.is_dir():
-            raise ResultsError(f"--out {self.root}: exists and is not a folder")
+        system refuses fails at once; ``vet()`` may refuse an existing folder before it is touched."""
         try:
+            if self.root.is_dir():
+                vet()
+            elif self.root.exists():
+                raise ResultsError(f"--out {self.root}: exists and is not a folder")
             self.root.mkdir(parents=True, exist_ok=True)
             probe = self.root / f".probe.{os.getpid()}{TMP_SUFFIX}"
             probe.touch()
@@ -663,9 +665,7 @@ def write_results(
     derived from the rows (summaries, plots, tables) and returns their paths."""
     notify = notify or (lambda _text: None)
     folder = ResultsFolder(out)
-    if folder.root.is_dir():
-        claim(folder, plan, overwrite, lambda _text: None, dry=True)  # refuse before touching it
-    folder.create()
+    folder.create(lambda: claim(folder, plan, overwrite, lambda _text: None, dry=True))
     with folder.lock():
         old = claim(folder, plan, overwrite, notify)
         made_by = code()
