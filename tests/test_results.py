@@ -125,6 +125,19 @@ def test_default_folders_differ_by_scenario_overrides_and_seed(tmp_path):
     assert manifest["overrides"] == {"horizon_hours": 48} and manifest["seed"] == 3
 
 
+@pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
+def test_make_baseline_with_fewer_runs_does_not_replace_the_baseline(tmp_path):
+    out = tmp_path / "baseline"
+    make = ["make", "-s", "-C", str(ROOT), "baseline", f"OUT={out}"]
+    assert subprocess.run([*make, "RUNS=4"], capture_output=True, timeout=600).returncode == 0
+    before = snapshot(out)
+    small = subprocess.run([*make, "RUNS=2"], capture_output=True, text=True, timeout=600)
+    assert small.returncode != 0 and "holds 4 runs, 2 asked for" in small.stderr, small.stderr
+    assert snapshot(out) == before
+    replaced = subprocess.run([*make, "RUNS=2", "OVERWRITE=1"], capture_output=True, timeout=600)
+    assert replaced.returncode == 0 and len(load_outcomes(out)) == 2
+
+
 @given(st.text(max_size=300))
 def test_a_default_folder_never_leaves_results(name):
     try:
@@ -167,6 +180,22 @@ def test_an_unwritable_out_fails_before_any_run(tmp_path):
         escsim("run", BASELINE, "--runs", "2", "--out", tmp_path / ("x" * 300), "--quiet"), "cannot write"
     )
     assert [p.name for p in tmp_path.iterdir()] == ["file"]
+
+
+def test_a_failed_summary_says_where_the_computed_runs_are(tmp_path):
+    out = tmp_path / "r"
+    args = ["run", BASELINE, "--workers", "1", "--out", out, "--quiet", *SHORT]
+    assert escsim(*args, "--runs", "2").returncode == 0
+    shutil.rmtree(out / "plots")
+    (out / "plots").write_text("in the way")  # drawing the plots will fail after the runs
+    proc = escsim(*args, "--runs", "4")
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"all 4 runs are in {out}/outcomes: run the same command to finish" in proc.stderr
+    assert len(load_outcomes(out)) == 4  # nothing computed was lost
+    (out / "plots").unlink()
+    again = escsim(*args, "--runs", "4")
+    assert again.returncode == 0 and "(4 already done, 0 run now)" in again.stdout
+    assert (out / "plots" / "outcomes.png").is_file()
 
 
 def test_a_sweep_keeps_foreign_temp_files_and_another_experiments_files(tmp_path):
@@ -293,7 +322,7 @@ def test_damage_is_found_moved_aside_and_redone_to_the_uninterrupted_rows(tmp_pa
     )
     pd.testing.assert_frame_equal(series, expected)
     assert list((out / "quarantine").iterdir())  # moved aside, not deleted
-    assert escsim("check", out).returncode == 0
+    assert check(out)[0] == []
 
 
 @pytest.mark.parametrize("manifest", ["deleted", "garbled"])
@@ -309,7 +338,7 @@ def test_a_lost_manifest_does_not_strand_the_folder(tmp_path, whole, manifest):
     assert resumed.returncode == 0, resumed.stderr
     assert "(9 already done, 0 run now)" in resumed.stdout
     pd.testing.assert_frame_equal(load_outcomes(out), load_outcomes(whole))
-    assert escsim("check", out).returncode == 0
+    assert check(out)[0] == []
 
 
 def test_check_usage_and_unfinished(tmp_path, whole):
