@@ -22,6 +22,7 @@ from sim.model.eventlog import EventLog
 from sim.model.events import ScheduledEvent
 from sim.model.geography import Sector, build_sectors, fronts
 from sim.model.ladder import LADDER, Rung, describe
+from sim.model.randomness import streams
 from sim.scenario.schema import Scenario
 
 
@@ -33,6 +34,7 @@ class EscalationModel(mesa.Model):
 
     def __init__(self, scenario: Scenario, seed: int) -> None:
         super().__init__(rng=seed)
+        self.streams = streams(seed)
         self.spec = scenario
         self.log = EventLog()
         self._stepping = False
@@ -126,7 +128,7 @@ class EscalationModel(mesa.Model):
 
     def exchange_fire(self) -> float:
         """Lanchester attrition on every front; returns total fire this hour."""
-        h, rng = self.spec.harm, self.rng
+        h, rng = self.spec.harm, self.streams["combat"]
         total = 0.0
         self._front_fire = {}
         gains: dict[tuple[StateAgent, StateAgent], dict[str, float]] = {}
@@ -175,12 +177,12 @@ class EscalationModel(mesa.Model):
         if n <= 0:
             return
         sector.forces[state.id] = max(0.0, sector.forces.get(state.id, 0.0) - n)
-        state.military_deaths += int(self.rng.binomial(n, self.spec.combat.kill_fraction))
+        state.military_deaths += int(self.streams["combat"].binomial(n, self.spec.combat.kill_fraction))
 
     def _civilian_harm(self, sector: Sector, owner: StateAgent, fire: float) -> None:
         h = self.spec.harm
         deaths, displaced = harm.civilian_toll(
-            self.rng, sector.residents, fire, h.civilian_death_rate, h.displacement_rate
+            self.streams["harm"], sector.residents, fire, h.civilian_death_rate, h.displacement_rate
         )
         sector.residents -= deaths + displaced
         sector.civilian_deaths += deaths
@@ -191,7 +193,7 @@ class EscalationModel(mesa.Model):
         mine = src.forces.get(atk.id, 0.0) * atk.effectiveness
         theirs = max(dst.forces.get(loser.id, 0.0) * loser.effectiveness, 1e-9)
         km2 = territory.capture_km2(
-            self.rng,
+            self.streams["ground"],
             mine / theirs,
             c.capture_force_ratio,
             dst.spec.defensibility,
@@ -205,7 +207,7 @@ class EscalationModel(mesa.Model):
 
     def deep_strike(self) -> None:
         """Strikes on sectors behind the adversary's line, at the deep-strike rung and above."""
-        c, rng = self.spec.combat, self.rng
+        c, rng = self.spec.combat, self.streams["strikes"]
         for state in self.belligerents:
             if state.rung < Rung.DEEP_STRIKES:
                 continue
@@ -281,7 +283,7 @@ class EscalationModel(mesa.Model):
                 cf.fade_hazard,
                 cf.leverage_half_life_hours,
             )
-            if self.rng.random() < hazard:
+            if self.streams["ceasefire"].random() < hazard:
                 del self.agreements[key]
                 names = ", ".join(self.states[s].name for s in sorted(key))
                 self.log.act(

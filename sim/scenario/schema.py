@@ -188,6 +188,21 @@ class Ceasefire(Strict):
     )
 
 
+class Mechanisms(Strict):
+    """Switches, one per mechanism: turn one off to see what it does (ablation)."""
+
+    learning: bool = field(True, "States update their beliefs from the fighting on their fronts.")
+    bargaining: bool = field(True, "Belligerents make and answer offers over the stake.")
+    mediator_pressure: bool = field(True, "Mediators' pressure enters the states' choices.")
+    agreements: bool = field(True, "Ceasefire agreements can be reached (mediated or bilateral).")
+    breakdown: bool = field(True, "Agreed ceasefires can break down.")
+    concessions: bool = field(True, "States can concede demands.")
+    alliances: bool = field(True, "Treaties can be invoked and alliances respond.")
+    deep_strikes: bool = field(True, "Strikes on sectors behind the line at the deep-strike rung.")
+    manoeuvre: bool = field(True, "Ground offensives take ground by manoeuvre; fronts move.")
+    mobilisation: bool = field(True, "States mobilise reserves that reach the fronts over days.")
+
+
 class State(Strict):
     name: str = field(..., "Display name, used in narratives.")
     adversary: Id | None = field(
@@ -366,6 +381,7 @@ class Scenario(Strict):
     combat: Combat = field(Combat(), "Attrition and territory parameters.")
     harm: Harm = field(Harm(), "Civilian harm parameters.")
     ceasefire: Ceasefire = field(Ceasefire(), "Ceasefire breakdown parameters.")
+    mechanisms: Mechanisms = field(Mechanisms(), "Mechanism switches (all on by default).")
     states: dict[Id, State] = field(..., "States by id.")
     alliances: dict[Id, Alliance] = field({}, "Alliances by id.")
     mediators: dict[Id, Mediator] = field({}, "Mediators by id.")
@@ -383,6 +399,7 @@ SECTIONS: tuple[type[Strict], ...] = (
     Combat,
     Harm,
     Ceasefire,
+    Mechanisms,
     State,
     Alliance,
     Mediator,

@@ -64,7 +64,7 @@ class MediatorAgent(mesa.Agent):
             self.arrive()
             if self.blocked:
                 return
-        if self.model.rng.random() >= self.spec.attention:
+        if self.model.streams["mediation"].random() >= self.spec.attention:
             return
         for a, b in self.model.dyads:
             if max(a.rung, b.rung) < FIGHTING:
@@ -82,7 +82,7 @@ class MediatorAgent(mesa.Agent):
         m = self.model
         self.arrived = True
         if self.spec.security_council:
-            blockers = [h for h, p in self.spec.veto_holders.items() if m.rng.random() < p]
+            blockers = [h for h, p in self.spec.veto_holders.items() if m.streams["mediation"].random() < p]
             if blockers:
                 self.blocked = True
                 m.log.act(
@@ -153,7 +153,7 @@ class MediatorAgent(mesa.Agent):
         transfer = bargaining.proposed_transfer(gap_a, gap_b, inducement, self.spec.leverage)
         verdicts = []
         for state, gap, share in ((a, gap_a, transfer), (b, gap_b, -transfer)):
-            engages = m.rng.random() < self.acceptance(state)
+            engages = m.streams["bargaining"].random() < self.acceptance(state)
             ok = engages and bargaining.accepts(gap, share, inducement)
             if not engages:
                 why = f"does not engage with {self.name}"

@@ -35,7 +35,7 @@ class StateAgent(mesa.Agent):
     def __init__(self, model: EscalationModel, state_id: str, spec: State) -> None:
         super().__init__(model)
         self.id, self.spec, self.name = state_id, spec, spec.name
-        self.resolve = draw_resolve(model.rng, spec.resolve_mean, spec.resolve_sd)
+        self.resolve = draw_resolve(model.streams["resolve"], spec.resolve_mean, spec.resolve_sd)
         self.rung = self.peak_rung = spec.initial_rung
         self.commitment = 0.0  # rung publicly committed to (audience costs), fading
         self.adversary: StateAgent | None = None
@@ -126,7 +126,7 @@ class StateAgent(mesa.Agent):
         utility = decision.utilities(self.situation())
         allowed = decision.reachable(self.rung, self.model.spec.model.max_rung_change, ceiling)
         self._next = decision.logit_choice(
-            self.model.rng, utility, self.model.spec.model.logit_precision, allowed
+            self.model.streams["decisions"], utility, self.model.spec.model.logit_precision, allowed
         )
 
     def commit(self) -> None:
@@ -252,7 +252,7 @@ class StateAgent(mesa.Agent):
         if not self.belligerent or fire <= 0.0:
             return
         noise_var = noise_sd * noise_sd / (fire * precision)
-        signal = math.log(max(self.adversary.strength, 1e-9)) + self.model.rng.normal(
+        signal = math.log(max(self.adversary.strength, 1e-9)) + self.model.streams["learning"].normal(
             0.0, math.sqrt(noise_var)
         )
         self.belief.observe(signal, noise_var)
