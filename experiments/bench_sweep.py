@@ -39,9 +39,9 @@ import pandas as pd
 import sim
 from sim.analysis.outcomes import outcomes
 from sim.experiments.engines import LocalProcesses
+from sim.experiments.results import load_outcomes
 from sim.experiments.runner import run_seed
 from sim.experiments.storage import peak_rss_mb
-from sim.experiments.results import load_outcomes
 from sim.experiments.sweep import sweep
 from sim.model.escalation import EscalationModel
 

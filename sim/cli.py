@@ -122,6 +122,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         from sim.analysis.summary import format_summary
 
         outcomes, series = load_outcomes(folder), load_series(folder)
+        outcomes = outcomes[outcomes["error"].isna()]  # failed runs are counted in the last line
         summary.append(format_summary(scenario, outcomes, series))
         write_text(folder / "summary.txt", summary[0] + "\n")
         return [folder / "summary.txt", *ensemble_plots(scenario, outcomes, series, folder / "plots")]

@@ -516,8 +516,6 @@ class Report:
     failed: int  # among all runs on disk
     seconds: float
     peak_rss_mb: float
-    folder: Path
-    files: tuple[str, ...] = ()  # derived files written after the runs
 
     @property
     def rate(self) -> float:
@@ -686,7 +684,7 @@ def write_results(
                 "its runs will be done again"
             )
         sessions = [*(old or {}).get("sessions", []), session(now(), engine_name, made_by, None)]
-        files = _owned_patterns(plan)
+        files = list(dict.fromkeys([*_owned_patterns(plan), *(old or {}).get("files", [])]))
 
         def write_manifest(report: Report | None) -> None:
             sessions[-1] = session(sessions[-1]["started"], engine_name, made_by, report)
@@ -714,13 +712,11 @@ def write_results(
         except OSError as exc:
             raise ResultsError(
                 f"writing to {folder.root} failed ({exc.strerror or exc}); the {len(done) + ran} runs "
-                f"finished before are in {folder.root}/outcomes: free space, then run the same command "
+                f"finished before are in {folder.root}/outcomes: fix that, then run the same command "
                 "to resume",
                 exit_code=1,
             ) from None
-        report = Report(
-            plan.runs, len(done), ran, failed, time.perf_counter() - t0, peak_rss_mb(), folder.root
-        )
+        report = Report(plan.runs, len(done), ran, failed, time.perf_counter() - t0, peak_rss_mb())
         if finish is not None:
             try:
                 derived = finish(folder.root)
@@ -732,7 +728,6 @@ def write_results(
                 ) from None
             names = [str(p.relative_to(folder.root)) for p in derived]
             files += [n for n in names if n not in files]
-            report = Report(**{**report.__dict__, "files": tuple(names)})
         write_manifest(report)
     return report
 
