@@ -759,7 +759,12 @@ def check(root: str | Path) -> tuple[list[str], str]:
     root = Path(root)
     if not root.is_dir():
         raise ResultsError(f"{root}: no such folder")
-    old = read_manifest(root)
+    try:
+        old = read_manifest(root)
+    except ResultsError as exc:
+        raise ResultsError(
+            f"{exc}; rerun the command that made the folder to rebuild it", exit_code=1
+        ) from None
     if old is None:
         raise ResultsError(f"{root}: no manifest.json: not an escsim results folder", exit_code=1)
     found = inspect(root, layout_of(root, old))
