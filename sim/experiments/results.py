@@ -43,7 +43,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from sim.analysis.outcomes import outcome_columns
+from sim.analysis import outcomes as registry
 from sim.experiments.engines import Engine, alive, stream
 from sim.experiments.runner import Task, outcome_frame, run_batch, run_seed, series_frame
 from sim.experiments.storage import (
@@ -118,7 +118,8 @@ class Plan:
     def columns(self) -> list[str]:
         """The columns of every outcome shard, in order."""
         names = list(self.points[0].columns)
-        return ["run_id", "point", "replicate", *names, "seed", *outcome_columns(self.scenarios[0]), "error"]
+        outcomes = registry.outcome_columns(self.scenarios[0])
+        return ["run_id", "point", "replicate", *names, "seed", *outcomes, "error"]
 
 
 def identity(*parts: Any) -> str:
@@ -469,7 +470,8 @@ class ResultsFolder:
     def write_part(self, n: int, outcomes: pd.DataFrame, series: pd.DataFrame | None) -> None:
         if series is not None and not series.empty:
             write_parquet(series, self.series / f"part-{n:06d}.parquet")
-        write_parquet(outcomes, self.outcomes / f"part-{n:06d}.parquet")  # the commit point
+        path = self.outcomes / f"part-{n:06d}.parquet"
+        atomic_file(path, lambda tmp: registry.write_parquet(outcomes, tmp))  # the commit point
 
 
 def write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -564,6 +566,7 @@ def manifest(plan: Plan, sessions: list[dict], report: Report | None, files: Seq
         "experiment_identity": plan.identity,
         "experiment_text": plan.text,
         "seeding": plan.seeding,
+        "columns": registry.describe_columns(plan.columns),
         "layout": {
             "replicates": plan.replicates,
             "seed": plan.seed,

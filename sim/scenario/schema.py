@@ -10,6 +10,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.fields import FieldInfo
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -409,8 +410,8 @@ SECTIONS: tuple[type[Strict], ...] = (
 )
 
 
-def unit_of(key: str) -> str:
-    """The unit of a scenario value addressed by its key path (``mediators.USA.arrival_hour`` → h)."""
+def field_of(key: str) -> FieldInfo | None:
+    """The schema field of a scenario value addressed by its key path (``mediators.USA.arrival_hour``)."""
     model: type[BaseModel] | None = Scenario
     info = None
     for part in key.split("."):
@@ -424,6 +425,12 @@ def unit_of(key: str) -> str:
         model = next(
             (a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
         )
+    return info
+
+
+def unit_of(key: str) -> str:
+    """The unit of a scenario value addressed by its key path (``mediators.USA.arrival_hour`` → h)."""
+    info = field_of(key)
     return (info.json_schema_extra or {}).get("unit", "") if info is not None else ""
 
 
