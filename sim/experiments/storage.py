@@ -10,13 +10,15 @@ import json
 import os
 import platform
 import resource
+import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from sim.scenario.loading import scenario_hash
+from sim.scenario.loading import ScenarioError, scenario_hash
 from sim.scenario.schema import Scenario
 
 PACKAGES = (
@@ -39,6 +41,26 @@ def temp_name(path: Path) -> Path:
     """A hidden sibling of ``path`` that names the writing process: a resumed run can tell its own
     leftovers (from a ``kill -9``) from anyone else's ``.*.tmp`` files."""
     return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+
+
+@contextlib.contextmanager
+def atomic_folder(target: Path) -> Iterator[Path]:
+    """Yield a temporary folder that becomes ``target`` on success and vanishes on failure. An
+    existing ``target`` is never replaced: it must be absent or empty (``escsim score``; run, sweep
+    and compare write through ``sim.experiments.results``)."""
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise ScenarioError(f"--out {target}: exists and is not empty; choose a new --out")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent))
+    try:
+        yield tmp
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if target.exists():
+        target.rmdir()  # empty, checked above
+    tmp.rename(target)
 
 
 def atomic_file(path: Path, write: Callable[[Path], object]) -> None:
