@@ -44,13 +44,24 @@ def temp_name(path: Path) -> Path:
 
 
 @contextlib.contextmanager
-def atomic_folder(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder that becomes ``target`` on success and vanishes on failure. An
-    existing ``target`` is never replaced: it must be absent or empty (``escsim score``; run, sweep
-    and compare write through ``sim.experiments.results``)."""
+def atomic_folder(target: Path, owned: Callable[[Path], bool] = lambda _p: False) -> Iterator[Path]:
+    """Yield a temporary folder that becomes ``target`` on success and vanishes on failure (used by
+    ``escsim score``; run, sweep and compare write through ``sim.experiments.results``). An existing
+    ``target`` is replaced only if ``owned(path)`` holds for every file in it (its relative path):
+    a folder holding anything else is refused before anything is written."""
     target = Path(target)
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise ScenarioError(f"--out {target}: exists and is not empty; choose a new --out")
+    if target.exists():
+        files = (
+            [p.relative_to(target) for p in target.rglob("*") if not p.is_dir()]
+            if target.is_dir()
+            else [target]
+        )
+        foreign = [str(p) for p in files if not owned(p)]
+        if not target.is_dir() or foreign:
+            raise ScenarioError(
+                f"--out {target}: holds files escsim did not write ({', '.join(foreign[:3])}); "
+                "choose a new --out"
+            )
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent))
     try:
@@ -59,8 +70,12 @@ def atomic_folder(target: Path) -> Iterator[Path]:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if target.exists():
-        target.rmdir()  # empty, checked above
-    tmp.rename(target)
+        old = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
+        target.rename(old)
+        tmp.rename(target)
+        shutil.rmtree(old)  # only files ``owned`` accepted
+    else:
+        tmp.rename(target)
 
 
 def atomic_file(path: Path, write: Callable[[Path], object]) -> None:
