@@ -1,10 +1,14 @@
 # Two commands do all set-up: `make baseline` and `make test`. Each creates .venv on first use.
+# `make baseline` resumes or extends results/baseline; asking for fewer runs than it holds (RUNS=5
+# after 500), or another SEED, is refused unless OVERWRITE=1 (which replaces only escsim's files).
 RUNS ?= 500
 SEED ?= 1
+OVERWRITE ?=
+OUT ?= results/baseline
 
 .PHONY: baseline test lint bench app bench-app
 baseline:  ## the calibrated Sept-2022 baseline ensemble, its summary and plots -> results/baseline
-	@py="$$(scripts/venv.sh)" && "$$(dirname $$py)/escsim" run scenarios/sept2022.toml --runs $(RUNS) --seed $(SEED) --workers 2 --out results/baseline
+	@py="$$(scripts/venv.sh)" && "$$(dirname $$py)/escsim" run scenarios/sept2022.toml --runs $(RUNS) --seed $(SEED) --workers 2 --out $(OUT) $(if $(OVERWRITE),--overwrite)
 
 test:  ## the test suite (installs Debian's chromium for the browser tests when root and missing)
 	@scripts/browser.sh; py="$$(scripts/venv.sh)" && "$$py" -m pytest -q

@@ -39,9 +39,10 @@ import pandas as pd
 import sim
 from sim.analysis.outcomes import outcomes
 from sim.experiments.engines import LocalProcesses
+from sim.experiments.results import load_outcomes
 from sim.experiments.runner import run_seed
 from sim.experiments.storage import peak_rss_mb
-from sim.experiments.sweep import load_outcomes, sweep
+from sim.experiments.sweep import sweep
 from sim.model.escalation import EscalationModel
 
 ROOT = Path(__file__).resolve().parent.parent

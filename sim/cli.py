@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
-import time
 import warnings
 from pathlib import Path
 
@@ -75,38 +75,95 @@ def _warn_once(shown: set[str]):
     return show
 
 
-def cmd_run(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+class Progress:
+    """tqdm bars for ``write_results``: one per session, started with the runs already done."""
 
-    from sim.analysis.plots import ensemble_plots
-    from sim.analysis.summary import format_summary
-    from sim.experiments.runner import simulate_ensemble
-    from sim.experiments.storage import atomic_folder, manifest, now, write_json, write_tables
+    def __init__(self, desc: str, quiet: bool) -> None:
+        self.desc, self.quiet, self.bars = desc, quiet, []
+
+    def __call__(self, total: int, done: int):
+        from tqdm import tqdm
+
+        bar = tqdm(
+            total=total,
+            initial=done,
+            unit="run",
+            desc=self.desc,
+            disable=self.quiet,
+            file=sys.stderr,
+            smoothing=0.1,
+        )
+        self.bars.append(bar)
+        return bar.update
+
+    def close(self) -> None:
+        for bar in self.bars:
+            bar.close()
+
+
+def note(text: str) -> None:
+    print(f"escsim: note: {text}", file=sys.stderr)
+
+
+def write(args: argparse.Namespace, plan, out: Path, eng, engine_name: str, finish=None):
+    """Run ``plan`` into ``out`` through the library's one writer, with a progress bar; say where
+    the runs are if it is interrupted or a worker dies."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    from sim.experiments.results import ResultsError, write_results
+
+    args.interrupted = f"finished runs are in {out}/; run the same command again to resume"
+    progress = Progress(plan.scenarios[0].name if plan.command != "sweep" else out.name, args.quiet)
+    try:
+        return write_results(
+            plan,
+            out,
+            eng,
+            overwrite=args.overwrite,
+            engine_name=engine_name,
+            progress=progress,
+            notify=note,
+            finish=finish,
+        )
+    except BrokenProcessPool as exc:
+        raise ResultsError(
+            f"a worker process died ({exc}); the runs finished before it are in {out}/: "
+            "run the same command again to resume",
+            exit_code=1,
+        ) from None
+    finally:
+        progress.close()
+        eng.close()
+
+
+def _worker_count(args: argparse.Namespace) -> int:
+    return args.workers or os.cpu_count() or 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from sim.experiments.engines import engine
+    from sim.experiments.results import default_folder, load_outcomes, load_series, run_plan, write_text
 
     overrides = _overrides(args.set)
     scenario = load_scenario(args.scenario, overrides)
-    out = Path(args.out or f"results/{scenario.name}-seed{args.seed}-{args.runs}")
-    if out.exists() and not out.is_dir():
-        raise ScenarioError(f"--out {out}: exists and is not a folder")
-    workers = args.workers or os.cpu_count() or 1
-    started, t0 = now(), time.perf_counter()
-    with tqdm(total=args.runs, unit="run", desc=scenario.name, disable=args.quiet, file=sys.stderr) as bar:
-        ensemble = simulate_ensemble(scenario, args.runs, args.seed, workers, overrides, progress=bar.update)
-    wall = time.perf_counter() - t0
-    summary = format_summary(scenario, ensemble.outcomes, ensemble.series)
-    with atomic_folder(out) as tmp:
-        write_tables(tmp, ensemble.outcomes, ensemble.series)
-        ensemble_plots(scenario, ensemble.outcomes, ensemble.series, tmp / "plots")
-        (tmp / "summary.txt").write_text(summary + "\n", encoding="utf-8")
-        write_json(
-            tmp / "manifest.json",
-            manifest(scenario, str(args.scenario), overrides, args.seed, args.runs, workers, started),
-        )
-    print(summary)
-    print(
-        f"{args.runs} runs in {wall:.1f} s on {workers} worker(s) "
-        f"({args.runs / wall:.0f} runs/s); results in {out}/"
-    )
+    plan = run_plan(scenario, args.scenario, overrides, args.runs, args.seed)
+    out = Path(args.out) if args.out else default_folder(scenario.name, overrides, args.seed)
+    summary: list[str] = []
+
+    def finish(folder: Path) -> list[Path]:
+        from sim.analysis.plots import ensemble_plots
+        from sim.analysis.summary import format_summary
+
+        outcomes, series = load_outcomes(folder), load_series(folder)
+        outcomes = outcomes[outcomes["error"].isna()]  # failed runs are counted in the last line
+        summary.append(format_summary(scenario, outcomes, series))
+        write_text(folder / "summary.txt", summary[0] + "\n")
+        return [folder / "summary.txt", *ensemble_plots(scenario, outcomes, series, folder / "plots")]
+
+    workers = min(_worker_count(args), args.runs)
+    report = write(args, plan, out, engine(workers), f"local processes, {workers} workers", finish)
+    print(summary[0])
+    print(f"{report.line()} on {workers} worker(s); results in {out}/")
     return 0
 
 
@@ -149,108 +206,79 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from concurrent.futures.process import BrokenProcessPool
-
-    from tqdm import tqdm
-
-    from sim.experiments.design import load_experiment
     from sim.experiments.engines import engine
-    from sim.experiments.sweep import sweep
+    from sim.experiments.results import default_folder
+    from sim.experiments.sweep import sweep_plan
 
-    exp, _, _ = load_experiment(args.experiment)  # fail fast, before any worker starts
-    out = Path(args.out or f"results/{exp.name}")
+    plan = sweep_plan(args.experiment)  # fail fast, before any worker starts
+    out = Path(args.out) if args.out else default_folder(plan.spec["name"], {}, 1)
     if args.scheduler:
         name = f"dask scheduler {args.scheduler}"
     elif args.dask_local:
         name = f"dask LocalCluster, {args.dask_local} workers"
     else:
-        name = f"local processes, {args.workers or os.cpu_count()} workers"
+        name = f"local processes, {_worker_count(args)} workers"
     try:
-        eng = engine(args.workers or os.cpu_count() or 1, args.scheduler, args.dask_local)
+        eng = engine(_worker_count(args), args.scheduler, args.dask_local)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ScenarioError(
             f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc}); "
             "expected an address such as tcp://host:8786"
         ) from None
-    bars: list = []
-
-    def progress(total: int, done: int):
-        bars.append(
-            tqdm(
-                total=total,
-                initial=done,
-                unit="run",
-                desc=exp.name,
-                disable=args.quiet,
-                file=sys.stderr,
-                smoothing=0.1,
-            )
-        )
-        return bars[0].update
-
-    def note(text: str) -> None:
-        print(f"escsim: note: {text}", file=sys.stderr)
-
-    try:
-        report = sweep(args.experiment, out, eng, name, progress, note)
-    except BrokenProcessPool as exc:
-        print(
-            f"escsim: error: a worker process died ({exc}); the runs finished before it are in "
-            f"{out}/: run the same command again to resume",
-            file=sys.stderr,
-        )
-        return 1
-    finally:
-        for bar in bars:
-            bar.close()
-        eng.close()
+    report = write(args, plan, out, eng, name)
     print(f"{report.line()}; results in {out}/")
     return 0
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
+    from sim.experiments.engines import engine
+    from sim.experiments.results import (
+        compare_plan,
+        comparison_names,
+        default_folder,
+        load_outcomes,
+        write_text,
+    )
 
-    from sim.analysis import plots
-    from sim.analysis.compare import compare, format_rows, numeric_columns, rows_frame
-    from sim.analysis.outcomes import write_parquet
-    from sim.experiments.runner import run_ensemble
-    from sim.experiments.storage import atomic_folder
-
-    if len(args.scenarios) < 2:
-        raise ScenarioError("compare needs a baseline scenario and at least one what-if after it")
     overrides = _overrides(args.set)
     scenarios = [load_scenario(path, overrides) for path in args.scenarios]  # all valid first
-    for path, scenario in zip(args.scenarios[1:], scenarios[1:], strict=True):
-        for what in ("states", "alliances"):
-            ids, base_ids = sorted(getattr(scenario, what)), sorted(getattr(scenarios[0], what))
-            if ids != base_ids:
-                raise ScenarioError(
-                    f"{path}: key `{what}` has {', '.join(ids) or 'none'}; a what-if must keep the "
-                    f"baseline's ({', '.join(base_ids) or 'none'}) for runs to be paired outcome by outcome"
-                )
-    names = [s.name for s in scenarios]
-    if len(set(names)) < len(names):
-        names = [Path(p).stem for p in args.scenarios]
-    workers = args.workers or os.cpu_count() or 1
-    frames = []
-    for scenario in tqdm(scenarios, unit="scenario", disable=args.quiet, file=sys.stderr):
-        frames.append(run_ensemble(scenario, args.runs, args.seed, workers, overrides))
-    base = scenarios[0]
-    results = compare(base, frames, args.seed)
-    text = "\n\n".join(format_rows([names[0], n], rows) for n, rows in zip(names[1:], results, strict=True))
-    out = Path(args.out or f"results/compare-{'-vs-'.join(names)}-seed{args.seed}-{args.runs}")
-    with atomic_folder(out) as tmp:
-        for name, frame in zip(names, frames, strict=True):
-            write_parquet(frame, tmp / f"outcomes-{name}.parquet")
-        pd.concat(
-            [rows_frame([names[0], n], rows) for n, rows in zip(names[1:], results, strict=True)]
-        ).to_csv(tmp / "comparison.csv", index=False)
-        (tmp / "comparison.txt").write_text(text + "\n", encoding="utf-8")
-        plots.comparison(frames, names, numeric_columns(base, frames), base, tmp)
-    print(text)
+    plan = compare_plan(scenarios, args.scenarios, overrides, args.runs, args.seed)
+    names = comparison_names(scenarios, args.scenarios)
+    out = (
+        Path(args.out) if args.out else default_folder(f"compare-{'-vs-'.join(names)}", overrides, args.seed)
+    )
+    text: list[str] = []
+
+    def finish(folder: Path) -> list[Path]:
+        from sim.analysis import plots
+        from sim.analysis.compare import compare, format_rows, numeric_columns, rows_frame
+
+        rows = load_outcomes(folder)
+        frames = [rows[rows["point"] == p].reset_index(drop=True) for p in range(len(names))]
+        results = compare(scenarios[0], frames, args.seed)
+        pairs = list(zip(names[1:], results, strict=True))
+        text.append("\n\n".join(format_rows([names[0], n], r) for n, r in pairs))
+        table = pd.concat([rows_frame([names[0], n], r) for n, r in pairs])
+        write_text(folder / "comparison.csv", table.to_csv(index=False))
+        write_text(folder / "comparison.txt", text[0] + "\n")
+        drawn = plots.comparison(frames, names, numeric_columns(scenarios[0], frames), scenarios[0], folder)
+        return [folder / "comparison.csv", folder / "comparison.txt", *drawn]
+
+    workers = min(_worker_count(args), args.runs)
+    write(args, plan, out, engine(workers), f"local processes, {workers} workers", finish)
+    print(text[0])
     print(f"\n{args.runs} runs per scenario, seed {args.seed}; results in {out}/")
     return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from sim.experiments.results import check
+
+    problems, line = check(args.results)
+    for problem in problems:
+        print(f"{args.results}: {problem}")
+    print(line + ("" if problems else ": ok"))
+    return 1 if problems else 0
 
 
 def cmd_score(args: argparse.Namespace) -> int:
@@ -275,6 +303,7 @@ def cmd_score(args: argparse.Namespace) -> int:
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim.analysis import plots
     from sim.analysis.sensitivity import load_sweep, pick_outcomes
+    from sim.experiments.results import load_series
 
     exp, scenario, frame = load_sweep(args.results)
     params = list(exp.parameters)
@@ -289,12 +318,12 @@ def cmd_plot(args: argparse.Namespace) -> int:
     paths = plots.sweep_distributions(frame, params, outcomes, scenario, folder)
     if x != y:
         paths += plots.heatmap(frame, x, y, args.heatmap, scenario, folder)
-    series_dir = Path(args.results) / "series"
-    if series_dir.is_dir():
+    series = load_series(args.results)
+    if not series.empty:
         fighters = [
             s for s, spec in scenario.states.items() if spec.adversary is not None and spec.war_aim != "none"
         ]
-        paths += plots.sweep_fans(pd.read_parquet(series_dir), frame, scenario, fighters, folder)
+        paths += plots.sweep_fans(series, frame, scenario, fighters, folder)
     print(f"{len(paths)} files in {folder}/")
     return 0
 
@@ -333,6 +362,13 @@ def parser() -> argparse.ArgumentParser:
             help="outcome column (repeatable; default: the main outcomes)",
         )
 
+    def overwrite_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--overwrite",
+            action="store_true",
+            help="replace the results already in --out (only the files its manifest lists)",
+        )
+
     def scenario_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("scenario", help="scenario file (TOML)")
         sp.add_argument(
@@ -353,7 +389,10 @@ def parser() -> argparse.ArgumentParser:
         default=None,
         help="local worker processes (default: all cores)",
     )
-    r.add_argument("--out", default=None, help="results folder (default results/<name>-seed<S>-<runs>)")
+    r.add_argument(
+        "--out", default=None, help="results folder (default results/<name>[+<key>=<value>...][+seed=<S>])"
+    )
+    overwrite_arg(r)
     r.add_argument("--quiet", action="store_true", help="no progress bar")
     r.set_defaults(func=cmd_run)
 
@@ -396,11 +435,9 @@ def parser() -> argparse.ArgumentParser:
         help="start a Dask LocalCluster with N single-threaded workers",
     )
     w.add_argument("--out", default=None, help="results folder (default results/<experiment name>)")
+    overwrite_arg(w)
     w.add_argument("--quiet", action="store_true", help="no progress bar")
-    w.set_defaults(
-        func=cmd_sweep,
-        interrupted="finished runs are on disk; run the same command again to resume",
-    )
+    w.set_defaults(func=cmd_sweep)
 
     c = sub.add_parser("compare", help="run scenarios with the same seeds and compare outcomes")
     c.add_argument("scenarios", nargs="+", help="baseline scenario first, then what-ifs")
@@ -414,7 +451,12 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--runs", type=_runs, default=500, help="runs per scenario (default 500)")
     c.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
     c.add_argument("--workers", type=_workers, default=None, help="local worker processes")
-    c.add_argument("--out", default=None, help="results folder")
+    c.add_argument(
+        "--out",
+        default=None,
+        help="results folder (default results/compare-<A>-vs-<B>...[+<key>=<value>...])",
+    )
+    overwrite_arg(c)
     c.add_argument("--quiet", action="store_true", help="no progress bar")
     c.set_defaults(func=cmd_compare)
 
@@ -442,6 +484,10 @@ def parser() -> argparse.ArgumentParser:
     pl.add_argument("--y", default=None, help="heatmap y parameter (default: the second)")
     pl.set_defaults(func=cmd_plot)
 
+    ck = sub.add_parser("check", help="verify a results folder: shards, run ids, counts (exit 1 if wrong)")
+    ck.add_argument("results", type=_folder, help="results folder written by run, sweep or compare")
+    ck.set_defaults(func=cmd_check)
+
     se = sub.add_parser("sensitivity", help="Sobol' or Morris indices of a sweep (SALib)")
     se.add_argument("results", type=_folder, help="results folder of a saltelli or morris experiment")
     outcome_arg(se)
@@ -458,6 +504,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser().parse_args(argv)
     except SystemExit as exc:  # usage errors and --help: a code to return, as for every other outcome
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM cleans up as Ctrl-C does
     with warnings.catch_warnings():
         warnings.simplefilter("always", ScenarioWarning)
         warnings.showwarning = _warn_once(set())
@@ -469,7 +516,7 @@ def _dispatch(args: argparse.Namespace) -> int:
         return args.func(args)
     except ScenarioError as exc:
         print(f"escsim: error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return getattr(exc, "exit_code", EXIT_USAGE)
     except BrokenPipeError:  # output piped into `head` and the like
         sys.stderr.close()
         return 0

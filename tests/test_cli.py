@@ -14,6 +14,7 @@ import pytest
 
 from sim import load_scenario
 from sim.analysis.outcomes import outcome_columns
+from sim.experiments.results import load_outcomes
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "sept2022.toml"
@@ -121,23 +122,23 @@ def test_run_writes_the_outcome_contract_plots_and_manifest(tmp_path):
     assert "military_deaths.ARM" in proc.stdout and "reported" in proc.stdout
     assert re.search(r"^full_war +\d+\.\d% of runs", proc.stdout, re.M)  # a yes/no outcome, as a share
     scenario = load_scenario(BASELINE, {"horizon_hours": 60})
-    frame = pd.read_parquet(out / "outcomes.parquet")
-    expected = ["run_id", "seed", "horizon_hours", "mediators.USA.arrival_hour", *outcome_columns(scenario)]
+    frame = pd.read_parquet(out / "outcomes")  # as any Parquet reader sees it, without the project
+    params = ["horizon_hours", "mediators.USA.arrival_hour"]
+    expected = ["run_id", "point", "replicate", *params, "seed", *outcome_columns(scenario), "error"]
     assert list(frame.columns) == expected
-    assert len(frame) == 6 and list(frame.run_id) == list(range(6))
-    csv = pd.read_csv(out / "outcomes.csv")
-    assert list(csv.columns) == expected and len(csv) == 6
-    series = pd.read_parquet(out / "timeseries.parquet")
+    assert len(frame) == 6 and sorted(frame.run_id) == [f"0-{i}" for i in range(6)]
+    assert frame["error"].isna().all() and (frame["mediators.USA.arrival_hour"] == 12).all()
+    series = pd.read_parquet(out / "series")
     assert len(series) == 6 * 60 and {"run_id", "hour", "rung.AZE", "intensity"} <= set(series)
     for name in ("outcomes", "rungs", "deaths"):
         for ext in ("png", "svg"):
             assert (out / "plots" / f"{name}.{ext}").stat().st_size > 1000
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["seed"] == 4 and manifest["runs"] == 6
+    assert manifest["seed"] == 4 and manifest["runs"] == 6 and manifest["command"] == "run"
     assert manifest["overrides"] == {"horizon_hours": 60, "mediators.USA.arrival_hour": 12}
     assert len(manifest["scenario_hash"]) == 16 and "mesa" in manifest["versions"]
     assert (out / "summary.txt").read_text().startswith(scenario.title)
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temp folders left
+    assert not [p for p in out.rglob("*") if p.name.endswith(".escsim-tmp")]  # no temp files left
 
 
 def test_same_seed_same_rows_on_any_worker_count(tmp_path):
@@ -159,7 +160,7 @@ def test_same_seed_same_rows_on_any_worker_count(tmp_path):
             *SHORT,
         )
         assert proc.returncode == 0, proc.stderr
-        frames.append(pd.read_parquet(out / "outcomes.parquet"))
+        frames.append(load_outcomes(out))
     pd.testing.assert_frame_equal(frames[0], frames[1])
 
 

@@ -93,11 +93,13 @@ def test_metadata_round_trips_through_plain_pyarrow_and_matches_the_manifest(tmp
     )
     assert proc.returncode == 0, proc.stderr
     read = subprocess.run(
-        [sys.executable, "-c", PLAIN_READER, out / "outcomes.parquet"], capture_output=True, text=True
+        [sys.executable, "-c", PLAIN_READER, out / "outcomes" / "part-000000.parquet"],
+        capture_output=True,
+        text=True,
     )
     assert read.returncode == 0, read.stderr
     meta = json.loads(read.stdout)
-    columns = list(pd.read_parquet(out / "outcomes.parquet").columns)
+    columns = list(pd.read_parquet(out / "outcomes").columns)
     assert list(meta["fields"]) == columns and list(meta["table"]) == columns
     assert meta["fields"] == meta["table"]
     cease = meta["fields"]["ceasefire_hour"]
@@ -140,7 +142,7 @@ def test_compare_and_run_print_the_same_median_for_the_same_runs(tmp_path):
     runs = {p: escsim("run", p, *args, "--out", tmp_path / p.stem) for p in (BASELINE, WHATIF)}
     cmp = escsim("compare", BASELINE, WHATIF, *args, "--out", tmp_path / "cmp")
     assert cmp.returncode == 0 and all(p.returncode == 0 for p in runs.values()), cmp.stderr
-    frame = pd.read_parquet(tmp_path / "sept2022" / "outcomes.parquet")
+    frame = pd.read_parquet(tmp_path / "sept2022" / "outcomes")
     assert frame["ceasefire_hour"].isna().any()  # some runs censored: the rule matters
     for column in ("ceasefire_hour", "fighting_hours", "military_deaths.ARM"):
         in_compare = _median_of(cmp.stdout, column, "compare").split()

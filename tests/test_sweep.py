@@ -14,10 +14,11 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+import sim.experiments.results
 import sim.experiments.runner
-import sim.experiments.sweep
 from sim.experiments.engines import DaskCluster, InProcess, LocalProcesses
-from sim.experiments.sweep import ResultsFolder, load_outcomes, sweep
+from sim.experiments.results import ResultsFolder, load_outcomes
+from sim.experiments.sweep import sweep
 from sim.scenario.loading import ScenarioError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -87,9 +88,9 @@ def test_extending_replicates_and_points_keeps_existing_rows(tmp_path):
 def test_a_changed_or_shrunk_experiment_is_refused(tmp_path):
     sweep(experiment(tmp_path), tmp_path / "out", InProcess())
     changed = experiment(tmp_path, params='[parameters."mediators.USA.arrival_hour"]\nlevels = [0, 24]\n')
-    with pytest.raises(ScenarioError, match="differs from the experiment already run"):
+    with pytest.raises(ScenarioError, match="holds a different experiment or scenario"):
         sweep(changed, tmp_path / "out", InProcess())
-    with pytest.raises(ScenarioError, match="`replicates` is 2, but 3 were already run"):
+    with pytest.raises(ScenarioError, match="holds 3 replicates, 2 asked for"):
         sweep(experiment(tmp_path, replicates=2), tmp_path / "out", InProcess())
     assert len(load_outcomes(tmp_path / "out")) == 9
 
@@ -97,7 +98,7 @@ def test_a_changed_or_shrunk_experiment_is_refused(tmp_path):
 def test_one_sweep_at_a_time_per_folder_and_every_session_in_the_manifest(tmp_path):
     out = tmp_path / "out"
     sweep(experiment(tmp_path, replicates=1), out, InProcess())
-    with ResultsFolder(out).lock(), pytest.raises(ScenarioError, match="another `escsim sweep`"):
+    with ResultsFolder(out).lock(), pytest.raises(ScenarioError, match="another escsim command"):
         sweep(experiment(tmp_path, replicates=2), out, InProcess())
     sweep(experiment(tmp_path, replicates=2), out, InProcess())
     manifest = json.loads((out / "manifest.json").read_text())
@@ -107,7 +108,7 @@ def test_one_sweep_at_a_time_per_folder_and_every_session_in_the_manifest(tmp_pa
 
 
 def test_mixed_int_and_float_levels_give_one_column_type_across_shards(tmp_path, monkeypatch):
-    monkeypatch.setattr(sim.experiments.sweep, "BATCH", 1)  # one run per shard: each shard sees one level
+    monkeypatch.setattr(sim.experiments.results, "BATCH", 1)  # one run per shard: each shard sees one level
     params = '[parameters."alliances.CSTO.leader_distraction"]\nlevels = [0, 0.5, 1]\n'
     sweep(experiment(tmp_path, replicates=1, params=params), tmp_path / "out", InProcess())
     rows = load_outcomes(tmp_path / "out")  # pyarrow refuses shards whose types disagree

@@ -193,9 +193,10 @@ OUTCOMES: tuple[Outcome, ...] = (
 )
 REGISTRY = {o.name: o for o in OUTCOMES}
 IDENTITY = {
-    "run_id": "The run's id: its number in an ensemble, point-replicate in a sweep.",
-    "point": "Design point of a sweep (row of points.parquet).",
-    "replicate": "Replicate number at the design point.",
+    "run_id": "The run's id: <point>-<replicate> in a results folder, its number in sim.run_ensemble.",
+    "point": "Point of the results folder: design point, compared scenario (row of points.parquet).",
+    "replicate": "Replicate number at the point (the run number of an ensemble).",
+    "scenario": "Name of the compared scenario the run belongs to.",
     "seed": "The run's seed, derived from the ensemble or experiment seed and the run's id.",
     "error": "Why the run failed (its outcomes are empty), or empty if it succeeded.",
 }

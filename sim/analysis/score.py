@@ -236,7 +236,7 @@ def score(
     table = score_frame(lines)
     sums = totals(table)
     text = format_score(table, sums)
-    with atomic_folder(out) as tmp:
+    with atomic_folder(out, _written_by_score) as tmp:
         for name, s, f in zip(names, scenarios, frames, strict=True):
             f.to_parquet(tmp / f"outcomes-{name}.parquet", index=False)
             crisis_figure(name, s, f, [ln for ln in lines if ln.crisis == name], tmp / "plots")
@@ -257,3 +257,11 @@ def score(
             },
         )
     return ScoreResult(table, sums, text)
+
+
+def _written_by_score(path: Path) -> bool:
+    """Whether a file in an existing results folder is one ``score`` writes (and may replace)."""
+    name = path.as_posix()
+    return name in ("manifest.json", "score.parquet", "score.csv", "score.txt", "totals.csv") or (
+        name.startswith(("outcomes-", "plots/score-")) and "/" not in name.removeprefix("plots/")
+    )

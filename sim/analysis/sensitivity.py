@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.analysis.outcomes import as_numbers, censoring_notes, outcome_of
 from sim.experiments.design import Experiment, design_points, salib_problem
-from sim.experiments.sweep import ResultsFolder, load_outcomes, read_manifest
+from sim.experiments.results import load_outcomes, read_manifest
 from sim.scenario.loading import ScenarioError, validate
 from sim.scenario.schema import Scenario
 
@@ -25,11 +25,11 @@ DEFAULT_OUTCOMES = ("fighting_hours", "military_deaths", "territory_lost_km2", "
 def load_sweep(results: str | Path) -> tuple[Experiment, Scenario, pd.DataFrame]:
     """A sweep's experiment, its scenario as run, and its outcome rows."""
     results = Path(results)
-    manifest = read_manifest(ResultsFolder(results))
+    manifest = read_manifest(results)
     if manifest is None:
         raise ScenarioError(f"{results}: no manifest.json — not a sweep results folder")
-    if "experiment" not in manifest:
-        raise ScenarioError(f"{results}: results of `escsim run` (an ensemble), not of a sweep")
+    if manifest["command"] != "sweep":
+        raise ScenarioError(f"{results}: results of `escsim {manifest['command']}`, not of a sweep")
     scenario = validate(manifest["scenario"], Path(manifest["scenario_path"]))
     return Experiment.model_validate(manifest["experiment"]), scenario, load_outcomes(results)
 

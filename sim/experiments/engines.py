@@ -7,9 +7,17 @@ number of runs.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -41,14 +49,50 @@ class InProcess:
         pass
 
 
+WATCH_SECONDS = 0.5
+
+
+def _die_with(driver: int) -> None:
+    """Worker initializer: exit as soon as the driver is gone, even after ``kill -9`` (which runs no
+    clean-up in the driver). A worker's parent is the forkserver, not the driver, so it watches the
+    driver's pid; on Linux it also asks the kernel for SIGKILL when its parent dies."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+    def watch() -> None:
+        while alive(driver):
+            time.sleep(WATCH_SECONDS)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="escsim-driver-watch", daemon=True).start()
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` still runs (a zombie, dead but not yet reaped, counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    with contextlib.suppress(OSError):
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rsplit(")", 1)[1].split()[0] != "Z"
+    return True
+
+
 class LocalProcesses:
-    """A pool of local worker processes (forkserver: safe with threads, cheap to start)."""
+    """A pool of local worker processes (forkserver: safe with threads, cheap to start); workers
+    exit when the driver dies."""
 
     def __init__(self, workers: int) -> None:
         self.workers = workers
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(["sim.experiments.runner"])  # imported once, not once per worker
-        self.pool = ProcessPoolExecutor(workers, mp_context=context)
+        self.pool = ProcessPoolExecutor(
+            workers, mp_context=context, initializer=_die_with, initargs=(os.getpid(),)
+        )
 
     def submit(self, fn: Callable, *args: Any) -> Future:
         return self.pool.submit(fn, *args)

@@ -9,7 +9,7 @@ workers and when an experiment is resumed or extended.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,11 +34,13 @@ class RunResult:
 
 @dataclass(frozen=True)
 class Task:
-    """One run to do: its identity (seed key), the point's overrides, and columns to carry."""
+    """One run to do: its identity (seed key), the point's overrides, columns to carry, and which
+    of the batch's scenarios it runs."""
 
     key: tuple[int, ...]
     overrides: Mapping[str, Any] = field(default_factory=dict)
     columns: Mapping[str, Any] = field(default_factory=dict)
+    base: int = 0
 
 
 @dataclass(frozen=True)
@@ -74,16 +76,16 @@ def evaluate(
     return outcomes(simulate(resolve_scenario(scenario, dict(params)), seed))
 
 
-def run_batch(scenario: Scenario, seed: int, keep_series: bool, tasks: list[Task]) -> list[dict]:
+def run_batch(scenarios: Sequence[Scenario], seed: int, keep_series: bool, tasks: list[Task]) -> list[dict]:
     """Run a batch; a run that raises becomes a row with its error text, and the batch goes on."""
     records, variants = [], {}
     for task in tasks:
         s = run_seed(seed, *task.key)
         record: dict[str, Any] = {**task.columns, "seed": s, "error": None}
         try:
-            key = tuple(sorted(task.overrides.items()))
+            key = (task.base, *sorted(task.overrides.items()))
             if key not in variants:
-                variants[key] = with_overrides(scenario, task.overrides)
+                variants[key] = with_overrides(scenarios[task.base], task.overrides)
             model = simulate(variants[key], s)
             record["outcomes"] = outcomes(model)
             if keep_series:
@@ -112,7 +114,7 @@ def simulate_ensemble(
     records: list[dict] = []
     eng = engine(workers)
     try:
-        for batch in stream(eng, run_batch, batches, scenario, seed, True):
+        for batch in stream(eng, run_batch, batches, (scenario,), seed, True):
             records += batch
             if progress:
                 progress(len(batch))
@@ -124,9 +126,7 @@ def simulate_ensemble(
             f"{len(failed)} run(s) failed, e.g. run {failed[0]['run_id']}: {failed[0]['error']}"
         )
     records.sort(key=lambda r: r["run_id"])
-    return Ensemble(
-        outcome_frame(records, params or {}, scenario, errors=False), series_frame(records, scenario)
-    )
+    return Ensemble(outcome_frame(records, params or {}, scenario, errors=False), series_frame(records))
 
 
 def run_ensemble(
@@ -150,14 +150,15 @@ def outcome_frame(
     return contract_frame(pd.DataFrame(rows), scenario)
 
 
-def series_frame(records: list[dict], scenario: Scenario, id_column: str = "run_id") -> pd.DataFrame:
+def series_frame(records: list[dict], id_column: str = "run_id") -> pd.DataFrame:
+    """Hourly series rows of the records that kept them (each run as long as its horizon)."""
     records = [r for r in records if r.get("series")]
     if not records:
         return pd.DataFrame()
-    horizon = scenario.horizon_hours
+    hours = [len(next(iter(r["series"].values()))) for r in records]
     frame = {
-        id_column: np.repeat([r[id_column] for r in records], horizon),
-        "hour": np.tile(np.arange(horizon), len(records)),
+        id_column: np.repeat([r[id_column] for r in records], hours),
+        "hour": np.concatenate([np.arange(h) for h in hours]),
     }
     for name in records[0]["series"]:
         frame[name] = np.concatenate([r["series"][name] for r in records])

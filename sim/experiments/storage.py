@@ -1,5 +1,5 @@
-"""Writing results atomically: a file or a whole folder is written under a temporary name and
-renamed into place, so an interrupted run leaves nothing half-written."""
+"""Writing results atomically (a file is written under a temporary name and renamed into place, so
+an interrupted run leaves nothing half-written) and what every manifest records about provenance."""
 
 from __future__ import annotations
 
@@ -18,10 +18,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from sim.analysis.outcomes import describe_columns, outcome_columns, write_parquet
-from sim.scenario.loading import scenario_hash
+from sim.scenario.loading import ScenarioError, scenario_hash
 from sim.scenario.schema import Scenario
 
 PACKAGES = (
@@ -37,33 +34,57 @@ PACKAGES = (
 )
 
 
+TMP_SUFFIX = ".escsim-tmp"
+
+
+def temp_name(path: Path) -> Path:
+    """A hidden sibling of ``path`` that names the writing process: a resumed run can tell its own
+    leftovers (from a ``kill -9``) from anyone else's ``.*.tmp`` files."""
+    return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
+
+
 @contextlib.contextmanager
-def atomic_folder(target: Path) -> Iterator[Path]:
-    """Yield a temporary folder; on success it replaces ``target``, on failure it vanishes."""
+def atomic_folder(target: Path, owned: Callable[[Path], bool] = lambda _p: False) -> Iterator[Path]:
+    """Yield a temporary folder that becomes ``target`` on success and vanishes on failure (used by
+    ``escsim score``; run, sweep and compare write through ``sim.experiments.results``). An existing
+    ``target`` is replaced only if ``owned(path)`` holds for every file in it (its relative path):
+    a folder holding anything else is refused before anything is written."""
     target = Path(target)
+    if target.exists():
+        files = (
+            [p.relative_to(target) for p in target.rglob("*") if not p.is_dir()]
+            if target.is_dir()
+            else [target]
+        )
+        foreign = [str(p) for p in files if not owned(p)]
+        if not target.is_dir() or foreign:
+            raise ScenarioError(
+                f"--out {target}: holds files escsim did not write ({', '.join(foreign[:3])}); "
+                "choose a new --out"
+            )
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent))
     try:
         yield tmp
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if target.exists():
-        old = target.with_name(f".{target.name}.old")
-        shutil.rmtree(old, ignore_errors=True)
+        old = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
         target.rename(old)
         tmp.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(old)  # only files ``owned`` accepted
     else:
         tmp.rename(target)
 
 
 def atomic_file(path: Path, write: Callable[[Path], object]) -> None:
     """``write(tmp)`` to a hidden sibling, flush it to disk, then rename it to ``path``: a reader, or
-    a resumed sweep, sees the whole file or none of it."""
+    a resumed sweep, sees the whole file or none of it. The temporary file goes on any failure,
+    Ctrl-C or SIGTERM (which ``escsim`` turns into an exception)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
+    tmp = temp_name(path)
     try:
         write(tmp)
         with open(tmp, "rb") as fh:
@@ -71,13 +92,6 @@ def atomic_file(path: Path, write: Callable[[Path], object]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
-
-
-def write_tables(folder: Path, outcomes: pd.DataFrame, series: pd.DataFrame | None) -> None:
-    write_parquet(outcomes, folder / "outcomes.parquet")
-    outcomes.to_csv(folder / "outcomes.csv", index=False)
-    if series is not None:
-        series.to_parquet(folder / "timeseries.parquet", index=False)
 
 
 def versions() -> dict[str, str]:
@@ -136,27 +150,6 @@ def peak_rss_mb() -> float:
 
 def now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-
-
-def manifest(
-    scenario: Scenario,
-    scenario_path: str,
-    overrides: dict[str, Any],
-    seed: int,
-    runs: int,
-    workers: int,
-    started: str,
-) -> dict[str, Any]:
-    """The manifest of an ensemble (``escsim run``)."""
-    return {
-        **provenance(scenario, scenario_path, started),
-        "overrides": overrides,
-        "seed": seed,
-        "runs": runs,
-        "workers": workers,
-        "seeding": "run seed = SeedSequence(seed, spawn_key=(run_id,)), see sim.experiments.runner.run_seed",
-        "columns": describe_columns(["run_id", "seed", *overrides, *outcome_columns(scenario)]),
-    }
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
