@@ -42,6 +42,43 @@ _positive = _whole(1, "a number")
 _seed = _whole(0, "a seed")
 
 
+def _posterior(args: argparse.Namespace):
+    """The posterior given with --posterior DIR (each run draws its calibrated parameters), or None."""
+    from sim.calibration.posterior import Posterior
+
+    return Posterior.load(args.posterior) if args.posterior else None
+
+
+def _engine(args: argparse.Namespace):
+    from sim.experiments.engines import engine
+
+    try:
+        return engine(args.workers or os.cpu_count() or 1, args.scheduler, args.dask_local)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ScenarioError(
+            f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc}); "
+            "expected an address such as tcp://host:8786"
+        ) from None
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration import session
+    from sim.calibration.config import load_calibration
+
+    cal = load_calibration(args.file)
+    if args.leave_out and args.leave_out not in cal.crises:
+        cal.split(args.leave_out)  # its clear error, before any worker starts
+    eng = _engine(args)
+    try:
+        if args.leave_each_out:
+            session.leave_each_out(cal, Path(args.out or session.default_out(cal, None)), eng)
+        else:
+            session.one(cal, Path(args.out or session.default_out(cal, args.leave_out)), eng, args.leave_out)
+    finally:
+        eng.close()
+    return 0
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -58,7 +95,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     started, t0 = now(), time.perf_counter()
     with tqdm(total=args.runs, unit="run", desc=scenario.name, disable=args.quiet, file=sys.stderr) as bar:
-        ensemble = simulate_ensemble(scenario, args.runs, args.seed, workers, overrides, progress=bar.update)
+        ensemble = simulate_ensemble(
+            scenario,
+            args.runs,
+            args.seed,
+            workers,
+            overrides,
+            progress=bar.update,
+            posterior=_posterior(args),
+        )
     wall = time.perf_counter() - t0
     summary = format_summary(scenario, ensemble.outcomes, ensemble.series)
     with atomic_folder(out) as tmp:
@@ -90,9 +135,12 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_narrate(args: argparse.Namespace) -> int:
     from sim.analysis.narrate import timeline
+    from sim.calibration.posterior import draw
     from sim.experiments.runner import run
+    from sim.scenario.loading import with_overrides
 
     scenario = load_scenario(args.scenario, _overrides(args.set))
+    scenario = with_overrides(scenario, draw(_posterior(args), args.seed, ()))
     result = run(scenario, args.seed)
     print(timeline(scenario, result.events, result.outcomes))
     return 0
@@ -184,7 +232,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     workers = args.workers or os.cpu_count() or 1
     frames = []
     for scenario in tqdm(scenarios, unit="scenario", disable=args.quiet, file=sys.stderr):
-        frames.append(run_ensemble(scenario, args.runs, args.seed, workers, overrides))
+        frames.append(run_ensemble(scenario, args.runs, args.seed, workers, overrides, _posterior(args)))
     base = scenarios[0]
     results = compare(base, frames, args.seed)
     text = "\n\n".join(format_rows([names[0], n], rows) for n, rows in zip(names[1:], results, strict=True))
@@ -263,6 +311,14 @@ def parser() -> argparse.ArgumentParser:
             help="outcome column (repeatable; default: the main outcomes)",
         )
 
+    def posterior_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--posterior",
+            metavar="DIR",
+            default=None,
+            help="folder of `escsim calibrate`: each run draws its calibrated parameters from the posterior",
+        )
+
     def scenario_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("scenario", help="scenario file (TOML)")
         sp.add_argument(
@@ -285,6 +341,7 @@ def parser() -> argparse.ArgumentParser:
     )
     r.add_argument("--out", default=None, help="results folder (default results/<name>-seed<S>-<runs>)")
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    posterior_arg(r)
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check a scenario file against the schema")
@@ -294,6 +351,7 @@ def parser() -> argparse.ArgumentParser:
     n = sub.add_parser("narrate", help="the event log of one run as a timeline")
     scenario_args(n)
     n.add_argument("--seed", type=_seed, default=1, help="run seed (default 1)")
+    posterior_arg(n)
     n.set_defaults(func=cmd_narrate)
 
     w = sub.add_parser("sweep", help="run (or resume) an experiment's design into a results folder")
@@ -332,7 +390,29 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--workers", type=_positive, default=None, help="local worker processes")
     c.add_argument("--out", default=None, help="results folder")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
+    posterior_arg(c)
     c.set_defaults(func=cmd_compare)
+
+    ca = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of a calibration file; resumable")
+    ca.add_argument("file", help="calibration file (TOML), e.g. calibration/crises.toml")
+    where = ca.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_positive, default=None, help="local worker processes")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
+    where.add_argument("--dask-local", type=_positive, metavar="N", help="a Dask LocalCluster of N workers")
+    ca.add_argument(
+        "--out", default=None, help="folder (default results/calibration-<name>[-without-<crisis>])"
+    )
+    loco = ca.add_mutually_exclusive_group()
+    loco.add_argument("--leave-out", metavar="CRISIS", default=None, help="fit on every other crisis")
+    loco.add_argument(
+        "--leave-each-out",
+        action="store_true",
+        help="every leave-one-crisis-out fit; prints the out-of-sample coverage table",
+    )
+    ca.set_defaults(
+        func=cmd_calibrate,
+        interrupted="finished generations are in history.db; run the same command again to resume",
+    )
 
     pl = sub.add_parser("plot", help="plots of a sweep's results folder")
     pl.add_argument("results", help="results folder written by `escsim sweep`")

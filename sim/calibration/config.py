@@ -98,15 +98,23 @@ class Calibration:
         }
         return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
 
-    def without(self, crisis: str) -> Calibration:
-        """The same calibration fitted on every crisis but one (leave-one-crisis-out)."""
+    def split(self, crisis: str) -> tuple[Calibration, Calibration]:
+        """(every crisis but one, that one): for leave-one-crisis-out."""
         if crisis not in self.crises:
-            raise ScenarioError(f"--leave-out {crisis}: not a crisis of {self.path} ({', '.join(self.crises)})")
+            raise ScenarioError(
+                f"--leave-out {crisis}: not a crisis of {self.path} ({', '.join(self.crises)})"
+            )
         if len(self.crises) < 2:
             raise ScenarioError(f"--leave-out {crisis}: {self.path} has no other crisis to fit on")
-        kept = {k: v for k, v in self.crises.items() if k != crisis}
+        return self._only([k for k in self.crises if k != crisis]), self._only([crisis])
+
+    def _only(self, names: list[str]) -> Calibration:
         return Calibration(
-            self.path, self.spec, kept, {k: self.files[k] for k in kept}, self.priors
+            self.path,
+            self.spec,
+            {k: self.crises[k] for k in names},
+            {k: self.files[k] for k in names},
+            self.priors,
         )
 
 

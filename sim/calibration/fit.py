@@ -107,8 +107,10 @@ def generations(history: pyabc.History) -> list[Generation]:
         _, w = history.get_distribution(m=0, t=int(row.t))
         total += int(row.samples)
         ess = float(1.0 / np.sum(np.asarray(w) ** 2))
-        wall = float(getattr(row, "population_wall_time", 0.0) or 0.0)
-        done.append(Generation(int(row.t), float(row.epsilon), int(row.particles), int(row.samples), total, ess, wall))
+        wall = float(row.wall_time or 0.0)
+        done.append(
+            Generation(int(row.t), float(row.epsilon), int(row.particles), int(row.samples), total, ess, wall)
+        )
     return done
 
 

@@ -37,7 +37,7 @@ def evaluate(payload: bytes, seed: int, t: int, start: int, stop: int) -> list:
     simulate_one = _loaded[1]
     particles = []
     for i in range(start, stop):
-        np.random.seed(proposal_seed(seed, t, i))  # noqa: NPY002 (pyabc's priors and kernels use it)
+        np.random.seed(proposal_seed(seed, t, i))
         particles.append(simulate_one())
     return particles
 

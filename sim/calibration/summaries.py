@@ -33,9 +33,13 @@ def simulated(obs: Observation, row: Mapping[str, Any], horizon: float) -> Any:
     A missing number — no ceasefire by the horizon — counts as the horizon.
     """
     values = [row[c] for c in obs.columns]
-    if len(values) == 1 and not isinstance(values[0], int | float | np.number):
+    if len(values) == 1 and (
+        isinstance(values[0], bool) or not isinstance(values[0], int | float | np.number)
+    ):
         return values[0]
-    total = sum(horizon if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in values)
+    total = sum(
+        horizon if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in values
+    )
     return total
 
 
@@ -69,7 +73,7 @@ class Simulator:
         self.replicates = replicates
 
     def __call__(self, params: Mapping[str, float]) -> dict[str, float]:
-        base = int(np.random.randint(0, 2**62, dtype=np.int64))  # noqa: NPY002 (seeded by the sampler)
+        base = int(np.random.randint(0, 2**62, dtype=np.int64))
         return self.summaries(self.outcomes(params, base))
 
     def outcomes(self, params: Mapping[str, float], base: int) -> dict[str, list[dict]]:
@@ -78,9 +82,7 @@ class Simulator:
         values = {k: float(v) for k, v in params.items()}
         for c, (name, scenario) in enumerate(self.crises.items()):
             variant = with_overrides(scenario, values, "calibration parameters")
-            rows[name] = [
-                outcomes(simulate(variant, run_seed(base, c, r))) for r in range(self.replicates)
-            ]
+            rows[name] = [outcomes(simulate(variant, run_seed(base, c, r))) for r in range(self.replicates)]
         return rows
 
     def summaries(self, rows: Mapping[str, list[dict]]) -> dict[str, float]:
