@@ -25,7 +25,6 @@ from sim.calibration.summaries import excess, signed_log
 from sim.cli import main
 from sim.experiments.runner import run_ensemble
 from sim.scenario.loading import load_scenario
-from sim.scenario.schema import Scenario
 
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "sept2022.toml"
@@ -38,14 +37,10 @@ def escsim(*args, **kw) -> subprocess.Popen | subprocess.CompletedProcess:
 
 
 def observations_toml(values: dict[str, object]) -> str:
-    """An observed table in the schema's current format."""
-
     def lit(v):
         return str(v).lower() if isinstance(v, bool) else (f'"{v}"' if isinstance(v, str) else repr(v))
 
-    if "observed" in Scenario.model_fields:
-        return "".join(f'\n[observed."{k}"]\nreported = {lit(v)}\n' for k, v in values.items())
-    return "".join(f'\n[targets.reported."{k}"]\nvalue = {lit(v)}\n' for k, v in values.items())
+    return "".join(f'\n[observed."{k}"]\nreported = {lit(v)}\n' for k, v in values.items())
 
 
 def tiny(folder: Path, observed_values: dict | None = None, **settings) -> Path:
@@ -106,13 +101,23 @@ def test_priors_default_to_the_schema_range(tmp_path: Path):
 # -- observations and summaries ---------------------------------------------------------------
 
 
-def test_observations_read_both_formats():
-    old = observed(load_scenario(BASELINE), "revised")
-    assert all(isinstance(o, Observation) for o in old) and old
-    entry = SimpleNamespace(reported=[2, 5], revised=None)
-    new = SimpleNamespace(name="x", observed={"a.K+b.K": entry, "full_war": SimpleNamespace(reported=False)})
-    got = {o.column: o for o in observed(new, "revised")}
-    assert got["a.K+b.K"].value == (2.0, 5.0) and got["a.K+b.K"].columns == ("a.K", "b.K")
+def test_observations_pick_the_set_and_normalise_the_form():
+    revised = {o.column: o for o in observed(load_scenario(BASELINE), "revised")}
+    reported = {o.column: o for o in observed(load_scenario(BASELINE), "reported")}
+    assert revised["military_deaths.ARM"].value != reported["military_deaths.ARM"].value
+    entries = {
+        "deaths.K+civilian_deaths.L": SimpleNamespace(reported=(2, 5), revised=None),
+        "ceasefire_broker": SimpleNamespace(reported=("USA", "tacit"), revised=None),
+        "full_war": SimpleNamespace(reported=False, revised=None),
+    }
+    got = {o.column: o for o in observed(SimpleNamespace(name="x", observed=entries), "revised")}
+    assert got["deaths.K+civilian_deaths.L"].value == (2.0, 5.0)
+    assert got["deaths.K+civilian_deaths.L"].columns == [
+        "military_deaths.K",
+        "civilian_deaths.K",
+        "civilian_deaths.L",
+    ]
+    assert got["ceasefire_broker"].value == frozenset({"USA", "tacit"})
     assert got["full_war"].value is False
 
 
@@ -133,6 +138,7 @@ def test_categories_and_yes_no_cost_one_when_they_miss():
     assert excess(Observation("c", "k", "fact_finding"), "fact_finding") == 0.0
     assert excess(Observation("c", "deep_strikes.A", True), 3) == 0.0
     assert excess(Observation("c", "full_war", False), True) == 1.0
+    assert excess(Observation("c", "k", frozenset({"USA", "tacit"})), "tacit") == 0.0
 
 
 # -- kill -9 and resume ------------------------------------------------------------------------

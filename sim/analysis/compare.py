@@ -4,7 +4,8 @@ each run of a what-if is paired with the baseline run that shares its luck.
 For every numeric outcome: each scenario's median, the mean paired difference (what-if − baseline)
 and its bootstrap 95 % interval (``scipy.stats.bootstrap``, percentile method, over runs). For binary
 events (full war; a ceasefire within 72 h; each alliance sending military aid): each scenario's
-probability and the paired shift in probability, with its bootstrap interval.
+probability and the paired shift in probability, with its bootstrap interval. Outcomes with an
+observed figure in the baseline show it beside them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis.observed import show
 from sim.analysis.outcomes import CENSORING_NOTE, as_numbers, kind
 from sim.scenario.schema import Scenario
 
@@ -30,6 +32,7 @@ class Row:
     low: float
     high: float
     binary: bool
+    observed: str = ""  # the baseline scenario's reported figure (revised after a slash), if any
 
 
 def events(scenario: Scenario) -> dict[str, Callable[[pd.DataFrame], pd.Series]]:
@@ -72,7 +75,17 @@ def compare(scenario: Scenario, frames: list[pd.DataFrame], seed: int = 0) -> li
         for col in numeric_columns(scenario, [base, other]):
             a, b = (as_numbers(f, col, scenario).to_numpy() for f in (base, other))
             mean, lo, hi = paired_interval(b - a, seed)
-            rows.append(Row(col, [float(np.median(a)), float(np.median(b))], mean, lo, hi, False))
+            rows.append(
+                Row(
+                    col,
+                    [float(np.median(a)), float(np.median(b))],
+                    mean,
+                    lo,
+                    hi,
+                    False,
+                    observed_text(scenario, col),
+                )
+            )
         for name, test in events(scenario).items():
             a, b = test(base).to_numpy(float), test(other).to_numpy(float)
             mean, lo, hi = paired_interval(b - a, seed)
@@ -81,9 +94,21 @@ def compare(scenario: Scenario, frames: list[pd.DataFrame], seed: int = 0) -> li
     return out
 
 
+def observed_text(scenario: Scenario, column: str) -> str:
+    obs = scenario.observed.get(column)
+    if obs is None:
+        return ""
+    revised = f" / {show(obs.revised)}" if obs.revised is not None else ""
+    return (show(obs.reported) or "–") + revised
+
+
 def format_rows(names: list[str], rows: list[Row]) -> str:
     width = max(len(r.outcome) for r in rows)
-    head = f"{'outcome':<{width}}  {names[0]:>14}  {names[1]:>14}  {'difference [95 % CI]':>30}"
+    obs_w = max(8, *(len(r.observed) for r in rows))
+    head = (
+        f"{'outcome':<{width}}  {names[0]:>14}  {names[1]:>14}  {'difference [95 % CI]':>30}  "
+        f"{'observed (reported / revised)':>{obs_w}}"
+    )
     lines = [f"{names[1]} against {names[0]} (paired by seed)", head]
     for r in rows:
         if r.binary:
@@ -92,7 +117,7 @@ def format_rows(names: list[str], rows: list[Row]) -> str:
         else:
             vals = [f"{v:,.1f}" for v in r.values]
             diff = f"{r.difference:+,.1f} [{r.low:+,.1f}, {r.high:+,.1f}]"
-        lines.append(f"{r.outcome:<{width}}  {vals[0]:>14}  {vals[1]:>14}  {diff:>30}")
+        lines.append(f"{r.outcome:<{width}}  {vals[0]:>14}  {vals[1]:>14}  {diff:>30}  {r.observed:>{obs_w}}")
     if any(r.outcome == "ceasefire_hour" for r in rows):
         lines.append(f"({CENSORING_NOTE})")
     return "\n".join(lines)
@@ -111,6 +136,7 @@ def rows_frame(names: list[str], rows: list[Row]) -> pd.DataFrame:
                 "paired_difference": r.difference,
                 "ci_low": r.low,
                 "ci_high": r.high,
+                "observed": r.observed,
             }
             for r in rows
         ]

@@ -1,86 +1,59 @@
-"""Summaries of an ensemble: each outcome's median and 5–95 % interval beside the reported figure."""
+"""Summaries of an ensemble: each outcome's median and 5–95 % interval beside the observed figures
+(reported and revised, each matched separately; see sim/analysis/observed.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from sim.analysis.outcomes import CATEGORICAL, outcome_columns
+from sim.analysis import observed
+from sim.analysis.outcomes import outcome_columns
 from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
 class Line:
     outcome: str
-    simulated: str  # "median [5 %, 95 %]", "modal (share)" or "share true"
+    simulated: str  # "median [5 %, 95 %]", "modal (share)" or, for yes/no, the modal answer
     reported: str
     revised: str
-    inside: bool | None  # reported figure inside the 5–95 % interval (None: no target)
-
-
-def _kind(column: str, values: pd.Series) -> str:
-    if column.split(".")[0] in CATEGORICAL:
-        return "categorical"
-    if pd.api.types.is_bool_dtype(values):
-        return "binary"
-    return "numeric"
-
-
-def _show(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value):,}"
-    if isinstance(value, (int, float)):
-        return f"{value:,}"
-    return str(value)
+    inside: bool | None  # reported figure matches the ensemble (None: no figure; see observed.py)
+    inside_revised: bool | None = None  # the revised figure likewise
 
 
 def relevant_columns(scenario: Scenario, frame: pd.DataFrame) -> list[str]:
-    """Contract columns worth a line: those with a target, and those that vary across runs."""
-    targeted = {c for table in scenario.targets.values() for c in table}
+    """Contract columns worth a line: those with an observed figure, and those that vary across runs."""
     return [
-        col for col in outcome_columns(scenario) if col in targeted or frame[col].nunique(dropna=False) > 1
+        col
+        for col in outcome_columns(scenario)
+        if col in scenario.observed or frame[col].nunique(dropna=False) > 1
     ]
 
 
 def summarise(scenario: Scenario, frame: pd.DataFrame) -> list[Line]:
-    reported = {k: t.value for k, t in scenario.targets.get("reported", {}).items()}
-    revised = {k: t.value for k, t in scenario.targets.get("revised", {}).items()}
+    """A line per relevant column, then per observed sum or derived observable; observables the
+    model does not produce are left out here (``escsim score`` lists them)."""
+    keys = relevant_columns(scenario, frame)
+    keys += [k for k in scenario.observed if k not in keys]
     lines = []
-    for col in relevant_columns(scenario, frame):
-        values = frame[col]
-        rep, rev = reported.get(col), revised.get(col)
-        kind = _kind(col, values)
-        inside: bool | None = None
-        if kind == "categorical":
-            shares = values.value_counts(normalize=True)
-            sim_text = f"{shares.index[0]} ({shares.iloc[0]:.0%})"
-            if rep is not None:
-                inside = bool(shares.get(str(rep), 0.0) >= 0.05)
-        elif kind == "binary":
-            sim_text = f"{values.mean():.0%} of runs"
-            if rep is not None:
-                inside = bool(values.mean() >= 0.05 if rep else values.mean() <= 0.95)
-        else:
-            v = values.astype(float)
-            finite = v.dropna()
-            if finite.empty:
-                sim_text = "never (all runs)"
-            else:
-                lo, med, hi = np.percentile(finite, [5, 50, 95])
-                sim_text = f"{med:,.1f} [{lo:,.1f}, {hi:,.1f}]"
-                if v.isna().any():
-                    sim_text += f"; none in {v.isna().mean():.0%}"
-                if isinstance(rep, bool):
-                    inside = bool((finite > 0).mean() >= 0.5) == rep
-                elif rep is not None:
-                    inside = bool(lo <= float(rep) <= hi)
-        lines.append(Line(col, sim_text, _show(rep), _show(rev), inside))
+    for key in keys:
+        obs = scenario.observed.get(key)
+        rep, rev = (obs.reported, obs.revised) if obs else (None, None)
+        values = observed.values_of(frame, key, scenario)
+        if values is None:
+            continue
+        dist = observed.distribution(values, rep)
+        lines.append(
+            Line(
+                key,
+                dist.text(),
+                observed.show(rep),
+                observed.show(rev),
+                observed.overlaps(dist, rep),
+                observed.overlaps(dist, rev),
+            )
+        )
     return lines
 
 
@@ -91,26 +64,35 @@ def intensity_by_day(series: pd.DataFrame) -> pd.Series:
     return per_run.groupby(level=1).median().rename_axis("day")
 
 
+def _mark(inside: bool | None) -> str:
+    return "" if inside is None else ("yes" if inside else "NO")
+
+
 def format_summary(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame | None) -> str:
     lines = summarise(scenario, frame)
     width = max(len(line.outcome) for line in lines)
     sim_w = max(len(line.simulated) for line in lines)
+    rep_w = max(10, *(len(line.reported) for line in lines))
+    rev_w = max(8, *(len(line.revised) for line in lines))
     out = [
         f"{scenario.title}: {len(frame)} runs",
         f"{'outcome':<{width}}  {'simulated median [5 %, 95 %]':<{sim_w}}  "
-        f"{'reported':>10}  {'revised':>8}  in interval",
+        f"{'reported':>{rep_w}}  {'revised':>{rev_w}}  matches: reported  revised",
     ]
     for line in lines:
-        mark = "" if line.inside is None else ("yes" if line.inside else "NO")
         out.append(
-            f"{line.outcome:<{width}}  {line.simulated:<{sim_w}}  {line.reported:>10}  "
-            f"{line.revised:>8}  {mark}"
+            f"{line.outcome:<{width}}  {line.simulated:<{sim_w}}  {line.reported:>{rep_w}}  "
+            f"{line.revised:>{rev_w}}  {_mark(line.inside):>17}  {_mark(line.inside_revised):>7}"
         )
     if series is not None and not series.empty:
         days = intensity_by_day(series)
         shown = ", ".join(f"day {d + 1}: {v:.2f}" for d, v in days.items() if d < 7)
         out.append(f"fire intensity (median of daily means): {shown}")
-    covered = [line.inside for line in lines if line.inside is not None]
-    if covered:
-        out.append(f"reported figures inside the ensemble's 5–95 % range: {sum(covered)} of {len(covered)}")
+    for which, attr in (("reported", "inside"), ("revised", "inside_revised")):
+        covered = [getattr(line, attr) for line in lines if getattr(line, attr) is not None]
+        if covered:
+            out.append(
+                f"{which} figures matching the ensemble (inside its 5–95 % range; categories "
+                f"and yes/no: the modal answer): {sum(covered)} of {len(covered)}"
+            )
     return "\n".join(out)

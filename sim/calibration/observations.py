@@ -1,8 +1,8 @@
-"""What a crisis reports, read from its scenario: one entry per observable outcome column.
+"""What a crisis reports, as the calibration uses it: one entry per observable of its ``[observed]``
+table, in the chosen set (a revised figure, where there is none, falls back to the reported one).
 
-The only reader of observed figures in this package. It understands the ``[observed]`` table
-(``reported``/``revised`` values: a number, a ``[low, high]`` range, a category or a boolean) and,
-until every scenario has one, the older ``[targets.reported|revised]`` tables.
+Reading and summing outcome columns is ``sim.analysis.observed``'s job (``columns_of``,
+``values_of``); this module only picks the figure and normalises its form.
 """
 
 from __future__ import annotations
@@ -10,26 +10,28 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
+from sim.analysis.observed import columns_of
 from sim.scenario.schema import Scenario
 
 Which = Literal["reported", "revised"]
+Value = tuple[float, float] | str | frozenset[str] | bool
 
 
 @dataclass(frozen=True)
 class Observation:
-    """One observable: the outcome column(s) it sums, and the reported value.
+    """One observable: its key (an outcome column, a sum, a derived name) and the figure.
 
-    ``value`` is a ``(low, high)`` interval for numbers (equal ends for a point), or a category
-    (str) or a boolean.
+    ``value`` is a ``(low, high)`` interval for numbers (equal ends for a point), a category, a set
+    of acceptable categories, or a yes/no.
     """
 
     crisis: str
-    column: str  # as written: one outcome column, or several joined by "+" (their sum)
-    value: tuple[float, float] | str | bool
+    column: str
+    value: Value
 
     @property
-    def columns(self) -> tuple[str, ...]:
-        return tuple(self.column.split("+"))
+    def columns(self) -> list[str]:
+        return columns_of(self.column)
 
     @property
     def key(self) -> str:
@@ -40,25 +42,21 @@ class Observation:
         return isinstance(self.value, tuple)
 
 
-def as_value(raw) -> tuple[float, float] | str | bool:
+def as_value(raw) -> Value:
     if isinstance(raw, bool | str):
         return raw
     if isinstance(raw, list | tuple):
+        if all(isinstance(v, str) for v in raw):
+            return frozenset(raw)
         low, high = (float(v) for v in raw)
         return (min(low, high), max(low, high))
     return (float(raw), float(raw))
 
 
 def observed(scenario: Scenario, which: Which = "reported") -> list[Observation]:
-    """The scenario's observations of the given set; a revised figure falls back to the reported one."""
-    table = getattr(scenario, "observed", None)
-    if table is not None:
-        found = []
-        for column, entry in table.items():
-            raw = getattr(entry, "revised", None) if which == "revised" else None
-            found.append(Observation(scenario.name, column, as_value(entry.reported if raw is None else raw)))
-        return found
-    targets = dict(scenario.targets.get("reported", {}))
-    if which == "revised":
-        targets |= scenario.targets.get("revised", {})
-    return [Observation(scenario.name, column, as_value(t.value)) for column, t in targets.items()]
+    found = []
+    for key, entry in scenario.observed.items():
+        raw = entry.revised if which == "revised" and entry.revised is not None else entry.reported
+        if raw is not None:
+            found.append(Observation(scenario.name, key, as_value(raw)))
+    return found

@@ -102,25 +102,26 @@ def predictive_rows(
     return rows
 
 
-def check(obs: Observation, values: list, horizon: float) -> dict:
+def check(obs: Observation, sims: list) -> dict:
     """Posterior predictive check of one observable: median, 90 % interval and predictive p-value.
 
     The p-value is two-sided for numbers — 2·min(P(sim ≤ obs), P(sim ≥ obs)), an interval counting
     as ≤ and ≥ inside — and P(sim matches) for a category or yes/no; the observable is covered when
     p ≥ 0.10 (inside the 90 % predictive interval).
     """
-    sims = [simulated(obs, row, horizon) for row in values]
     e = np.array([excess(obs, v) for v in sims])
     if obs.numeric:
         x = np.array(sims, dtype=float)
         q5, q50, q95 = np.quantile(x, [0.05, 0.5, 0.95])
         p = min(1.0, 2 * min(np.mean(e >= 0), np.mean(e <= 0)))
-        shown = f"{obs.value[0]:g}" if obs.value[0] == obs.value[1] else f"{obs.value[0]:g}–{obs.value[1]:g}"
+        low, high = obs.value
+        shown = f"{low:g}" if low == high else f"{low:g}–{high:g}"
         median, interval = f"{q50:.4g}", f"[{q5:.4g}, {q95:.4g}]"
     else:
         p = float(np.mean(e == 0))
         counts = pd.Series([str(v) for v in sims]).value_counts(normalize=True)
-        shown, median, interval = str(obs.value), str(counts.index[0]), f"{p:.0%} match"
+        shown = " or ".join(sorted(obs.value)) if isinstance(obs.value, frozenset) else str(obs.value)
+        median, interval = str(counts.index[0]), f"{p:.0%} match"
     return {
         "crisis": obs.crisis,
         "observable": obs.column,
@@ -133,7 +134,8 @@ def check(obs: Observation, values: list, horizon: float) -> dict:
 
 
 def ppc_table(obs: list[Observation], rows: dict[str, list[dict]], crises: Mapping) -> pd.DataFrame:
-    return pd.DataFrame([check(o, rows[o.crisis], crises[o.crisis].horizon_hours) for o in obs])
+    frames = {name: pd.DataFrame(runs) for name, runs in rows.items()}
+    return pd.DataFrame([check(o, simulated(o, frames, crises)) for o in obs])
 
 
 def plots(cal: Calibration, post: pd.DataFrame, folder: Path) -> None:

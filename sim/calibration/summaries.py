@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from sim.analysis.observed import values_of
 from sim.analysis.outcomes import outcomes
 from sim.calibration.observations import Observation
 from sim.experiments.runner import run_seed, simulate
@@ -27,32 +29,19 @@ def signed_log(x: float) -> float:
     return math.copysign(math.log1p(abs(x)), x)
 
 
-def simulated(obs: Observation, row: Mapping[str, Any], horizon: float) -> Any:
-    """The simulated value of an observable in one run's outcomes (a sum over its columns).
-
-    A missing number — no ceasefire by the horizon — counts as the horizon.
-    """
-    values = [row[c] for c in obs.columns]
-    if len(values) == 1 and (
-        isinstance(values[0], bool) or not isinstance(values[0], int | float | np.number)
-    ):
-        return values[0]
-    total = sum(
-        horizon if v is None or (isinstance(v, float) and math.isnan(v)) else float(v) for v in values
-    )
-    return total
-
-
 def excess(obs: Observation, value: Any) -> float:
     """Signed distance of a simulated value outside the observation (0 inside, ± on the log scale)."""
     if isinstance(obs.value, tuple):
+        if value is None or pd.isna(value):  # a failed run
+            return math.inf
         low, high = (signed_log(v) for v in obs.value)
         x = signed_log(float(value))
         return x - high if x > high else (x - low if x < low else 0.0)
     if isinstance(obs.value, bool):
         seen = bool(value) if isinstance(value, bool | np.bool_) else float(value) > 0
         return float(seen != obs.value)
-    return float(str(value) != obs.value)
+    wanted = obs.value if isinstance(obs.value, frozenset) else {obs.value}
+    return float(str(value) not in wanted)
 
 
 def inside(obs: Observation, value: Any) -> bool:
@@ -86,10 +75,13 @@ class Simulator:
         return rows
 
     def summaries(self, rows: Mapping[str, list[dict]]) -> dict[str, float]:
-        out = {}
-        for obs in self.observations:
-            horizon = self.crises[obs.crisis].horizon_hours
-            out[obs.key] = float(
-                np.mean([abs(excess(obs, simulated(obs, row, horizon))) for row in rows[obs.crisis]])
-            )
-        return out
+        frames = {name: pd.DataFrame(runs) for name, runs in rows.items()}
+        return {
+            obs.key: float(np.mean([abs(excess(obs, v)) for v in simulated(obs, frames, self.crises)]))
+            for obs in self.observations
+        }
+
+
+def simulated(obs: Observation, frames: Mapping[str, pd.DataFrame], crises: Mapping[str, Scenario]) -> list:
+    """The observable's value in each run of its crisis (see ``sim.analysis.observed.values_of``)."""
+    return list(values_of(frames[obs.crisis], obs.column, crises[obs.crisis]))

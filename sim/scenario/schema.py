@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 
 Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
@@ -358,13 +358,41 @@ class Event(Strict):
     note: str = field("", "What happened, with its source.")
 
 
-Scalar = float | int | str | bool
+ObservedValue = (
+    bool | int | float | str | tuple[float, float] | Annotated[tuple[str, ...], Field(min_length=1)]
+)
 
 
-class Target(Strict):
-    value: Scalar = field(..., "The reported figure (number, or category for categorical outcomes).")
-    source: Id | None = field(None, "Id of an entry in [sources].")
+class Observed(Strict):
+    """What was observed of one outcome, keyed by observable: an outcome column
+    (``military_deaths.ARM``), a sum of columns (``military_deaths.KGZ+civilian_deaths.KGZ``, where a
+    source gives only totals) or a derived observable (``deaths.<STATE>`` = military + civilian
+    deaths). See sim/analysis/observed.py."""
+
+    reported: ObservedValue | None = field(
+        None,
+        "The figure as reported at the time: a number, a [low, high] range, a category, a list of "
+        "acceptable categories (where sources disagree), or true/false; none if only revised.",
+    )
+    revised: ObservedValue | None = field(None, "Later figures, in the same form; none if not revised.")
+    source: Id | None = field(None, "Id of the entry in [sources] for the reported figure.")
+    revised_source: Id | None = field(None, "Id of the entry in [sources] for the revised figure.")
     note: str = field("", "How the figure was read or converted.")
+
+    @model_validator(mode="after")
+    def _ranges_ascend(self) -> Observed:
+        if self.reported is None and self.revised is None:
+            raise ValueError("give the reported figure, the revised figure or both")
+        for which in ("reported", "revised"):
+            value = getattr(self, which)
+            if (
+                isinstance(value, tuple)
+                and len(value) == 2
+                and all(isinstance(v, float) for v in value)
+                and value[0] > value[1]
+            ):
+                raise ValueError(f"{which}: a range is [low, high] with low ≤ high, got {list(value)}")
+        return self
 
 
 class Scenario(Strict):
@@ -373,9 +401,6 @@ class Scenario(Strict):
     description: str = field("", "Longer description: what the scenario represents.")
     start: dt.datetime = field(..., "Local date and time of hour 0 (with UTC offset).")
     horizon_hours: int = field(168, "Length of one run.", "h", ge=1, le=24 * 365)
-    calibration_target: Literal["reported", "revised"] = field(
-        "reported", "Which target set plots and calibration use by default."
-    )
     sources: dict[Id, Source] = field({}, "Sources cited by the numbers below, by id.")
     model: Model = field(Model(), "Decision-making constants.")
     combat: Combat = field(Combat(), "Attrition and territory parameters.")
@@ -387,8 +412,10 @@ class Scenario(Strict):
     mediators: dict[Id, Mediator] = field({}, "Mediators by id.")
     sectors: dict[Id, Sector] = field(..., "Border and interior sectors by id.")
     events: dict[Id, Event] = field({}, "Scheduled events by id.")
-    targets: dict[Literal["reported", "revised"], dict[str, Target]] = field(
-        {}, "Observed figures by outcome column (e.g. `military_deaths.<STATE>`), per target set."
+    observed: dict[str, Observed] = field(
+        {},
+        "What was observed, by observable (an outcome column such as `military_deaths.<STATE>`, a "
+        "sum of columns joined by `+`, or `deaths.<STATE>`), reported and revised.",
     )
 
 
@@ -405,7 +432,7 @@ SECTIONS: tuple[type[Strict], ...] = (
     Mediator,
     Sector,
     Event,
-    Target,
+    Observed,
 )
 
 
