@@ -263,6 +263,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         out,
         args.workers or os.cpu_count() or 1,
         lambda items: tqdm(items, unit="crisis", disable=args.quiet, file=sys.stderr),
+        _posterior(args),
     )
     print(result.text)
     print(f"\n{args.runs} runs per crisis, seed {args.seed}; results in {out}/")
@@ -442,6 +443,7 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--workers", type=_positive, default=None, help="local worker processes")
     sc.add_argument("--out", default=None, help="results folder (default results/score-seed<S>-<runs>)")
     sc.add_argument("--quiet", action="store_true", help="no progress bar")
+    posterior_arg(sc)
     sc.set_defaults(func=cmd_score)
 
     pl = sub.add_parser("plot", help="plots of a sweep's results folder")

@@ -60,6 +60,7 @@ class CalibrationFile(_Strict):
     replicates: int = Field(1, ge=1)
     seed: int = Field(1, ge=0)
     epsilon_quantile: float = Field(0.5, gt=0, lt=1)
+    predictive: int = Field(200, ge=10)  # posterior predictive draws per crisis
     distance: Distance = Distance()
     stop: Stop = Stop()
 

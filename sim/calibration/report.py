@@ -27,7 +27,6 @@ from sim.experiments.runner import run_seed
 from sim.experiments.storage import atomic_folder
 
 STAYS_AT_PRIOR = 0.25  # shrinkage below this: the observations say little about the parameter
-PREDICTIVE_DRAWS = 200
 
 
 def posterior_frame(history: pyabc.History) -> pd.DataFrame:
@@ -80,10 +79,11 @@ def _predict(sim: Simulator, batch: list[tuple[int, dict, int]]) -> list[tuple[i
 
 
 def predictive_rows(
-    cal: Calibration, post: pd.DataFrame, eng: Engine, crises: Mapping, draws: int = PREDICTIVE_DRAWS
+    cal: Calibration, post: pd.DataFrame, eng: Engine, crises: Mapping
 ) -> dict[str, list[dict]]:
-    """One run of each crisis for each of ``draws`` parameter sets drawn from the posterior by weight
-    (seeded by the calibration seed), in draw order."""
+    """One run of each crisis for each of ``predictive`` parameter sets drawn from the posterior by
+    weight (seeded by the calibration seed), in draw order."""
+    draws = cal.spec.predictive
     rng = np.random.default_rng(np.random.SeedSequence(cal.spec.seed, spawn_key=(2**31 - 1,)))
     picks = rng.choice(len(post), size=draws, p=post["weight"].to_numpy())
     keys = [p.key for p in cal.priors]
