@@ -220,3 +220,34 @@ def test_calibration_recovers_a_known_parameter(tmp_path: Path):
     row = table.loc["combat.aimed_rate"]
     assert row["posterior_5%"] <= truth <= row["posterior_95%"]
     assert row["shrinkage"] > 0.25  # the deaths identify the attrition rate
+
+
+def test_compare_and_narrate_draw_paired_parameters_from_a_posterior(tmp_path: Path, capsys):
+    post = tmp_path / "cal" / "posterior"
+    post.mkdir(parents=True)
+    particles = pd.DataFrame(
+        {"combat.aimed_rate": [1e-4, 9e-4], "harm.displacement_rate": [0.001, 0.02], "weight": [0.5, 0.5]}
+    )
+    particles.assign(generation=3).to_parquet(post / "posterior.parquet")
+    whatif = ROOT / "scenarios" / "whatif" / "no_us_envoy.toml"
+    out = tmp_path / "cmp"
+    common = ["--runs", "6", "--workers", "1", "--set", "horizon_hours=12", "--quiet"]
+    args = [
+        "compare",
+        str(BASELINE),
+        str(whatif),
+        *common,
+        "--out",
+        str(out),
+        "--posterior",
+        str(tmp_path / "cal"),
+    ]
+    assert main(args) == 0
+    frames = [pd.read_parquet(p) for p in sorted(out.glob("outcomes-*.parquet"))]
+    assert len(frames) == 2
+    drawn = frames[0]["combat.aimed_rate"]
+    assert set(drawn) <= {1e-4, 9e-4} and drawn.nunique() == 2  # both particles drawn in six runs
+    assert list(drawn) == list(frames[1]["combat.aimed_rate"])  # paired run by run
+    assert main(["narrate", str(BASELINE), "--set", "horizon_hours=12", "--posterior", str(post)]) == 0
+    assert main(["narrate", str(BASELINE), "--posterior", str(tmp_path)]) == 2
+    assert "no posterior.parquet" in capsys.readouterr().err
