@@ -82,7 +82,7 @@ def format_summary(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame
     for line in lines:
         out.append(
             f"{line.outcome:<{width}}  {line.simulated:<{sim_w}}  {line.reported:>{rep_w}}  "
-            f"{line.revised:>{rev_w}}  {_mark(line.inside):>17}  {_mark(line.inside_revised):>7}"
+            f"{line.revised:>{rev_w}}  {_mark(line.inside):>17}  {_mark(line.inside_revised):>7}".rstrip()
         )
     if series is not None and not series.empty:
         days = intensity_by_day(series)
