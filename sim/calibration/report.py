@@ -80,9 +80,10 @@ def _predict(sim: Simulator, batch: list[tuple[int, dict, int]]) -> list[tuple[i
 
 def predictive_rows(
     cal: Calibration, post: pd.DataFrame, eng: Engine, crises: Mapping
-) -> dict[str, list[dict]]:
+) -> tuple[pd.DataFrame, dict[str, list[dict]]]:
     """One run of each crisis for each of ``predictive`` parameter sets drawn from the posterior by
-    weight (seeded by the calibration seed), in draw order."""
+    weight (seeded by the calibration seed): the drawn parameters and each crisis's runs, in draw
+    order."""
     draws = cal.spec.predictive
     rng = np.random.default_rng(np.random.SeedSequence(cal.spec.seed, spawn_key=(2**31 - 1,)))
     picks = rng.choice(len(post), size=draws, p=post["weight"].to_numpy())
@@ -99,7 +100,30 @@ def predictive_rows(
     for i in range(draws):
         for name, runs in found[i].items():
             rows[name] += runs
-    return rows
+    return pd.DataFrame([params for _, params, _ in tasks]), rows
+
+
+def identification(
+    params: pd.DataFrame, obs: list[Observation], rows: dict[str, list[dict]], crises: Mapping
+) -> pd.DataFrame:
+    """Spearman correlation, across the posterior predictive draws, of each parameter with each
+    numeric observable: which observables move with which parameter where the posterior lies."""
+    frames = {name: pd.DataFrame(runs) for name, runs in rows.items()}
+    found = {}
+    for o in obs:
+        if o.numeric:
+            values = pd.Series(simulated(o, frames, crises), dtype=float).reset_index(drop=True)
+            if values.nunique() > 1:  # a constant observable moves with nothing
+                found[o.key] = params.corrwith(values, method="spearman")
+    return pd.DataFrame(found, index=params.columns).fillna(0.0)
+
+
+def moved_by(rho: pd.DataFrame, key: str, threshold: float = 0.3, most: int = 3) -> str:
+    """The observables a parameter moves most (|ρ| ≥ threshold), strongest first."""
+    if rho.empty or key not in rho.index:
+        return ""
+    row = rho.loc[key].abs().sort_values(ascending=False)
+    return ", ".join(f"{k} ({rho.loc[key, k]:+.2f})" for k in row[row >= threshold].index[:most])
 
 
 def check(obs: Observation, sims: list) -> dict:
@@ -221,12 +245,15 @@ def write_report(
     table = credible_table(cal, post)
     target = held_out or cal
     obs = observations(target)
-    rows = predictive_rows(cal, post, eng, target.crises)
+    params, rows = predictive_rows(cal, post, eng, target.crises)
     ppc = ppc_table(obs, rows, target.crises)
+    rho = identification(params, obs, rows, target.crises)
+    table["moves"] = [moved_by(rho, p.key) for p in cal.priors]
     with atomic_folder(out / "posterior") as tmp:
         post.to_parquet(tmp / "posterior.parquet", index=False)
         table.to_csv(tmp / "credible.csv", index=False)
         ppc.to_csv(tmp / "ppc.csv", index=False)
+        rho.rename_axis("parameter").to_csv(tmp / "identification.csv")
         (tmp / "report.txt").write_text(
             format_table(table) + "\n\n" + format_table(ppc) + "\n", encoding="utf-8"
         )
