@@ -13,9 +13,10 @@ from hypothesis import strategies as st
 
 from sim import load_scenario
 from sim.analysis import observed
+from sim.analysis.compare import observed_text
 from sim.analysis.outcomes import outcome_columns
 from sim.analysis.score import NOT_MODELLED, score_frame, score_scenario, totals
-from sim.analysis.summary import summarise
+from sim.analysis.summary import format_summary, summarise
 from tests.test_cli import BASELINE, assert_clean_error, escsim
 from tests.test_model import TINY
 
@@ -162,6 +163,14 @@ def test_summary_matches_reported_and_revised_figures_separately():
     arm = next(line for line in summarise(scenario, frame) if line.outcome == "military_deaths.ARM")
     assert arm.inside is True  # 105 reported: inside 100–150
     assert arm.inside_revised is False  # 202 revised: outside, and said so
+    assert "not modelled (no such outcome yet): failed_ceasefires" in format_summary(scenario, frame, None)
+
+
+def test_compare_shows_the_baselines_observed_figures():
+    scenario = load_scenario(BASELINE)
+    assert observed_text(scenario, "military_deaths.ARM") == "105 / 202"
+    assert observed_text(scenario, "ceasefire_hour") == "– / 44"
+    assert observed_text(scenario, "peak_rung.ARM") == ""
 
 
 # --- scenario files ---------------------------------------------------------------------------------

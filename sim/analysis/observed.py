@@ -2,11 +2,11 @@
 
 An observable is named by its key in a scenario's ``[observed]`` table:
 
-* an outcome column, e.g. ``military_deaths.ARM`` or ``ceasefire_broker``;
+* an outcome column, e.g. ``military_deaths.<STATE>`` or ``ceasefire_broker``;
 * a sum of numeric columns joined by ``+``, for sources that give only totals, e.g.
-  ``military_deaths.KGZ+civilian_deaths.KGZ``;
+  ``military_deaths.A+civilian_deaths.A``;
 * a derived observable: ``deaths.<STATE>`` = ``military_deaths.<STATE>+civilian_deaths.<STATE>``
-  (derived names may appear inside sums too: ``deaths.THA+deaths.KHM``).
+  (derived names may appear inside sums too: ``deaths.A+deaths.B``).
 
 An observable whose column the model does not produce (yet) is *not modelled*: it is listed, never
 an error, so a scenario can state facts the model cannot yet reproduce.

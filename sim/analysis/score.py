@@ -33,27 +33,27 @@ SCORED, NOT_MODELLED, NOT_COMPARABLE = "scored", "not modelled", "not comparable
 
 @dataclass(frozen=True)
 class Line:
-    """One observable of one crisis."""
+    """One observable of one crisis (a not-modelled one keeps the defaults)."""
 
     crisis: str
     observable: str
     status: str  # scored; not modelled (no such outcome column); not comparable (kinds differ)
-    kind: str  # numeric, categorical, binary ("" if not modelled)
-    simulated: str  # the ensemble as text: "median [5 %, 95 %]", "modal (share)", "share of runs"
-    median: float
-    low: float
-    high: float
-    modal: str | None
-    modal_share: float
     reported: str
     revised: str
-    match_reported: bool | None
-    match_revised: bool | None
-    match: bool | None  # the headline: the reported figure's match, else the revised one's
-    ratio_reported: float  # median / reported figure (NaN if not a positive number or range)
-    ratio_revised: float
-    ratio_basis: str  # "value", "geometric mean of range" or "midpoint of range"
-    within_3: bool | None  # reported (else revised) ratio within a factor of 3
+    kind: str = ""  # numeric, categorical, binary
+    simulated: str = ""  # the ensemble as text: "median [5 %, 95 %]", "modal (share)", "share of runs"
+    median: float = math.nan
+    low: float = math.nan
+    high: float = math.nan
+    modal: str | None = None
+    modal_share: float = math.nan
+    match_reported: bool | None = None
+    match_revised: bool | None = None
+    match: bool | None = None  # the headline: the reported figure's match, else the revised one's
+    ratio_reported: float = math.nan  # median / reported figure (NaN if not a positive number or range)
+    ratio_revised: float = math.nan
+    ratio_basis: str = ""  # "value", "geometric mean of range" or "midpoint of range"
+    within_3: bool | None = None  # reported (else revised) ratio within a factor of 3
 
 
 def score_scenario(name: str, scenario: Scenario, frame: pd.DataFrame) -> list[Line]:
@@ -63,21 +63,19 @@ def score_scenario(name: str, scenario: Scenario, frame: pd.DataFrame) -> list[L
         rep, rev = observed.show(obs.reported), observed.show(obs.revised)
         values = observed.values_of(frame, key, scenario)
         if values is None:
-            nan = math.nan
-            lines.append(
-                Line(name, key, NOT_MODELLED, "", "", nan, nan, nan, None, nan, rep, rev, *[None] * 3,
-                     nan, nan, "", None)
-            )  # fmt: skip
+            lines.append(Line(name, key, NOT_MODELLED, rep, rev))
             continue
-        dist = observed.distribution(values, obs.reported if obs.reported is not None else obs.revised)
-        m_rep, m_rev = observed.overlaps(dist, obs.reported), observed.overlaps(dist, obs.revised)
         headline = obs.reported if obs.reported is not None else obs.revised
+        dist = observed.distribution(values, headline)
+        m_rep, m_rev = observed.overlaps(dist, obs.reported), observed.overlaps(dist, obs.revised)
         r_rep, r_rev = observed.ratio(dist, obs.reported), observed.ratio(dist, obs.revised)
         lines.append(
             Line(
-                crisis=name,
-                observable=key,
-                status=SCORED if (m_rep, m_rev) != (None, None) else NOT_COMPARABLE,
+                name,
+                key,
+                SCORED if (m_rep, m_rev) != (None, None) else NOT_COMPARABLE,
+                rep,
+                rev,
                 kind=dist.kind,
                 simulated=dist.text(),
                 median=dist.median,
@@ -85,8 +83,6 @@ def score_scenario(name: str, scenario: Scenario, frame: pd.DataFrame) -> list[L
                 high=dist.high,
                 modal=dist.modal,
                 modal_share=dist.shares[0][1] if dist.shares else math.nan,
-                reported=rep,
-                revised=rev,
                 match_reported=m_rep,
                 match_revised=m_rev,
                 match=m_rep if obs.reported is not None else m_rev,

@@ -88,6 +88,9 @@ def format_summary(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame
         days = intensity_by_day(series)
         shown = ", ".join(f"day {d + 1}: {v:.2f}" for d, v in days.items() if d < 7)
         out.append(f"fire intensity (median of daily means): {shown}")
+    missing = [k for k in scenario.observed if observed.values_of(frame, k, scenario) is None]
+    if missing:
+        out.append(f"observed but not modelled (no such outcome yet): {', '.join(missing)}")
     for which, attr in (("reported", "inside"), ("revised", "inside_revised")):
         covered = [getattr(line, attr) for line in lines if getattr(line, attr) is not None]
         if covered:

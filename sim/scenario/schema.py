@@ -365,7 +365,7 @@ ObservedValue = (
 
 class Observed(Strict):
     """What was observed of one outcome, keyed by observable: an outcome column
-    (``military_deaths.ARM``), a sum of columns (``military_deaths.KGZ+civilian_deaths.KGZ``, where a
+    (``military_deaths.<STATE>``), a sum of columns (``military_deaths.A+civilian_deaths.A``, where a
     source gives only totals) or a derived observable (``deaths.<STATE>`` = military + civilian
     deaths). See sim/analysis/observed.py."""
 
