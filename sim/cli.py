@@ -66,8 +66,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibration.config import load_calibration
 
     cal = load_calibration(args.file)
-    if args.leave_out and args.leave_out not in cal.crises:
-        cal.split(args.leave_out)  # its clear error, before any worker starts
+    for crisis in [args.leave_out] if args.leave_out else list(cal.crises) if args.leave_each_out else []:
+        cal.split(crisis)  # a clear error before any worker starts
     eng = _engine(args)
     try:
         if args.leave_each_out:
