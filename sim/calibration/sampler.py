@@ -6,7 +6,8 @@ from SeedSequence(seed, (t + 1, i)) — pyabc draws the proposal from it, and th
 — in batches of consecutive indices on any of our engines (local processes or Dask); the
 population is the first ``n`` accepted proposals in index order. The result is a pure function of
 (seed, generation, the previous population), so a calibration resumed from its history continues
-exactly as an uninterrupted one would.
+exactly as an uninterrupted one would. Numpy's global generator is per process: Dask workers must
+run one thread each (``--nthreads 1``, as for sweeps).
 """
 
 from __future__ import annotations
