@@ -20,6 +20,7 @@ import pyabc
 
 from sim.calibration.config import load_calibration
 from sim.calibration.fit import calibrate, generations, runs_per_proposal
+from sim.calibration.report import posterior_frame
 from sim.experiments.engines import engine
 from sim.experiments.runner import simulate
 from sim.scenario.loading import with_overrides
@@ -53,7 +54,7 @@ def model_seconds(path: Path, history: pyabc.History) -> float:
     """Time of the model alone for as many runs, at the posterior's parameter values."""
     cal = load_calibration(path)
     scenario = next(iter(cal.crises.values()))
-    params = history.get_distribution(0, history.max_t)[0].iloc[0].to_dict()
+    params = posterior_frame(cal, history).iloc[0][[p.key for p in cal.priors]].to_dict()
     variant = with_overrides(scenario, params)
     runs = generations(history)[-1].total_proposals * runs_per_proposal(cal)
     sample = min(runs, 60)

@@ -71,7 +71,7 @@ def main() -> None:
                 scenario = load_scenario(folder / "short.toml", {KEY: truth})
                 row = run_ensemble(scenario, 1, 1000 + i).iloc[0]
                 cal = load_calibration(files(folder, {c: float(row[c]) for c in OBSERVED}, i))
-                post = posterior_frame(calibrate(cal, folder / "out", eng, report=lambda _: None))
+                post = posterior_frame(cal, calibrate(cal, folder / "out", eng, report=lambda _: None))
                 draws = rng.choice(post[KEY].to_numpy(), size=DRAWS, p=post["weight"].to_numpy())
                 ranks.append(int(np.sum(draws < truth)))
                 print(f"truth {i}: {KEY} = {truth:.3e}, rank {ranks[-1]}/{DRAWS}", flush=True)

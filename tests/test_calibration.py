@@ -160,9 +160,8 @@ def test_kill_9_then_resume_gives_the_uninterrupted_posterior(tmp_path: Path):
     from sim.experiments.engines import InProcess
 
     path = tiny(tmp_path)
-    whole = posterior_frame(
-        calibrate(load_calibration(path), tmp_path / "whole", InProcess(), lambda _: None)
-    )
+    cal = load_calibration(path)
+    whole = posterior_frame(cal, calibrate(cal, tmp_path / "whole", InProcess(), lambda _: None))
 
     exe = Path(sys.executable).with_name("escsim")
     cut = tmp_path / "cut"
@@ -216,7 +215,7 @@ def test_calibration_recovers_a_known_parameter(tmp_path: Path):
     assert path == base
     cal = load_calibration(path)
     history = calibrate(cal, tmp_path / "out", InProcess(), report=lambda _: None)
-    table = credible_table(cal, posterior_frame(history)).set_index("parameter")
+    table = credible_table(cal, posterior_frame(cal, history)).set_index("parameter")
     row = table.loc["combat.aimed_rate"]
     assert row["posterior_5%"] <= truth <= row["posterior_95%"]
     assert row["shrinkage"] > 0.25  # the deaths identify the attrition rate

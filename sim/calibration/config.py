@@ -78,6 +78,16 @@ class Bounded:
     alpha: float = math.nan
     beta: float = math.nan
 
+    @property
+    def name(self) -> str:
+        """Its name in pyabc: a log-uniform parameter is inferred as log10 of its value, where
+        pyabc's Gaussian kernels fit it (its values span decades)."""
+        return f"log10:{self.key}" if self.kind == "loguniform" else self.key
+
+    def natural(self, value):
+        """The scenario value of pyabc's value (works on arrays too)."""
+        return 10.0**value if self.kind == "loguniform" else value
+
 
 @dataclass(frozen=True)
 class Calibration:
@@ -96,6 +106,7 @@ class Calibration:
         blob = {
             "spec": self.spec.model_dump(mode="json"),
             "crises": {k: s.model_dump(mode="json") for k, s in self.crises.items()},
+            "pyabc_names": [p.name for p in self.priors],
         }
         return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
 

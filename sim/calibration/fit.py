@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -76,7 +77,15 @@ def prior_rv(p: Bounded) -> pyabc.RV:
 
 
 def prior(cal: Calibration) -> pyabc.Distribution:
-    return pyabc.Distribution(**{p.key: prior_rv(p) for p in cal.priors})
+    """The prior pyabc samples: log-uniform parameters as uniform on log10 scale."""
+
+    def rv(p: Bounded) -> pyabc.RV:
+        if p.kind == "loguniform":
+            low, high = math.log10(p.low), math.log10(p.high)
+            return pyabc.RV("uniform", low, high - low)
+        return prior_rv(p)
+
+    return pyabc.Distribution(**{p.name: rv(p) for p in cal.priors})
 
 
 def _abc(cal: Calibration, obs: list[Observation], sampler: OrderedSampler) -> pyabc.ABCSMC:
@@ -86,7 +95,7 @@ def _abc(cal: Calibration, obs: list[Observation], sampler: OrderedSampler) -> p
     else:
         distance = pyabc.PNormDistance(p=1, fixed_weights=weights)
     return pyabc.ABCSMC(
-        Simulator(cal.crises, obs, cal.spec.replicates),
+        Simulator(cal.crises, obs, cal.spec.replicates, cal.priors),
         prior(cal),
         distance,
         population_size=cal.spec.population,

@@ -29,11 +29,11 @@ from sim.experiments.storage import atomic_folder
 STAYS_AT_PRIOR = 0.25  # shrinkage below this: the observations say little about the parameter
 
 
-def posterior_frame(history: pyabc.History) -> pd.DataFrame:
-    """The last generation's particles: one column per parameter, then weight and generation."""
+def posterior_frame(cal: Calibration, history: pyabc.History) -> pd.DataFrame:
+    """The last generation's particles: one column per parameter (scenario values, by key), then
+    weight and generation."""
     params, w = history.get_distribution(m=0, t=history.max_t)
-    frame = params.reset_index(drop=True)
-    frame.columns = [str(c) for c in frame.columns]
+    frame = pd.DataFrame({p.key: p.natural(params[p.name].to_numpy(dtype=float)) for p in cal.priors})
     frame["weight"] = np.asarray(w) / np.sum(w)
     frame["generation"] = history.max_t
     return frame
@@ -241,7 +241,7 @@ def write_report(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Write ``out/posterior/``; return the credible-interval table and the predictive check (of
     the held-out crises when ``held_out`` is given: the out-of-sample check)."""
-    post = posterior_frame(history)
+    post = posterior_frame(cal, history)
     table = credible_table(cal, post)
     target = held_out or cal
     obs = observations(target)

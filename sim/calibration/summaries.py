@@ -19,6 +19,7 @@ import pandas as pd
 
 from sim.analysis.observed import values_of
 from sim.analysis.outcomes import outcomes
+from sim.calibration.config import Bounded
 from sim.calibration.observations import Observation
 from sim.experiments.runner import run_seed, simulate
 from sim.scenario.loading import with_overrides
@@ -56,14 +57,23 @@ class Simulator:
     then derives from that base and (crisis, replicate) with SeedSequence.
     """
 
-    def __init__(self, crises: Mapping[str, Scenario], observations: list[Observation], replicates: int):
+    def __init__(
+        self,
+        crises: Mapping[str, Scenario],
+        observations: list[Observation],
+        replicates: int,
+        priors: tuple[Bounded, ...] = (),
+    ):
         self.crises = dict(crises)
         self.observations = observations
         self.replicates = replicates
+        self.priors = priors
 
     def __call__(self, params: Mapping[str, float]) -> dict[str, float]:
+        """pyabc's entry: its parameter values (log10 for log-uniform ones) to summaries."""
         base = int(np.random.randint(0, 2**62, dtype=np.int64))
-        return self.summaries(self.outcomes(params, base))
+        values = {p.key: float(p.natural(params[p.name])) for p in self.priors}
+        return self.summaries(self.outcomes(values, base))
 
     def outcomes(self, params: Mapping[str, float], base: int) -> dict[str, list[dict]]:
         """Each crisis's replicate outcome rows at these parameter values."""
