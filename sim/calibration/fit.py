@@ -76,16 +76,16 @@ def prior_rv(p: Bounded) -> pyabc.RV:
     return pyabc.RV("beta", p.alpha, p.beta, loc=p.low, scale=p.high - p.low)
 
 
+def abc_rv(p: Bounded) -> pyabc.RV:
+    """The prior on pyabc's scale: a log-uniform parameter as uniform on log10 scale."""
+    if p.kind == "loguniform":
+        low, high = math.log10(p.low), math.log10(p.high)
+        return pyabc.RV("uniform", low, high - low)
+    return prior_rv(p)
+
+
 def prior(cal: Calibration) -> pyabc.Distribution:
-    """The prior pyabc samples: log-uniform parameters as uniform on log10 scale."""
-
-    def rv(p: Bounded) -> pyabc.RV:
-        if p.kind == "loguniform":
-            low, high = math.log10(p.low), math.log10(p.high)
-            return pyabc.RV("uniform", low, high - low)
-        return prior_rv(p)
-
-    return pyabc.Distribution(**{p.name: rv(p) for p in cal.priors})
+    return pyabc.Distribution(**{p.name: abc_rv(p) for p in cal.priors})
 
 
 def _abc(cal: Calibration, obs: list[Observation], sampler: OrderedSampler) -> pyabc.ABCSMC:

@@ -19,7 +19,7 @@ import pandas as pd
 import pyabc
 
 from sim.calibration.config import Calibration
-from sim.calibration.fit import observations, prior_rv
+from sim.calibration.fit import abc_rv, observations, prior_rv
 from sim.calibration.observations import Observation
 from sim.calibration.summaries import Simulator, excess, simulated
 from sim.experiments.engines import Engine, stream
@@ -163,33 +163,33 @@ def ppc_table(obs: list[Observation], rows: dict[str, list[dict]], crises: Mappi
 
 
 def plots(cal: Calibration, post: pd.DataFrame, folder: Path) -> None:
-    """Marginals (weighted histogram, prior density) and pairwise scatter, prior ranges as limits."""
-    keys = [p.key for p in cal.priors]
+    """Marginals (weighted histogram, prior density) and pairwise scatter on pyabc's scale
+    (log10 for log-uniform parameters), the prior's range as the axes' limits."""
     w = post["weight"].to_numpy()
-    n = len(keys)
+    n = len(cal.priors)
+    axis = {p.name: np.log10(post[p.key]) if p.kind == "loguniform" else post[p.key] for p in cal.priors}
+    limits = {p.name: abc_rv(p).distribution.support() for p in cal.priors}
     fig, axes = plt.subplots(n, n, figsize=(2.6 * n + 1, 2.6 * n + 1), squeeze=False)
     for i, p in enumerate(cal.priors):
         for j, q in enumerate(cal.priors):
             ax = axes[i][j]
             if i == j:
-                grid = np.linspace(p.low, p.high, 200)
-                ax.hist(
-                    post[p.key], bins=20, weights=w, density=True, color="C0", alpha=0.6, label="posterior"
-                )
-                ax.plot(grid, prior_rv(p).distribution.pdf(grid), color="k", lw=1, label="prior")
-                ax.set_xlim(p.low, p.high)
+                grid = np.linspace(*limits[p.name], 200)
+                ax.hist(axis[p.name], bins=20, weights=w, density=True, alpha=0.6, label="posterior")
+                ax.plot(grid, abc_rv(p).distribution.pdf(grid), color="k", lw=1, label="prior")
+                ax.set_xlim(*limits[p.name])
                 if i == 0:
                     ax.legend(fontsize=7)
             elif i > j:
-                ax.scatter(post[q.key], post[p.key], s=4 + 400 * w, alpha=0.5, color="C0")
-                ax.set_xlim(q.low, q.high)
-                ax.set_ylim(p.low, p.high)
+                ax.scatter(axis[q.name], axis[p.name], s=4 + 400 * w, alpha=0.5)
+                ax.set_xlim(*limits[q.name])
+                ax.set_ylim(*limits[p.name])
             else:
                 ax.axis("off")
             if i == n - 1:
-                ax.set_xlabel(q.key, fontsize=8)
+                ax.set_xlabel(q.name, fontsize=8)
             if j == 0 and i > 0:
-                ax.set_ylabel(p.key, fontsize=8)
+                ax.set_ylabel(p.name, fontsize=8)
             ax.tick_params(labelsize=6)
     fig.suptitle(f"{cal.name}: posterior (generation {int(post['generation'].iloc[0])}) and prior")
     fig.tight_layout()
