@@ -175,7 +175,14 @@ def plots(cal: Calibration, post: pd.DataFrame, folder: Path) -> None:
             ax = axes[i][j]
             if i == j:
                 grid = np.linspace(*limits[p.name], 200)
-                ax.hist(axis[p.name], bins=20, weights=w, density=True, alpha=0.6, label="posterior")
+                ax.hist(
+                    axis[p.name],
+                    bins=np.linspace(*limits[p.name], 31),
+                    weights=w,
+                    density=True,
+                    alpha=0.6,
+                    label="posterior",
+                )
                 ax.plot(grid, abc_rv(p).distribution.pdf(grid), color="k", lw=1, label="prior")
                 ax.set_xlim(*limits[p.name])
                 if i == 0:
