@@ -31,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analysis.outcomes import CATEGORICAL, as_numbers
+from sim.analysis.outcomes import as_numbers, outcome_of
 from sim.scenario.schema import Scenario
 
 DERIVED = {"deaths": ("military_deaths", "civilian_deaths")}
@@ -48,8 +48,10 @@ def columns_of(key: str) -> list[str]:
     return cols
 
 
-def _categorical(column: str) -> bool:
-    return column.split(".")[0] in CATEGORICAL
+def _as_labels(column: str) -> bool:
+    """Whether an outcome is read as labels (categories, yes/no) rather than numbers."""
+    outcome = outcome_of(column)
+    return outcome is not None and outcome.kind in ("category", "boolean")
 
 
 def values_of(frame: pd.DataFrame, key: str, scenario: Scenario) -> pd.Series | None:
@@ -58,7 +60,7 @@ def values_of(frame: pd.DataFrame, key: str, scenario: Scenario) -> pd.Series | 
     cols = columns_of(key)
     if any(c not in frame for c in cols):
         return None
-    if len(cols) == 1 and (_categorical(cols[0]) or pd.api.types.is_bool_dtype(frame[cols[0]])):
+    if len(cols) == 1 and _as_labels(cols[0]):
         return frame[cols[0]]
     return sum(as_numbers(frame, c, scenario) for c in cols).rename(key)
 

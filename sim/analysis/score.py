@@ -21,7 +21,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 
 from sim.analysis import observed
-from sim.analysis.plots import _label, _save, distribution_panel
+from sim.analysis.outcomes import label, outcome_of
+from sim.analysis.plots import _save, distribution_panel
 from sim.calibration.posterior import Posterior
 from sim.experiments.runner import run_ensemble
 from sim.experiments.storage import atomic_folder, now, provenance, write_json
@@ -181,8 +182,9 @@ def crisis_figure(name: str, scenario: Scenario, frame: pd.DataFrame, lines: Seq
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.4 * ncol, 3.1 * nrow), squeeze=False)
     for ax, line in zip(axes.flat, shown, strict=False):
         values = observed.values_of(frame, line.observable, scenario)
-        label = _label(line.observable, scenario) if "+" not in line.observable else line.observable
-        distribution_panel(ax, values, scenario.observed[line.observable], label)
+        key = line.observable
+        title = label(key, scenario) if key in frame and outcome_of(key) else key
+        distribution_panel(ax, values, scenario.observed[key], title)
         verdict = " / ".join(
             f"{which} {_mark(m)}"
             for which, m in (("reported", line.match_reported), ("revised", line.match_revised))
