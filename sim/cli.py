@@ -450,9 +450,9 @@ def parser() -> argparse.ArgumentParser:
     ca = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of a calibration file; resumable")
     ca.add_argument("file", help="calibration file (TOML), e.g. calibration/crises.toml")
     where = ca.add_mutually_exclusive_group()
-    where.add_argument("--workers", type=_positive, default=None, help="local worker processes")
+    where.add_argument("--workers", type=_workers, default=None, help="local worker processes")
     where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
-    where.add_argument("--dask-local", type=_positive, metavar="N", help="a Dask LocalCluster of N workers")
+    where.add_argument("--dask-local", type=_workers, metavar="N", help="a Dask LocalCluster of N workers")
     ca.add_argument(
         "--out", default=None, help="folder (default results/calibration-<name>[-without-<crisis>])"
     )
