@@ -83,10 +83,10 @@ def test_bad_calibration_files_fail_in_one_line(tmp_path: Path, capsys, extra: s
     path = tiny(tmp_path)
     path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
     assert main(["calibrate", str(path), "--out", str(tmp_path / "out")]) == 2
-    err = capsys.readouterr().err
-    assert len(err.strip().splitlines()) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("escsim: error")]
+    assert len(errors) == 1  # one line (the shortened crisis may add warnings of its own)
     for needle in ["tiny.toml", *needles]:
-        assert needle in err, err
+        assert needle in errors[0], errors
     assert not (tmp_path / "out").exists()
 
 
