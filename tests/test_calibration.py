@@ -26,6 +26,9 @@ from sim.cli import main
 from sim.experiments.runner import run_ensemble
 from sim.scenario.loading import load_scenario
 
+# the tests shorten the Sept 2022 crisis to 24 hours, so later arrivals are warned about
+pytestmark = pytest.mark.filterwarnings("ignore::sim.scenario.loading.ScenarioWarning")
+
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "scenarios" / "sept2022.toml"
 
