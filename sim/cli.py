@@ -75,6 +75,43 @@ def _warn_once(shown: set[str]):
     return show
 
 
+def _posterior(args: argparse.Namespace):
+    """The posterior given with --posterior DIR (each run draws its calibrated parameters), or None."""
+    from sim.calibration.posterior import Posterior
+
+    return Posterior.load(args.posterior) if args.posterior else None
+
+
+def _engine(args: argparse.Namespace):
+    from sim.experiments.engines import engine
+
+    try:
+        return engine(args.workers or os.cpu_count() or 1, args.scheduler, args.dask_local)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise ScenarioError(
+            f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc}); "
+            "expected an address such as tcp://host:8786"
+        ) from None
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.calibration import session
+    from sim.calibration.config import load_calibration
+
+    cal = load_calibration(args.file)
+    for crisis in [args.leave_out] if args.leave_out else list(cal.crises) if args.leave_each_out else []:
+        cal.split(crisis)  # a clear error before any worker starts
+    eng = _engine(args)
+    try:
+        if args.leave_each_out:
+            session.leave_each_out(cal, Path(args.out or session.default_out(cal, None)), eng)
+        else:
+            session.one(cal, Path(args.out or session.default_out(cal, args.leave_out)), eng, args.leave_out)
+    finally:
+        eng.close()
+    return 0
+
+
 class Progress:
     """tqdm bars for ``write_results``: one per session, started with the runs already done."""
 
@@ -146,7 +183,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     overrides = _overrides(args.set)
     scenario = load_scenario(args.scenario, overrides)
-    plan = run_plan(scenario, args.scenario, overrides, args.runs, args.seed)
+    plan = run_plan(scenario, args.scenario, overrides, args.runs, args.seed, _posterior(args))
     out = Path(args.out) if args.out else default_folder(scenario.name, overrides, args.seed)
     summary: list[str] = []
 
@@ -180,13 +217,16 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_narrate(args: argparse.Namespace) -> int:
     from sim.analysis.narrate import timeline
+    from sim.calibration.posterior import draw
     from sim.experiments.runner import run
+    from sim.scenario.loading import with_overrides
 
     scenario = load_scenario(args.scenario, _overrides(args.set))
     if args.figure and Path(args.figure).exists():
         raise ScenarioError(
             f"--figure {args.figure}: the file exists; give a new name (nothing is overwritten)"
         )
+    scenario = with_overrides(scenario, draw(_posterior(args), args.seed, ()))
     result = run(scenario, args.seed)
     print(timeline(scenario, result.events, result.outcomes, sources=args.sources))
     if args.figure:
@@ -242,7 +282,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     overrides = _overrides(args.set)
     scenarios = [load_scenario(path, overrides) for path in args.scenarios]  # all valid first
-    plan = compare_plan(scenarios, args.scenarios, overrides, args.runs, args.seed)
+    plan = compare_plan(scenarios, args.scenarios, overrides, args.runs, args.seed, _posterior(args))
     names = comparison_names(scenarios, args.scenarios)
     out = (
         Path(args.out) if args.out else default_folder(f"compare-{'-vs-'.join(names)}", overrides, args.seed)
@@ -294,6 +334,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         out,
         args.workers or os.cpu_count() or 1,
         lambda items: tqdm(items, unit="crisis", disable=args.quiet, file=sys.stderr),
+        _posterior(args),
     )
     print(result.text)
     print(f"\n{args.runs} runs per crisis, seed {args.seed}; results in {out}/")
@@ -369,6 +410,14 @@ def parser() -> argparse.ArgumentParser:
             help="replace the results already in --out (only the files its manifest lists)",
         )
 
+    def posterior_arg(sp: argparse.ArgumentParser) -> None:
+        sp.add_argument(
+            "--posterior",
+            metavar="DIR",
+            default=None,
+            help="folder of `escsim calibrate`: each run draws its calibrated parameters from the posterior",
+        )
+
     def scenario_args(sp: argparse.ArgumentParser) -> None:
         sp.add_argument("scenario", help="scenario file (TOML)")
         sp.add_argument(
@@ -394,6 +443,7 @@ def parser() -> argparse.ArgumentParser:
     )
     overwrite_arg(r)
     r.add_argument("--quiet", action="store_true", help="no progress bar")
+    posterior_arg(r)
     r.set_defaults(func=cmd_run)
 
     v = sub.add_parser("validate", help="check a scenario file against the schema")
@@ -407,6 +457,7 @@ def parser() -> argparse.ArgumentParser:
     n.add_argument(
         "--figure", metavar="PNG", default=None, help="also draw the run's ladder and events on a timeline"
     )
+    posterior_arg(n)
     n.set_defaults(func=cmd_narrate)
 
     a = sub.add_parser("app", help="the classroom page in a browser (SolaraViz), on this computer")
@@ -458,7 +509,29 @@ def parser() -> argparse.ArgumentParser:
     )
     overwrite_arg(c)
     c.add_argument("--quiet", action="store_true", help="no progress bar")
+    posterior_arg(c)
     c.set_defaults(func=cmd_compare)
+
+    ca = sub.add_parser("calibrate", help="ABC-SMC calibration (pyabc) of a calibration file; resumable")
+    ca.add_argument("file", help="calibration file (TOML), e.g. calibration/crises.toml")
+    where = ca.add_mutually_exclusive_group()
+    where.add_argument("--workers", type=_workers, default=None, help="local worker processes")
+    where.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
+    where.add_argument("--dask-local", type=_workers, metavar="N", help="a Dask LocalCluster of N workers")
+    ca.add_argument(
+        "--out", default=None, help="folder (default results/calibration-<name>[-without-<crisis>])"
+    )
+    loco = ca.add_mutually_exclusive_group()
+    loco.add_argument("--leave-out", metavar="CRISIS", default=None, help="fit on every other crisis")
+    loco.add_argument(
+        "--leave-each-out",
+        action="store_true",
+        help="every leave-one-crisis-out fit; prints the out-of-sample coverage table",
+    )
+    ca.set_defaults(
+        func=cmd_calibrate,
+        interrupted="finished generations are in history.db; run the same command again to resume",
+    )
 
     sc = sub.add_parser(
         "score", help="score scenarios' ensembles against their [observed] tables (always exits 0)"
@@ -469,6 +542,7 @@ def parser() -> argparse.ArgumentParser:
     sc.add_argument("--workers", type=_workers, default=None, help="local worker processes")
     sc.add_argument("--out", default=None, help="results folder (default results/score-seed<S>-<runs>)")
     sc.add_argument("--quiet", action="store_true", help="no progress bar")
+    posterior_arg(sc)
     sc.set_defaults(func=cmd_score)
 
     pl = sub.add_parser("plot", help="plots of a sweep's results folder")

@@ -23,6 +23,7 @@ import pandas as pd
 from sim.analysis import observed
 from sim.analysis.outcomes import label, outcome_of
 from sim.analysis.plots import _save, distribution_panel
+from sim.calibration.posterior import Posterior
 from sim.experiments.runner import run_ensemble
 from sim.experiments.storage import atomic_folder, now, provenance, write_json
 from sim.scenario.loading import load_scenario
@@ -221,13 +222,14 @@ def score(
     out: Path,
     workers: int = 1,
     progress: Callable[[Sequence], Sequence] = lambda items: items,
+    posterior: Posterior | None = None,
 ) -> ScoreResult:
     """Run each scenario's ensemble and score it; write the runs, the score (Parquet, CSV, text),
     the totals and one figure per crisis to ``out`` (all or nothing)."""
     started = now()
     scenarios = [load_scenario(p) for p in paths]  # all valid before any run
     names = crisis_names(paths, scenarios)
-    frames = [run_ensemble(s, runs, seed, workers) for s in progress(scenarios)]
+    frames = [run_ensemble(s, runs, seed, workers, posterior=posterior) for s in progress(scenarios)]
     lines = [
         line
         for name, s, f in zip(names, scenarios, frames, strict=True)

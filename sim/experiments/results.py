@@ -44,6 +44,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from sim.analysis import outcomes as registry
+from sim.calibration.posterior import Posterior, draw
 from sim.experiments.engines import Engine, alive, stream
 from sim.experiments.runner import Task, outcome_frame, run_batch, run_seed, series_frame
 from sim.experiments.storage import (
@@ -99,6 +100,12 @@ class Plan:
     spec: dict[str, Any]  # the plan as the user gave it (experiment, or command-line values)
     text: str | None = None  # the experiment file, kept as experiment.toml
     overrides: Mapping[str, Any] = field(default_factory=dict)
+    posterior: Posterior | None = None  # each run draws its calibrated parameters from it
+
+    def draw(self, point: int, replicate: int) -> dict[str, float]:
+        """Run (point, replicate)'s parameters from the posterior, keyed like its seed so that
+        paired runs of a comparison share them."""
+        return draw(self.posterior, self.seed, self.key(point, replicate))
 
     @property
     def runs(self) -> int:
@@ -117,9 +124,16 @@ class Plan:
     @property
     def columns(self) -> list[str]:
         """The columns of every outcome shard, in order."""
-        names = list(self.points[0].columns)
+        names = list(self.points[0].columns) + (self.posterior.keys if self.posterior else [])
         outcomes = registry.outcome_columns(self.scenarios[0])
         return ["run_id", "point", "replicate", *names, "seed", *outcomes, "error"]
+
+
+def _posterior_id(posterior: Posterior | None) -> str | None:
+    """The posterior as the manifest records it: its folder and a hash of its draws."""
+    if posterior is None:
+        return None
+    return f"{posterior.source} sha256:{posterior.digest}"
 
 
 def identity(*parts: Any) -> str:
@@ -131,7 +145,12 @@ def run_id(point: int, replicate: int) -> str:
 
 
 def run_plan(
-    scenario: Scenario, source: str | Path, overrides: Mapping[str, Any], runs: int, seed: int
+    scenario: Scenario,
+    source: str | Path,
+    overrides: Mapping[str, Any],
+    runs: int,
+    seed: int,
+    posterior: Posterior | None = None,
 ) -> Plan:
     """``escsim run``: a one-point experiment of ``runs`` replicates with hourly series. Run i is
     seeded from (seed, i), as :func:`sim.run_ensemble` seeds it, so both give the same rows."""
@@ -144,7 +163,7 @@ def run_plan(
         seed=seed,
         common_seeds=True,
         series=True,
-        identity=identity("run", scenario_hash(scenario), dict(overrides), seed),
+        identity=identity("run", scenario_hash(scenario), dict(overrides), seed, _posterior_id(posterior)),
         spec={
             "name": scenario.name,
             "scenario": str(source),
@@ -153,8 +172,10 @@ def run_plan(
             "replicates": runs,
             "seed": seed,
             "series": True,
+            "posterior": _posterior_id(posterior),
         },
         overrides=overrides,
+        posterior=posterior,
     )
 
 
@@ -164,6 +185,7 @@ def compare_plan(
     overrides: Mapping[str, Any],
     runs: int,
     seed: int,
+    posterior: Posterior | None = None,
 ) -> Plan:
     """``escsim compare``: one point per scenario, run i of each seeded alike (common random
     numbers), so each what-if run is paired with the baseline run that shares its luck."""
@@ -188,14 +210,23 @@ def compare_plan(
         seed=seed,
         common_seeds=True,
         series=False,
-        identity=identity("compare", [scenario_hash(s) for s in scenarios], names, dict(overrides), seed),
+        identity=identity(
+            "compare",
+            [scenario_hash(s) for s in scenarios],
+            names,
+            dict(overrides),
+            seed,
+            _posterior_id(posterior),
+        ),
         spec={
             "scenarios": [str(s) for s in sources],
             "overrides": dict(overrides),
             "runs": runs,
             "seed": seed,
+            "posterior": _posterior_id(posterior),
         },
         overrides=overrides,
+        posterior=posterior,
     )
 
 
@@ -739,8 +770,9 @@ def _tasks(plan: Plan, done: set[tuple[int, int]]) -> Iterator[Task]:
     for p, point in enumerate(plan.points):
         for r in range(plan.replicates):
             if (p, r) not in done:
-                columns = {"run_id": run_id(p, r), "point": p, "replicate": r, **point.columns}
-                yield Task(plan.key(p, r), point.overrides, columns, point.base)
+                drawn = plan.draw(p, r)
+                columns = {"run_id": run_id(p, r), "point": p, "replicate": r, **point.columns, **drawn}
+                yield Task(plan.key(p, r), {**point.overrides, **drawn}, columns, point.base)
 
 
 def _batched(items: Iterator[Task], size: int) -> Iterator[list[Task]]:

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis.outcomes import contract_frame, outcomes
+from sim.calibration.posterior import Posterior, draw
 from sim.experiments.engines import engine, stream
 from sim.model.escalation import DEFAULT_SCENARIO, EscalationModel, resolve_scenario
 from sim.scenario.loading import with_overrides
@@ -103,13 +104,15 @@ def simulate_ensemble(
     workers: int = 1,
     params: Mapping[str, Any] | None = None,
     progress: Callable[[int], None] | None = None,
+    posterior: Posterior | None = None,
 ) -> Ensemble:
     """``runs`` seeded runs on ``workers`` local processes; ``params`` become parameter columns;
-    ``progress(n)`` is called as each batch of n runs finishes."""
+    ``progress(n)`` is called as each batch of n runs finishes; with a ``posterior``, each run's
+    calibrated parameters are drawn from it (by run id) and become columns too."""
     if runs < 1:
         raise ValueError("runs must be at least 1")
     workers = max(1, min(workers or os.cpu_count() or 1, runs))
-    tasks = [Task((i,), columns={"run_id": i}) for i in range(runs)]
+    tasks = [Task((i,), d, {"run_id": i, **d}) for i in range(runs) for d in [draw(posterior, seed, (i,))]]
     batches = [tasks[i : i + CHUNK] for i in range(0, runs, CHUNK)]
     records: list[dict] = []
     eng = engine(workers)
@@ -130,10 +133,15 @@ def simulate_ensemble(
 
 
 def run_ensemble(
-    scenario: Scenario, runs: int, seed: int, workers: int = 1, params: Mapping[str, Any] | None = None
+    scenario: Scenario,
+    runs: int,
+    seed: int,
+    workers: int = 1,
+    params: Mapping[str, Any] | None = None,
+    posterior: Posterior | None = None,
 ) -> pd.DataFrame:
     """Outcomes of ``runs`` seeded runs, one row each (the outcome contract)."""
-    return simulate_ensemble(scenario, runs, seed, workers, params).outcomes
+    return simulate_ensemble(scenario, runs, seed, workers, params, posterior=posterior).outcomes
 
 
 def outcome_frame(

@@ -1,0 +1,176 @@
+"""ABC-SMC over the crisis library with pyabc, one generation at a time, resumable from its history.
+
+Every generation is run by a fresh ``ABCSMC`` loaded from ``history.db``: an uninterrupted
+calibration takes exactly the path a resumed one takes, so ``kill -9`` loses at most the
+generation in progress and the posterior does not depend on where it was interrupted.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pyabc
+
+from sim.analysis.outcomes import outcome_columns
+from sim.calibration.config import Bounded, Calibration
+from sim.calibration.observations import Observation, observed
+from sim.calibration.sampler import OrderedSampler
+from sim.calibration.summaries import Simulator
+from sim.experiments.engines import Engine
+from sim.experiments.storage import atomic_file
+from sim.scenario.loading import ScenarioError
+
+logging.getLogger("ABC").setLevel(logging.WARNING)  # our own line per generation instead
+logging.getLogger("pyabc").setLevel(logging.WARNING)
+
+
+@dataclass(frozen=True)
+class Generation:
+    t: int
+    epsilon: float
+    accepted: int
+    proposals: int
+    total_proposals: int
+    ess: float
+    seconds: float
+
+    def line(self, runs_per_proposal: int) -> str:
+        return (
+            f"generation {self.t}: ε = {self.epsilon:.4g}, acceptance {self.accepted / self.proposals:.1%} "
+            f"({self.accepted}/{self.proposals}), ESS {self.ess:.0f}, "
+            f"{self.total_proposals * runs_per_proposal:,} simulations so far, {self.seconds:.1f} s"
+        )
+
+
+def observations(cal: Calibration) -> list[Observation]:
+    """The observations the distance uses, checked against each crisis's outcome columns."""
+    wanted = cal.spec.distance.observables
+    found = []
+    for scenario in cal.crises.values():
+        columns = set(outcome_columns(scenario))
+        for obs in observed(scenario, cal.spec.observed):
+            if wanted is not None and obs.column not in wanted:
+                continue
+            if all(c in columns for c in obs.columns):  # else not modelled (yet): not calibrated on
+                found.append(obs)
+    if not found:
+        raise ScenarioError(f"{cal.path}: no observations to calibrate on (crises: {', '.join(cal.crises)})")
+    return found
+
+
+def prior_rv(p: Bounded) -> pyabc.RV:
+    if p.kind == "uniform":
+        return pyabc.RV("uniform", p.low, p.high - p.low)
+    if p.kind == "loguniform":
+        return pyabc.RV("loguniform", p.low, p.high)
+    if p.kind == "normal":
+        a, b = (p.low - p.mean) / p.sd, (p.high - p.mean) / p.sd
+        return pyabc.RV("truncnorm", a, b, loc=p.mean, scale=p.sd)
+    return pyabc.RV("beta", p.alpha, p.beta, loc=p.low, scale=p.high - p.low)
+
+
+def abc_rv(p: Bounded) -> pyabc.RV:
+    """The prior on pyabc's scale: a log-uniform parameter as uniform on log10 scale."""
+    if p.kind == "loguniform":
+        low, high = math.log10(p.low), math.log10(p.high)
+        return pyabc.RV("uniform", low, high - low)
+    return prior_rv(p)
+
+
+def prior(cal: Calibration) -> pyabc.Distribution:
+    return pyabc.Distribution(**{p.name: abc_rv(p) for p in cal.priors})
+
+
+def _abc(cal: Calibration, obs: list[Observation], sampler: OrderedSampler) -> pyabc.ABCSMC:
+    weights = {o.key: cal.spec.distance.weights.get(o.column, 1.0) for o in obs}
+    if cal.spec.distance.kind == "adaptive":
+        distance = pyabc.AdaptivePNormDistance(p=1, fixed_weights=weights)
+    else:
+        distance = pyabc.PNormDistance(p=1, fixed_weights=weights)
+    return pyabc.ABCSMC(
+        Simulator(cal.crises, obs, cal.spec.replicates, cal.priors),
+        prior(cal),
+        distance,
+        population_size=cal.spec.population,
+        sampler=sampler,
+        eps=pyabc.QuantileEpsilon(alpha=cal.spec.epsilon_quantile, weighted=True),
+    )
+
+
+def generations(history: pyabc.History) -> list[Generation]:
+    pops = history.get_all_populations()
+    pops = pops[pops.t >= 0]
+    done, total = [], 0
+    for row in pops.itertuples():
+        _, w = history.get_distribution(m=0, t=int(row.t))
+        total += int(row.samples)
+        ess = float(1.0 / np.sum(np.asarray(w) ** 2))
+        wall = float(row.wall_time or 0.0)
+        done.append(
+            Generation(int(row.t), float(row.epsilon), int(row.particles), int(row.samples), total, ess, wall)
+        )
+    return done
+
+
+def runs_per_proposal(cal: Calibration) -> int:
+    return cal.spec.replicates * len(cal.crises)
+
+
+def stop_reason(cal: Calibration, done: list[Generation], started: float) -> str | None:
+    """Why the calibration should stop now, or None to run another generation."""
+    if not done:
+        return None
+    stop, last = cal.spec.stop, done[-1]
+    if last.epsilon <= stop.min_epsilon:
+        return f"ε {last.epsilon:.4g} ≤ min_epsilon {stop.min_epsilon}"
+    if len(done) >= stop.max_generations:
+        return f"{len(done)} generations (max_generations)"
+    if last.total_proposals * runs_per_proposal(cal) >= stop.max_simulations:
+        return f"{last.total_proposals * runs_per_proposal(cal):,} simulations (max_simulations)"
+    if time.monotonic() - started >= 60 * stop.max_minutes:
+        return f"{stop.max_minutes} minutes of this session (max_minutes)"
+    return None
+
+
+def calibrate(
+    cal: Calibration, out: Path, eng: Engine, report: Callable[[str], None] = print
+) -> pyabc.History:
+    """Run (or resume) the calibration into ``out/history.db`` until a stopping rule holds."""
+    obs = observations(cal)
+    out.mkdir(parents=True, exist_ok=True)
+    db, stamp = out / "history.db", out / "calibration.json"
+    ident = {"name": cal.name, "digest": cal.digest(), "crises": list(cal.crises)}
+    if db.exists() or stamp.exists():
+        theirs = json.loads(stamp.read_text(encoding="utf-8")) if stamp.exists() else None
+        if theirs is None or theirs.get("digest") != ident["digest"]:
+            raise ScenarioError(
+                f"--out {out}: holds a calibration of other files or settings "
+                f"({(theirs or {}).get('name', 'unknown')}); choose another --out"
+            )
+        if db.exists() and pyabc.History(f"sqlite:///{db}").max_t < 0:
+            db.unlink()  # killed before its first generation: nothing to resume
+    else:
+        atomic_file(stamp, lambda tmp: tmp.write_text(json.dumps(ident, indent=2), encoding="utf-8"))
+    sampler = OrderedSampler(eng, cal.spec.seed)
+    started = time.monotonic()
+    per = runs_per_proposal(cal)
+    while True:
+        abc = _abc(cal, obs, sampler)
+        if db.exists():
+            history = abc.load(f"sqlite:///{db}", 1)
+        else:
+            history = abc.new(f"sqlite:///{db}", {o.key: 0.0 for o in obs})
+        done = generations(history)
+        reason = stop_reason(cal, done, started)
+        if reason is not None:
+            report(f"stopped: {reason}")
+            return history
+        abc.run(max_nr_populations=1)
+        report(generations(history)[-1].line(per))

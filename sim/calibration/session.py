@@ -1,0 +1,62 @@
+"""``escsim calibrate``: one calibration (optionally without one crisis), or every leave-one-crisis-out."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from sim.calibration.config import Calibration
+from sim.calibration.fit import calibrate
+from sim.calibration.report import format_table, write_report
+from sim.experiments.engines import Engine
+from sim.experiments.storage import atomic_file
+
+
+def default_out(cal: Calibration, leave_out: str | None) -> Path:
+    return Path(f"results/calibration-{cal.name}" + (f"-without-{leave_out}" if leave_out else ""))
+
+
+def one(
+    cal: Calibration, out: Path, eng: Engine, leave_out: str | None, say: Callable[[str], None] = print
+) -> pd.DataFrame:
+    """Calibrate (or resume), write the report, print it; return the predictive check."""
+    fit_on, held = cal.split(leave_out) if leave_out else (cal, None)
+    history = calibrate(fit_on, out, eng, say)
+    table, ppc = write_report(fit_on, history, out, eng, held)
+    stays = table.loc[table.verdict != "identified", "parameter"].tolist()
+    say("\n" + format_table(table))
+    say(
+        "parameters that stay at their prior (the observations do not identify them): "
+        + (", ".join(stays) if stays else "none")
+    )
+    what = f"out-of-sample check of {leave_out}" if leave_out else "posterior predictive check"
+    say(
+        f"\n{what} ({ppc.covered.mean():.0%} of observables inside their 90 % interval):\n{format_table(ppc)}"
+    )
+    say(f"\nresults in {out}/ (history.db, posterior/)")
+    return ppc
+
+
+def leave_each_out(
+    cal: Calibration, out: Path, eng: Engine, say: Callable[[str], None] = print
+) -> pd.DataFrame:
+    """Every leave-one-crisis-out calibration into ``out/without-<crisis>/``; the coverage table."""
+    rows = []
+    for crisis in cal.crises:
+        say(f"\n== fitting without {crisis} ==")
+        ppc = one(cal, out / f"without-{crisis}", eng, crisis, say)
+        rows.append(
+            {
+                "left_out": crisis,
+                "observables": len(ppc),
+                "inside_90%": int(ppc.covered.sum()),
+                "coverage": float(ppc.covered.mean()),
+            }
+        )
+    table = pd.DataFrame(rows)
+    atomic_file(out / "loco.csv", lambda tmp: table.to_csv(tmp, index=False))
+    say("\nout-of-sample coverage (each crisis predicted by a posterior fitted on the others):")
+    say(format_table(table))
+    return table

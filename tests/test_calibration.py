@@ -1,0 +1,255 @@
+"""Calibration: files, observations, summaries, the deterministic sampler, kill -9 and resume,
+recovery of a known truth, and what-ifs drawn from a posterior."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from sim.calibration.config import load_calibration
+from sim.calibration.observations import Observation, as_value, observed
+from sim.calibration.posterior import Posterior
+from sim.calibration.summaries import excess, signed_log
+from sim.cli import main
+from sim.experiments.runner import run_ensemble
+from sim.scenario.loading import load_scenario
+
+# the tests shorten the Sept 2022 crisis to 24 hours, so later arrivals are warned about
+pytestmark = pytest.mark.filterwarnings("ignore::sim.scenario.loading.ScenarioWarning")
+
+ROOT = Path(__file__).resolve().parent.parent
+BASELINE = ROOT / "scenarios" / "sept2022.toml"
+
+
+def escsim(*args, **kw) -> subprocess.Popen | subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("escsim")
+    cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "sim.cli"]
+    return subprocess.run([*cmd, *map(str, args)], capture_output=True, text=True, timeout=600, **kw)
+
+
+def observations_toml(values: dict[str, object]) -> str:
+    def lit(v):
+        return str(v).lower() if isinstance(v, bool) else (f'"{v}"' if isinstance(v, str) else repr(v))
+
+    return "".join(f'\n[observed."{k}"]\nreported = {lit(v)}\n' for k, v in values.items())
+
+
+def tiny(folder: Path, observed_values: dict | None = None, **settings) -> Path:
+    """A 24-hour crisis (the baseline, shortened) and a small calibration of it."""
+    scenario = folder / "short.toml"
+    text = f'extends = "{BASELINE}"\nname = "short"\nhorizon_hours = 24\n'
+    if observed_values is not None:
+        text += observations_toml(observed_values)
+    scenario.write_text(text, encoding="utf-8")
+    spec = {"population": 10, "seed": 5, "predictive": 10, **settings}
+    body = "".join(f"{k} = {v!r}\n" for k, v in spec.items() if not isinstance(v, dict))
+    path = folder / "tiny.toml"
+    path.write_text(
+        'name = "tiny"\ncrises = ["short.toml"]\n'
+        + body
+        + '[parameters."combat.aimed_rate"]\nprior = "loguniform"\nlow = 1e-4\nhigh = 1e-3\n'
+        + "[stop]\nmax_generations = 3\n"
+        + (f"[distance]\nobservables = {list(observed_values)!r}\n" if observed_values else ""),
+        encoding="utf-8",
+    )
+    return path
+
+
+# -- calibration files ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "needles"),
+    [
+        ("populaton = 3\n", ["populaton", "unknown key"]),
+        ('[parameters."combat.aimed_rat"]\n', ["parameters.combat.aimed_rat", "not a scenario value"]),
+        ('[parameters."model.max_rung_change"]\n', ["model.max_rung_change", "real-valued"]),
+        ('[parameters."combat.advance_km2_per_hour"]\n', ["advance_km2_per_hour", "low` and `high"]),
+        ('[parameters."harm.displacement_rate"]\nhigh = 2.0\n', ["displacement_rate", "≤ 1.0"]),
+        ('[parameters."harm.displacement_rate"]\nprior = "normal"\n', ["`mean` and `sd`"]),
+        ('[parameters."states.XXX.belief_bias"]\n', ["states.XXX.belief_bias", "no states entry"]),
+    ],
+)
+def test_bad_calibration_files_fail_in_one_line(tmp_path: Path, capsys, extra: str, needles: list[str]):
+    path = tiny(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + extra, encoding="utf-8")
+    assert main(["calibrate", str(path), "--out", str(tmp_path / "out")]) == 2
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("escsim: error")]
+    assert len(errors) == 1  # one line (the shortened crisis may add warnings of its own)
+    for needle in ["tiny.toml", *needles]:
+        assert needle in errors[0], errors
+    assert not (tmp_path / "out").exists()
+
+
+def test_priors_default_to_the_schema_range(tmp_path: Path):
+    path = tiny(tmp_path)
+    path.write_text(path.read_text(encoding="utf-8") + '[parameters."harm.border_fire_spill"]\n', "utf-8")
+    priors = {p.key: p for p in load_calibration(path).priors}
+    assert (priors["harm.border_fire_spill"].low, priors["harm.border_fire_spill"].high) == (0.0, 1.0)
+    assert priors["combat.aimed_rate"].kind == "loguniform"
+
+
+# -- observations and summaries ---------------------------------------------------------------
+
+
+def test_observations_pick_the_set_and_normalise_the_form():
+    revised = {o.column: o for o in observed(load_scenario(BASELINE), "revised")}
+    reported = {o.column: o for o in observed(load_scenario(BASELINE), "reported")}
+    assert revised["military_deaths.ARM"].value != reported["military_deaths.ARM"].value
+    entries = {
+        "deaths.K+civilian_deaths.L": SimpleNamespace(reported=(2, 5), revised=None),
+        "ceasefire_broker": SimpleNamespace(reported=("USA", "tacit"), revised=None),
+        "full_war": SimpleNamespace(reported=False, revised=None),
+    }
+    got = {o.column: o for o in observed(SimpleNamespace(name="x", observed=entries), "revised")}
+    assert got["deaths.K+civilian_deaths.L"].value == (2.0, 5.0)
+    assert got["deaths.K+civilian_deaths.L"].columns == [
+        "military_deaths.K",
+        "civilian_deaths.K",
+        "civilian_deaths.L",
+    ]
+    assert got["ceasefire_broker"].value == frozenset({"USA", "tacit"})
+    assert got["full_war"].value is False
+
+
+@given(st.floats(0, 1e6), st.floats(0, 1e6), st.floats(0, 1e6))
+def test_excess_is_zero_inside_an_interval_and_grows_outside(a: float, b: float, x: float):
+    low, high = min(a, b), max(a, b)
+    obs = Observation("c", "military_deaths.A", as_value([low, high]))
+    e = excess(obs, x)
+    assert (e == 0) == (low <= x <= high) or np.isclose(signed_log(x), signed_log(low))
+    if x > high:
+        assert e > 0 and excess(obs, 2 * x + 1) >= e
+    if x < low:
+        assert e < 0
+
+
+def test_categories_and_yes_no_cost_one_when_they_miss():
+    assert excess(Observation("c", "k", "fact_finding"), "ignore") == 1.0
+    assert excess(Observation("c", "k", "fact_finding"), "fact_finding") == 0.0
+    assert excess(Observation("c", "deep_strikes.A", True), 3) == 0.0
+    assert excess(Observation("c", "full_war", False), True) == 1.0
+    assert excess(Observation("c", "k", frozenset({"USA", "tacit"})), "tacit") == 0.0
+
+
+# -- kill -9 and resume ------------------------------------------------------------------------
+
+
+def generations_done(db: Path) -> int:
+    if not db.exists():
+        return -1
+    try:
+        with sqlite3.connect(db) as con:
+            return con.execute("select coalesce(max(t), -1) from populations").fetchone()[0]
+    except sqlite3.DatabaseError:
+        return -1
+
+
+def test_kill_9_then_resume_gives_the_uninterrupted_posterior(tmp_path: Path):
+    from sim.calibration.fit import calibrate
+    from sim.calibration.report import posterior_frame
+    from sim.experiments.engines import InProcess
+
+    path = tiny(tmp_path)
+    cal = load_calibration(path)
+    whole = posterior_frame(cal, calibrate(cal, tmp_path / "whole", InProcess(), lambda _: None))
+
+    exe = Path(sys.executable).with_name("escsim")
+    cut = tmp_path / "cut"
+    proc = subprocess.Popen(
+        [exe, "calibrate", path, "--workers", "1", "--out", cut], stdout=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 300
+    while generations_done(cut / "history.db") < 0 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.kill(proc.pid, signal.SIGKILL)  # mid-way through generation 1
+    proc.wait()
+    assert generations_done(cut / "history.db") < 2
+    resumed = escsim("calibrate", path, "--workers", "2", "--out", cut)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "stopped: 3 generations" in resumed.stdout and "posterior predictive check" in resumed.stdout
+    b = pd.read_parquet(cut / "posterior" / "posterior.parquet")
+    pd.testing.assert_frame_equal(whole, b)
+    fragment = (cut / "posterior" / "tiny.toml").read_text(encoding="utf-8")
+    assert "[combat]" in fragment and "aimed_rate =" in fragment
+
+    # a what-if under parameter uncertainty: reproducible, paired, and the draws are posterior particles
+    post = Posterior.load(cut)
+    scenario = load_scenario(tmp_path / "short.toml")
+    one = run_ensemble(scenario, 6, 3, posterior=post)
+    two = run_ensemble(scenario, 6, 3, posterior=post)
+    pd.testing.assert_frame_equal(one, two)
+    assert set(one["combat.aimed_rate"]) <= set(b["combat.aimed_rate"])
+    assert post.draw(3, (0,)) == post.draw(3, (0,))
+
+    other = escsim("calibrate", path, "--out", tmp_path / "whole", "--leave-out", "short")
+    assert other.returncode == 2 and "no other crisis" in other.stderr
+
+
+# -- recovering a known truth -----------------------------------------------------------------
+
+
+def test_calibration_recovers_a_known_parameter(tmp_path: Path):
+    from sim.calibration.fit import calibrate
+    from sim.calibration.report import credible_table, posterior_frame
+    from sim.experiments.engines import InProcess
+
+    truth = 5e-4
+    base = tiny(tmp_path)  # writes short.toml without observations
+    scenario = load_scenario(tmp_path / "short.toml", {"combat.aimed_rate": truth})
+    sims = run_ensemble(scenario, 5, 11)  # the reports: the range of five runs at the truth
+    seen = {
+        c: [float(sims[c].min()), float(sims[c].max())]
+        for c in ("military_deaths.ARM", "military_deaths.AZE")
+    }
+    path = tiny(tmp_path, seen, population=20, replicates=1)
+    assert path == base
+    cal = load_calibration(path)
+    history = calibrate(cal, tmp_path / "out", InProcess(), report=lambda _: None)
+    table = credible_table(cal, posterior_frame(cal, history)).set_index("parameter")
+    row = table.loc["combat.aimed_rate"]
+    assert row["posterior_5%"] <= truth <= row["posterior_95%"]
+    assert row["shrinkage"] > 0.25  # the deaths identify the attrition rate
+
+
+def test_compare_and_narrate_draw_paired_parameters_from_a_posterior(tmp_path: Path, capsys):
+    post = tmp_path / "cal" / "posterior"
+    post.mkdir(parents=True)
+    particles = pd.DataFrame(
+        {"combat.aimed_rate": [1e-4, 9e-4], "harm.displacement_rate": [0.001, 0.02], "weight": [0.5, 0.5]}
+    )
+    particles.assign(generation=3).to_parquet(post / "posterior.parquet")
+    whatif = ROOT / "scenarios" / "whatif" / "no_us_envoy.toml"
+    out = tmp_path / "cmp"
+    common = ["--runs", "6", "--workers", "1", "--set", "horizon_hours=12", "--quiet"]
+    args = [
+        "compare",
+        str(BASELINE),
+        str(whatif),
+        *common,
+        "--out",
+        str(out),
+        "--posterior",
+        str(tmp_path / "cal"),
+    ]
+    assert main(args) == 0
+    frames = [pd.read_parquet(p) for p in sorted(out.glob("outcomes-*.parquet"))]
+    assert len(frames) == 2
+    drawn = frames[0]["combat.aimed_rate"]
+    assert set(drawn) <= {1e-4, 9e-4} and drawn.nunique() == 2  # both particles drawn in six runs
+    assert list(drawn) == list(frames[1]["combat.aimed_rate"])  # paired run by run
+    assert main(["narrate", str(BASELINE), "--set", "horizon_hours=12", "--posterior", str(post)]) == 0
+    assert main(["narrate", str(BASELINE), "--posterior", str(tmp_path)]) == 2
+    assert "no posterior.parquet" in capsys.readouterr().err
