@@ -1,9 +1,11 @@
 """The escalation model: one hour per tick, states, alliances and mediators on border sectors.
 
-Each hour (``step``): mediators act; states invoke treaties if attacked, consider concessions and
-choose their rungs simultaneously; fire is exchanged across every front, deep strikes land, ground
-changes hands; states learn from the fighting; an agreed ceasefire may break down; the hour is
-recorded. Scheduled events fire between hours on Mesa's event list.
+Each hour (``step``): mediators act (in a random order); attacked states decide whether to invoke
+their treaties, patrons and allies whether to join; belligerents make offers; states choose their
+rungs simultaneously; fire is exchanged across every front, deep strikes land, ground changes
+hands; each state learns from the fighting on the fronts it shares with each adversary; agreed
+ceasefires may break down; the hour is recorded. Scheduled events fire between hours on Mesa's
+event list.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ from mesa.agentset import AgentSet
 
 from sim.model import combat, harm, territory
 from sim.model.agents import AllianceAgent, MediatorAgent, StateAgent
-from sim.model.ceasefire import Agreement, breakdown_hazard
-from sim.model.decision import FIRE_RATE
+from sim.model.ceasefire import Agreement, breakdown_hazard, strength
+from sim.model.decision import Columns
 from sim.model.eventlog import EventLog
 from sim.model.events import ScheduledEvent
 from sim.model.geography import Sector, build_sectors, fronts
-from sim.model.ladder import LADDER, Rung, describe
+from sim.model.ladder import FIGHTING, LADDER, Rung, describe
 from sim.model.randomness import streams
 from sim.scenario.schema import Scenario
 
@@ -36,47 +38,36 @@ class EscalationModel(mesa.Model):
         super().__init__(rng=seed)
         self.streams = streams(seed)
         self.spec = scenario
+        self.columns = Columns.of(scenario)
+        self.horizon_value = scenario.model.settlement_horizon_hours
         self.log = EventLog()
         self._stepping = False
 
         self.sectors, self.space = build_sectors(scenario, self.random)
-        self.fronts = fronts(scenario, self.space.G)
         self.sectors_of: dict[str, list[Sector]] = {sid: [] for sid in scenario.states}
         for sector in self.sectors.values():
             self.sectors_of[sector.owner].append(sector)
         self.garrisons = {
             sid: [s for s in sectors if sid in s.forces] for sid, sectors in self.sectors_of.items()
         }
-        # per state: (own sector, adversary's sector) on each front it holds
-        self.exposure: dict[str, list[tuple[Sector, Sector]]] = {sid: [] for sid in scenario.states}
-        for u, v in self.fronts:
-            su, sv = self.sectors[u], self.sectors[v]
-            self.exposure[su.owner].append((su, sv))
-            self.exposure[sv.owner].append((sv, su))
 
         self.states = {sid: StateAgent(self, sid, spec) for sid, spec in scenario.states.items()}
         self.alliances = {aid: AllianceAgent(self, aid, spec) for aid, spec in scenario.alliances.items()}
         self.mediators = {mid: MediatorAgent(self, mid, spec) for mid, spec in scenario.mediators.items()}
         for state in self.states.values():
-            if state.spec.adversary is not None:
-                state.meet_adversary(self.states[state.spec.adversary])
-        self.belligerents = [s for s in self.states.values() if s.belligerent]
+            for other in (*([state.spec.adversary] if state.spec.adversary else []), *state.spec.adversaries):
+                state.meet(self.states[other])
+            if state.spec.patron is not None:
+                self.states[state.spec.patron].clients.append(state)
         self.state_agents = AgentSet(list(self.states.values()), random=self.random)
-        self.mediator_agents = AgentSet(list(self.mediators.values()), random=self.random)
-        self._front_fire: dict[str, float] = {}
-        self.dyads = sorted(
-            {
-                tuple(sorted((s, s.adversary), key=lambda x: x.id))
-                for s in self.belligerents
-                if s.adversary.belligerent
-            },
-            key=lambda d: (d[0].id, d[1].id),
-        )
-        self.agreements: dict[frozenset[str], Agreement] = {}
+        self.agreements: dict[frozenset[str], Agreement] = {}  # in force, by dyad
+        self.history: list[Agreement] = []  # every agreement, in the order made
+        self.guards: dict[frozenset[str], str] = {}  # dyad → "monitors" | "peacekeepers"
         self.deep_strikes = dict.fromkeys(scenario.states, 0)
         self._deep_targets = {
             sid: [s for s in self.sectors_of[sid] if not s.spec.border] for sid in scenario.states
         }
+        self.refresh_wars()
 
         self._events = [ScheduledEvent(self, eid, e) for eid, e in scenario.events.items() if e.enabled]
         for event in self._events:
@@ -91,6 +82,27 @@ class EscalationModel(mesa.Model):
         }
         self._intensity = 0.0
 
+    def refresh_wars(self) -> None:
+        """Belligerents, dyads at war and the fronts between them (again when a state joins)."""
+        self.belligerents = [s for s in self.states.values() if s.belligerent]
+        self.dyads = sorted(
+            {
+                tuple(sorted((s, a), key=lambda x: x.id))
+                for s in self.belligerents
+                for a in s.adversaries
+                if a.belligerent
+            },
+            key=lambda d: (d[0].id, d[1].id),
+        )
+        hostile = {frozenset((a.id, b.id)) for a, b in self.dyads}
+        self.fronts = fronts(self.spec, self.space.G, lambda u, v: frozenset((u, v)) in hostile)
+        # per state: (own sector, adversary's sector) on each front it holds
+        self.exposure: dict[str, list[tuple[Sector, Sector]]] = {sid: [] for sid in self.spec.states}
+        for u, v in self.fronts:
+            su, sv = self.sectors[u], self.sectors[v]
+            self.exposure[su.owner].append((su, sv))
+            self.exposure[sv.owner].append((sv, su))
+
     # --- time ---------------------------------------------------------------------------------
     @property
     def hour(self) -> int:
@@ -103,34 +115,57 @@ class EscalationModel(mesa.Model):
 
     def step(self) -> None:
         self._stepping = True
+        mediators = list(self.mediators.values())
+        if self.spec.model.mediator_order == "random":
+            mediators = [mediators[i] for i in self.streams["mediation"].permutation(len(mediators))]
+        for mediator in mediators:
+            mediator.act()
         states = self.state_agents
-        self.mediator_agents.do("act")
         states.do("invoke_if_attacked")
+        states.do("consider_joining")
+        if self.spec.mechanisms.bargaining:
+            states.do("make_offers")
         states.do("decide")
         states.do("commit")
         self._intensity = self.exchange_fire()
-        self.deep_strike()
-        noise = self.spec.model.signal_noise
-        for state in self.belligerents:
-            state.learn(self._intensity_for(state), noise)
+        if self.spec.mechanisms.deep_strikes:
+            self.deep_strike()
+        self.learn()
         self.ceasefire_hazard()
         self.record()
         self._stepping = False
 
+    def learn(self) -> None:
+        """Each state learns about each adversary from the fire on the fronts they share."""
+        fire: dict[frozenset[str], float] = {}
+        for u, v in self.fronts:
+            a, b = self.states[self.sectors[u].owner], self.states[self.sectors[v].owner]
+            f = self._fire(a, b.id) + self._fire(b, a.id)
+            if f > 0.0:
+                key = frozenset((a.id, b.id))
+                fire[key] = fire.get(key, 0.0) + f
+        noise = self.spec.model.signal_noise
+        for a, b in self.dyads:
+            f = fire.get(frozenset((a.id, b.id)), 0.0)
+            if f > 0.0:
+                a.learn(b, f, noise)
+                b.learn(a, f, noise)
+
     # --- fire, strikes, ground ---------------------------------------------------------------
     def _fire(self, state: StateAgent, target_owner: str) -> float:
-        if state.adversary is None or state.adversary.id != target_owner:
+        """Fire rate of ``state`` on a sector of ``target_owner``: its rung's, if they are at war
+        and no agreement holds between them."""
+        key = frozenset((state.id, target_owner))
+        if key in self.agreements or target_owner in state.declared:
             return 0.0
-        return FIRE_RATE[state.rung]
-
-    def _intensity_for(self, state: StateAgent) -> float:
-        return self._front_fire.get(state.id, 0.0)
+        if all(a.id != target_owner for a in state.adversaries):
+            return 0.0
+        return self.columns.fire_rate[state.rung]
 
     def exchange_fire(self) -> float:
         """Lanchester attrition on every front; returns total fire this hour."""
         h, rng = self.spec.harm, self.streams["combat"]
         total = 0.0
-        self._front_fire = {}
         gains: dict[tuple[StateAgent, StateAgent], dict[str, float]] = {}
         for u, v in self.fronts:
             su, sv = self.sectors[u], self.sectors[v]
@@ -139,8 +174,6 @@ class EscalationModel(mesa.Model):
             if fa == 0.0 and fb == 0.0:
                 continue
             total += fa + fb
-            for s in (a, b):
-                self._front_fire[s.id] = self._front_fire.get(s.id, 0.0) + fa + fb
             area_a, area_b = LADDER[a.rung].area_fire, LADDER[b.rung].area_fire
             alpha = self._fire_coefficient(a, fa, sv)
             beta = self._fire_coefficient(b, fb, su)
@@ -214,7 +247,8 @@ class EscalationModel(mesa.Model):
             targets = self._deep_targets[state.adversary.id]
             if not targets:
                 continue
-            rate = c.deep_strikes_per_hour * FIRE_RATE[state.rung] / FIRE_RATE[Rung.DEEP_STRIKES]
+            fire = self.columns.fire_rate
+            rate = c.deep_strikes_per_hour * fire[state.rung] / fire[Rung.DEEP_STRIKES]
             n = int(rng.poisson(rate))
             if n == 0:
                 continue
@@ -238,60 +272,178 @@ class EscalationModel(mesa.Model):
                 action=f"{describe(Rung.DEEP_STRIKES, adv.name)} ({places})",
             )
 
-    # --- pressure, ceasefires -------------------------------------------------------------------
-    def expected_deaths_per_fire(self, state: StateAgent) -> float:
-        """Expected own deaths per hour per unit of the adversary's fire rate (area fire)."""
-        c, adv, total = self.spec.combat, state.adversary, 0.0
+    # --- pressure, third parties ----------------------------------------------------------------
+    def expected_deaths_per_fire(self, state: StateAgent, adv: StateAgent) -> float:
+        """Expected own deaths per hour per unit of ``adv``'s fire rate (area fire), on the fronts
+        they share and from its deep strikes."""
+        c, total = self.spec.combat, 0.0
         for mine, theirs in self.exposure[state.id]:
             if theirs.owner != adv.id:
                 continue
             beta = combat.effectiveness(c.area_rate, 1.0, adv.effectiveness, mine.spec.defensibility)
             total += beta * mine.forces.get(state.id, 0.0) * theirs.forces.get(adv.id, 0.0)
-        return (total + c.casualties_per_strike * c.deep_strikes_per_hour) * c.kill_fraction
+        if self.spec.mechanisms.deep_strikes:
+            total += c.casualties_per_strike * c.deep_strikes_per_hour
+        return total * c.kill_fraction
 
     def pressure_on(self, state: StateAgent) -> float:
-        p = self.spec.model.international_pressure
+        """Background pressure, mediators', economic, and alliances answering its adversaries."""
+        p = self.spec.model.international_pressure + state.extra_pressure
         p += sum(m.pressure_on(state) for m in self.mediators.values())
-        if state.adversary is not None:
-            p += sum(a.pressure for a in state.adversary.alliances if state not in a.members)
+        for adv in state.adversaries:
+            p += sum(a.pressure for a in adv.alliances if a.invoked_by is adv and state not in a.members)
         return p
 
-    def ceasefire_for(self, state: StateAgent) -> Agreement | None:
-        if state.adversary is None:
-            return None
-        return self.agreements.get(frozenset((state.id, state.adversary.id)))
+    def intervention_against(self, state: StateAgent, adv: StateAgent) -> float:
+        """Σ κ·X over the alliances that protect ``adv`` and not ``state``."""
+        if not self.spec.mechanisms.alliances:
+            return 0.0
+        return sum(a.credibility * a.spec.intervention_cost for a in adv.alliances if state not in a.members)
 
-    def agree_ceasefire(self, broker: MediatorAgent, a: StateAgent, b: StateAgent, strength: float) -> None:
-        self.agreements[frozenset((a.id, b.id))] = Agreement(broker.id, self.hour, strength)
+    def attack_on(self, state: StateAgent, alliance: AllianceAgent) -> tuple[int, StateAgent | None]:
+        """The heaviest attack on territory ``alliance`` covers, of ``state`` or of a client it
+        backs (a patron treats an attack on its client as one on itself), by a non-member: its
+        rung and the attacker (rung 0 and None if there is none)."""
+        owners = {state.id, *(c.id for c in state.clients)}
+        members = {m.id for m in alliance.members}
+        best, attacker = 0, None
+        for owner in owners:
+            victim = self.states[owner]
+            for adv in victim.adversaries:
+                if adv.id in members or adv.rung < FIGHTING or frozenset((owner, adv.id)) in self.agreements:
+                    continue
+                hit = any(
+                    mine.id in alliance.covers
+                    for mine, theirs in self.exposure[owner]
+                    if theirs.owner == adv.id
+                ) or (
+                    adv.rung >= Rung.DEEP_STRIKES
+                    and self.spec.mechanisms.deep_strikes
+                    and any(s.id in alliance.covers for s in self._deep_targets[owner])
+                )
+                if hit and adv.rung > best:
+                    best, attacker = adv.rung, adv
+        return best, attacker
+
+    def wards_of(self, state: StateAgent) -> list[StateAgent]:
+        """States ``state`` may fight for: its clients, and members it leads an alliance for that
+        answered their invocation with military aid."""
+        wards = list(state.clients)
+        for alliance in self.alliances.values():
+            if (
+                alliance.spec.leader == state.id
+                and alliance.response_label == "military_aid"
+                and alliance.invoked_by not in wards
+            ):
+                wards.append(alliance.invoked_by)
+        return wards
+
+    def join_war(self, state: StateAgent, attacker: StateAgent, ward: StateAgent) -> None:
+        if state.aim == "none":
+            state.aim = "defensive"
+        state.meet(attacker)
+        self.refresh_wars()
+        self.log.act(self.hour, state.name, attacker.name, "join_war", f"fights for {ward.name}")
+
+    def apply_pressure(self, actor: str, target: StateAgent, amount: float, note: str) -> None:
+        """Economic pressure: adds to the target's pressure; a mediator applying it becomes more
+        acceptable to the target."""
+        target.extra_pressure += amount
+        if actor in self.mediators:
+            self.mediators[actor].raise_acceptance(target, amount)
+        name = self.mediators[actor].name if actor in self.mediators else self.states[actor].name
+        self.log.act(self.hour, name, target.name, "economic_pressure", note or f"pressure {amount:.2f}")
+
+    # --- ceasefires -------------------------------------------------------------------------------
+    def agreement(self, a: StateAgent, b: StateAgent) -> Agreement | None:
+        return self.agreements.get(frozenset((a.id, b.id)))
+
+    def agree(
+        self,
+        broker: MediatorAgent | None,
+        a: StateAgent,
+        b: StateAgent,
+        kind: str,
+        terms: tuple[str, ...],
+        broker_strength: float = 0.0,
+    ) -> None:
+        """A ceasefire between ``a`` and ``b`` takes effect now; kept in the history."""
+        key = frozenset((a.id, b.id))
+        agreement = Agreement(
+            (a.id, b.id), broker.id if broker else "bilateral", kind, self.hour, terms, broker_strength
+        )
+        self.agreements[key] = agreement
+        self.history.append(agreement)
         for state in (a, b):
             state.stand_down()
-        self.log.act(
-            self.hour,
-            broker.name,
-            f"{a.name}, {b.name}",
-            "ceasefire",
-            f"brokered by {broker.name}; strength {strength:.2f}",
+            state.declared.pop((b if state is a else a).id, None)
+        if broker is not None and broker.spec.guarantee != "none":
+            self.guard(a, b, broker.spec.guarantee)
+        who = broker.name if broker else "the parties themselves"
+        self.log.act(self.hour, who, f"{a.name}, {b.name}", "ceasefire", f"{kind}; made by {who}")
+
+    def guard(self, a: StateAgent, b: StateAgent, kind: str) -> None:
+        """Monitors or peacekeepers on the dyad's fronts for the rest of the run."""
+        key = frozenset((a.id, b.id))
+        if self.guards.get(key) == "peacekeepers":
+            return
+        self.guards[key] = kind
+        act = "peacekeepers" if kind == "peacekeepers" else "deploy_monitors"
+        self.log.act(self.hour, kind, f"{a.name}, {b.name}", act, "separate the forces on their fronts")
+
+    def rung_cap(self, state: StateAgent, adv: StateAgent) -> int:
+        guard = self.guards.get(frozenset((state.id, adv.id)))
+        cf = self.spec.ceasefire
+        if guard == "peacekeepers":
+            return cf.peacekept_rung_cap
+        return cf.monitored_rung_cap if guard == "monitors" else Rung.FULL_WAR
+
+    def agreement_strength(self, agreement: Agreement) -> float:
+        cf = self.spec.ceasefire
+        guard = self.guards.get(frozenset(agreement.parties))
+        guards = cf.peacekeepers if guard == "peacekeepers" else cf.monitors if guard == "monitors" else 0.0
+        return strength(
+            cf.written_terms,
+            guards,
+            agreement.broker_strength,
+            self.hour - agreement.start_hour,
+            cf.leverage_half_life_hours,
         )
 
+    def cede_territory(self, conceder: StateAgent, to: StateAgent, demand: str) -> None:
+        """A concession that names a sector hands the whole sector over."""
+        sector = self.sectors.get(demand)
+        if sector is not None:
+            territory.transfer(sector.control, conceder.id, to.id, sector.control.get(conceder.id, 0.0))
+
     def ceasefire_hazard(self) -> None:
+        """Each agreement in force may break down, driven by the parties' incentives to resume."""
+        if not self.spec.mechanisms.breakdown:
+            return
         cf = self.spec.ceasefire
         for key, agreement in list(self.agreements.items()):
+            a, b = (self.states[p] for p in agreement.parties)
+            broker = self.mediators.get(agreement.broker)
+            pulls = []
+            for state, other in ((a, b), (b, a)):
+                fight, stop = state.fight_and_stop(other, broker.cover(state) if broker else 0.0)
+                pulls.append((fight - stop, state))
+            incentive, breaker = max(pulls, key=lambda p: p[0])
             hazard = breakdown_hazard(
-                agreement.strength,
+                self.agreement_strength(agreement),
+                incentive,
                 self.hour - agreement.start_hour,
                 cf.base_hazard,
+                cf.resume_hazard,
                 cf.fade_hazard,
                 cf.leverage_half_life_hours,
             )
             if self.streams["ceasefire"].random() < hazard:
                 del self.agreements[key]
-                names = ", ".join(self.states[s].name for s in sorted(key))
+                agreement.end_hour, agreement.ended_by = self.hour, breaker.id
+                by = broker.name if broker else "bilateral"
                 self.log.act(
-                    self.hour,
-                    names,
-                    self.mediators[agreement.broker].name,
-                    "ceasefire_breaks",
-                    f"agreement strength {agreement.strength:.2f}",
+                    self.hour, breaker.name, by, "ceasefire_breaks", f"{agreement.kind} ceasefire breaks down"
                 )
 
     # --- records --------------------------------------------------------------------------------

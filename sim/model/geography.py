@@ -7,6 +7,7 @@ happen across fronts, deep strikes reach the sectors behind them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from random import Random
 
@@ -54,13 +55,11 @@ def build_sectors(scenario: Scenario, random: Random) -> tuple[dict[str, Sector]
     return sectors, space
 
 
-def fronts(scenario: Scenario, graph: nx.Graph) -> list[tuple[str, str]]:
-    """Adjacent border-sector pairs whose owners are adversaries (each pair once)."""
+def fronts(scenario: Scenario, graph: nx.Graph, hostile: Callable[[str, str], bool]) -> list[tuple[str, str]]:
+    """Adjacent border-sector pairs whose owners are at war (``hostile``), each pair once."""
     out = []
     for u, v in graph.edges:
         su, sv = scenario.sectors[u], scenario.sectors[v]
-        if su.border and sv.border and scenario.states[su.owner].adversary == sv.owner:
-            out.append((u, v))
-        elif su.border and sv.border and scenario.states[sv.owner].adversary == su.owner:
-            out.append((v, u))
+        if su.border and sv.border and hostile(su.owner, sv.owner):
+            out.append(tuple(sorted((u, v))))
     return sorted(out)

@@ -86,16 +86,77 @@ class Model(Strict):
         "How far a coercer believes a declared red line: a refused demand keeps "
         "(1 − this) of its value as a war aim.",
     )
-    commitment_decay: NonNegative = field(
-        0.08, "Rungs per hour by which a public commitment to a rung fades.", "rungs/h"
+    loss_scale: float = field(
+        10.0,
+        "Deaths per unit of casualty sensitivity: the loss weight is sensitivity × (1 + deaths/w) "
+        "÷ this [assumed: one utility unit per 10 expected deaths an hour].",
+        "deaths",
+        gt=0.0,
     )
-    treaty_trigger_rung: int | None = field(
-        None,
-        "Rung of attack at which a state that belongs to an alliance invokes it by itself; "
-        "none: only when a scheduled treaty_invocation event says so.",
-        "rung",
-        ge=2,
-        le=6,
+    self_defence_discount: Probability = field(
+        0.5,
+        "Share of the condemnation of a rung waived when it answers fire in kind [assumed].",
+    )
+    offer_interval_hours: float = field(
+        6.0,
+        "Hours between a belligerent's own offers to each adversary (a concession is one kind of "
+        "offer) [assumed: about four rounds of contacts a day].",
+        "h",
+        gt=0.0,
+    )
+    declaration_patience_hours: float = field(
+        3.0,
+        "Hours a state holds a unilateral ceasefire it declared while the other side keeps firing [assumed].",
+        "h",
+        ge=0.0,
+    )
+    mediator_order: Literal["random", "listed"] = field(
+        "random",
+        "Order in which mediators act within an hour: random (drawn each hour from the mediation "
+        "stream) or as listed in the scenario.",
+    )
+    manipulative_pressure: float = field(
+        2.0,
+        "Multiplier on a manipulative mediator's pressure (it presses as well as it talks) [assumed].",
+        "multiplier",
+        ge=0.0,
+        le=10.0,
+    )
+    inducement_share: Probability = field(
+        0.5,
+        "Inducement a manipulative mediator adds to each side's value of a deal, as a share of "
+        "its leverage [assumed].",
+    )
+
+
+class Ladder(Strict):
+    """The ladder's numeric columns, one value per rung 0–6 (``sim.model.ladder`` holds the codes).
+    Defaults are [assumed]: an ordinal reading of Schelling's (1966) "power to hurt" and of how
+    strongly each rung is condemned, intensified and answered by allies."""
+
+    leverage: tuple[float, ...] = field(
+        (0.0, 0.05, 0.15, 0.35, 0.60, 0.80, 0.90),
+        "Coercive leverage each rung buys, 0..1.",
+        min_length=7,
+        max_length=7,
+    )
+    condemnation: tuple[float, ...] = field(
+        (0.0, 0.02, 0.10, 0.25, 0.45, 0.65, 1.00),
+        "Weight of international and mediator pressure on each rung, 0..1.",
+        min_length=7,
+        max_length=7,
+    )
+    fire_rate: tuple[float, ...] = field(
+        (0.0, 0.0, 0.10, 0.45, 0.70, 1.00, 1.60),
+        "Relative intensity of fire on the line at each rung (0 below small arms).",
+        min_length=7,
+        max_length=7,
+    )
+    exposure: tuple[float, ...] = field(
+        (0.0, 0.0, 0.05, 0.10, 0.25, 0.50, 1.00),
+        "How strongly each rung triggers third-party commitments (alliances, patrons), 0..1.",
+        min_length=7,
+        max_length=7,
     )
 
 
@@ -186,6 +247,41 @@ class Ceasefire(Strict):
         "h",
         gt=0.0,
     )
+    resume_hazard: float = field(
+        0.05,
+        "Extra hourly hazard per unit of the strongest incentive to resume (a party's hourly "
+        "value of fighting on minus its value of the agreement) [assumed].",
+        "1/(h·utility)",
+        ge=0.0,
+        le=10.0,
+    )
+    written_terms: Probability = field(
+        0.1, "Strength a written agreement (any agreed ceasefire) adds (Fortna 2004) [assumed]."
+    )
+    monitors: Probability = field(
+        0.2, "Strength monitors add to an agreement on a dyad they watch (Fortna 2004) [assumed]."
+    )
+    peacekeepers: Probability = field(
+        0.4,
+        "Strength peacekeepers add to an agreement on a dyad they separate (Fortna 2004) [assumed].",
+    )
+    manipulative_bonus: Probability = field(
+        0.15, "Strength a manipulative broker's guarantees add [assumed]."
+    )
+    monitored_rung_cap: int = field(
+        4,
+        "Highest rung either side of a monitored dyad can reach while the monitors stay [assumed].",
+        "rung",
+        ge=0,
+        le=6,
+    )
+    peacekept_rung_cap: int = field(
+        2,
+        "Highest rung either side of a dyad separated by peacekeepers can reach [assumed].",
+        "rung",
+        ge=0,
+        le=6,
+    )
 
 
 class Mechanisms(Strict):
@@ -206,7 +302,23 @@ class Mechanisms(Strict):
 class State(Strict):
     name: str = field(..., "Display name, used in narratives.")
     adversary: Id | None = field(
-        None, "Id of the state it fights; none for a state that only leads or joins an alliance."
+        None,
+        "Id of the state it fights (shorthand for a one-item `adversaries`); none for a state "
+        "that only leads or joins an alliance.",
+    )
+    adversaries: tuple[Id, ...] = field(
+        (), "Ids of the states it fights (several fronts); enmity is symmetric."
+    )
+    patron: Id | None = field(
+        None,
+        "A de facto entity's patron state: it treats an attack on this state's territory as one "
+        "on itself and may join the fighting.",
+    )
+    join_cost: NonNegative = field(
+        0.5,
+        "Hourly utility cost of entering a war on behalf of a client or ally (forces, risk, "
+        "sanctions) [assumed].",
+        "utility/h",
     )
     forces: NonNegative = field(0.0, "Troops deployed on the front (not the whole army).", "soldiers")
     firepower: NonNegative = field(
@@ -301,9 +413,46 @@ class Alliance(Strict):
     intervention_cost: NonNegative = field(
         3.0,
         "Cost to an aggressor, per hour at full exposure, if the alliance intervenes "
-        "militarily; weighted by its credibility.",
+        "militarily; weighted by its credibility. Also the help an attacked member expects.",
         "utility/h",
     )
+    covers: tuple[Id, ...] | None = field(
+        None,
+        "Sectors the treaty covers; none: every sector its members held at hour 0 (own territory only).",
+    )
+    refusal_cost: NonNegative = field(
+        0.1,
+        "Hourly cost to a member of invoking the treaty and being refused in public (Leeds 2003) [assumed].",
+        "utility/h",
+    )
+    required_capacity: tuple[float, ...] = field(
+        (0.0, 0.0, 0.05, 0.30, 0.55, 0.70),
+        "Capacity the leader must muster for each response: ignore, statement, fact-finding, "
+        "diplomatic pressure, peacekeepers, military aid [assumed].",
+        min_length=6,
+        max_length=6,
+    )
+    revealed_credibility: tuple[float, ...] = field(
+        (0.0, 0.02, 0.05, 0.15, 0.5, 1.0),
+        "Probability of armed intervention an aggressor reads into each response once it is "
+        "given (a weak answer reveals a hollow commitment) [assumed].",
+        min_length=6,
+        max_length=6,
+    )
+    aid_multiplier: float = field(
+        1.3, "A member's fire effectiveness once allied arms arrive [assumed].", "multiplier", ge=1.0
+    )
+    pressure_scale: NonNegative = field(
+        0.5,
+        "Hourly pressure on the aggressor from a response of diplomatic pressure or more, at full "
+        "capacity and the top response [assumed].",
+        "utility/h",
+    )
+
+
+class AcceptanceChange(Strict):
+    hour: NonNegative = field(..., "From this hour on.", "h")
+    acceptance: dict[Id, Probability] = field(..., "New acceptance by each listed party.")
 
 
 class Mediator(Strict):
@@ -322,6 +471,18 @@ class Mediator(Strict):
     arrival_hour: NonNegative = field(0.0, "Hour the mediator starts to act.", "h")
     attention: Probability = field(0.8, "Chance per hour that it acts at all.")
     proposal_interval_hours: float = field(6.0, "Hours between ceasefire proposals.", "h", gt=0.0)
+    favours: Id | None = field(None, "The party a biased mediator favours (Kydd 2003); none: unbiased.")
+    bias: Probability = field(
+        0.0,
+        "How biased: its signals and proposals are (1 + bias) as credible to the favoured side "
+        "and (1 − bias) to the other.",
+    )
+    guarantee: Literal["none", "monitors", "peacekeepers"] = field(
+        "none", "What its agreements bring to the ground: nothing, monitors, or peacekeepers."
+    )
+    acceptance_after: AcceptanceChange | None = field(
+        None, "A change of acceptance from a given hour, e.g. under economic pressure."
+    )
     security_council: bool = field(False, "True: acts only if no veto holder blocks (UN Security Council).")
     veto_holders: dict[Id, Probability] = field(
         {}, "Security Council only: each permanent member's probability of blocking action."
@@ -345,15 +506,29 @@ class Sector(Strict):
 
 class Event(Strict):
     hour: NonNegative = field(..., "When it fires, in hours from the scenario start.", "h")
-    kind: Literal["offensive", "treaty_invocation", "ceasefire_proposal", "restraint_call"] = field(
+    kind: Literal[
+        "offensive",
+        "treaty_invocation",
+        "ceasefire_proposal",
+        "restraint_call",
+        "ceasefire_declaration",
+        "summit",
+        "economic_pressure",
+    ] = field(
         ...,
-        "offensive: actor state jumps to `rung` against `target` and commits to it in public; "
-        "treaty_invocation: actor state invokes alliance `target`; ceasefire_proposal: mediator "
-        "`actor` proposes a ceasefire now; restraint_call: mediator `actor` calls for restraint.",
+        "offensive: actor state opens at `rung` against `target` and commits to it in public "
+        "(its later rungs are its own choice); treaty_invocation: actor state invokes alliance "
+        "`target`; ceasefire_proposal: mediator `actor` proposes a ceasefire now; restraint_call: "
+        "mediator `actor` calls for restraint; ceasefire_declaration: actor state declares a "
+        "unilateral ceasefire towards `target` (or all its adversaries); summit: mediator `actor` "
+        "brings the leaders into one room (every party engages with its proposal, and each "
+        "belligerent makes an offer now); economic_pressure: `actor` (mediator or state) presses "
+        "state `target` by `amount` (added to its pressure; a mediator's acceptance rises by it).",
     )
     actor: Id = field(..., "Who acts (state or mediator id, by kind).")
     target: Id | None = field(None, "Whom it is aimed at (state or alliance id, by kind).")
     rung: int | None = field(None, "offensive only: the rung it opens with.", "rung", ge=0, le=6)
+    amount: NonNegative = field(0.0, "economic_pressure only: its size.", "utility/h")
     enabled: bool = field(True, "False removes the event (a what-if).")
     note: str = field("", "What happened, with its source.")
 
@@ -378,6 +553,7 @@ class Scenario(Strict):
     )
     sources: dict[Id, Source] = field({}, "Sources cited by the numbers below, by id.")
     model: Model = field(Model(), "Decision-making constants.")
+    ladder: Ladder = field(Ladder(), "The ladder's numeric columns.")
     combat: Combat = field(Combat(), "Attrition and territory parameters.")
     harm: Harm = field(Harm(), "Civilian harm parameters.")
     ceasefire: Ceasefire = field(Ceasefire(), "Ceasefire breakdown parameters.")
@@ -396,6 +572,7 @@ SECTIONS: tuple[type[Strict], ...] = (
     Scenario,
     Source,
     Model,
+    Ladder,
     Combat,
     Harm,
     Ceasefire,
@@ -403,6 +580,7 @@ SECTIONS: tuple[type[Strict], ...] = (
     State,
     Alliance,
     Mediator,
+    AcceptanceChange,
     Sector,
     Event,
     Target,
