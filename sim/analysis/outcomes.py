@@ -10,10 +10,12 @@
   ``territory_lost_km2`` (of the sectors it held at hour 0), ``deep_strikes`` (strikes received on
   sectors behind its line);
 * per alliance: ``alliance_response`` (ignore … military_aid; ``not_invoked``; ``pending``);
-* ``ceasefire_broker`` — mediator id of the agreement under which the fighting ended, ``tacit`` if
-  it ended without one, ``none`` if it did not end;
+* ``ceasefire_broker`` — who made the agreement in force when the fighting ended (a mediator id, or
+  ``bilateral``), ``tacit`` if it ended without one, ``none`` if it did not end;
+* ``failed_ceasefires`` — agreements that broke down before the fighting ended (all that broke
+  down, if it did not end);
 * per state: ``concession`` — concessions made, joined by ``+``, or ``none``;
-* ``full_war`` — whether any state reached the full-war rung.
+* ``full_war`` — whether any hour was fought at the full-war rung.
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ def outcome_columns(scenario: Scenario) -> list[str]:
     cols = ["ceasefire_hour", "fighting_hours"]
     cols += [f"{o}.{s}" for o in STATE_OUTCOMES if o != "concession" for s in scenario.states]
     cols += [f"alliance_response.{a}" for a in scenario.alliances]
-    cols += ["ceasefire_broker"]
+    cols += ["ceasefire_broker", "failed_ceasefires"]
     cols += [f"concession.{s}" for s in scenario.states]
     cols += ["full_war"]
     return cols
@@ -63,6 +65,7 @@ KINDS = {
     "deep_strikes": "Int64",
     "alliance_response": "string",
     "ceasefire_broker": "string",
+    "failed_ceasefires": "Int64",
     "concession": "string",
     "full_war": "boolean",
 }
@@ -137,16 +140,20 @@ def outcomes(model: EscalationModel) -> dict[str, Any]:
     for aid, alliance in model.alliances.items():
         row[f"alliance_response.{aid}"] = alliance.response_label
     row["ceasefire_broker"] = broker(model, end)
+    row["failed_ceasefires"] = sum(
+        a.end_hour is not None and (math.isnan(end) or a.end_hour <= end) for a in model.history
+    )
     for sid, state in model.states.items():
         row[f"concession.{sid}"] = "+".join(state.conceded) or "none"
-    row["full_war"] = any(s.peak_rung >= Rung.FULL_WAR for s in model.states.values())
+    row["full_war"] = bool((peak >= Rung.FULL_WAR).any())  # an hour was fought at that rung
     return row
 
 
 def broker(model: EscalationModel, end: float) -> str:
+    """Who made the agreement in force when the fighting ended (from the kept history)."""
     if math.isnan(end):
         return "none"
-    for agreement in model.agreements.values():
-        if agreement.start_hour <= end:
+    for agreement in reversed(model.history):
+        if agreement.start_hour <= end and (agreement.end_hour is None or agreement.end_hour > end):
             return agreement.broker
     return "tacit"

@@ -4,8 +4,9 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
 
     EU(r) = G(r) − L(r) − P·c'(r) − Σ_A κ_A·X_A·e(r) + D·r − a·max(0, ρ − r) − k·|r − r_now|
 
-* G(r)  gains: coercive  V·θ·u·s·ℓ(r)  (stake V, private resolve θ, unmet share of demands u,
-  believed share s, ladder leverage ℓ); defensive  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being
+* G(r)  gains: coercive  V·θ·u·π·s·ℓ(r)  (stake V, private resolve θ, unmet share of demands u,
+  believed probability π that the adversary yields to force, believed share s, ladder
+  leverage ℓ); defensive  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being
   coerced costs ℓ(r_j), meeting the attack wins back a share of it, out-climbing it wins nothing);
   territorial adds τ·(km² per hour) at r ≥ 5.
 * L(r)  expected own losses: σ_c · (1 + deaths/w) · E[deaths per hour at max(r, r_j)] / n₀ —
@@ -70,6 +71,7 @@ class Situation:
     aim: str  # coercive | territorial | defensive
     stake: float  # V·θ
     unmet: float  # share of demands not yet conceded
+    yields: float  # believed probability π that the adversary yields to force
     share: float  # believed share s
     opponent_rung: int
     loss_weight: float  # σ_c·(1 + deaths/w)/loss_scale
@@ -90,7 +92,7 @@ def gains(s: Situation, c: Columns) -> list[float]:
     if s.aim == "defensive":
         gain = [s.stake * (s.share * lev[min(r, j)] - lev[j]) for r in RUNGS]
     else:
-        gain = [s.stake * s.unmet * s.share * x for x in lev]
+        gain = [s.stake * s.unmet * s.yields * s.share * x for x in lev]
     if s.aim == "territorial" or s.territory_gain > 0.0:
         gain = [g + s.territory_gain * (r >= Rung.GROUND_OFFENSIVE) for r, g in enumerate(gain)]
     return gain

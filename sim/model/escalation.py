@@ -145,11 +145,16 @@ class EscalationModel(mesa.Model):
                 key = frozenset((a.id, b.id))
                 fire[key] = fire.get(key, 0.0) + f
         noise = self.spec.model.signal_noise
+        evidence = self.spec.model.resolve_evidence / (noise * noise)
         for a, b in self.dyads:
             f = fire.get(frozenset((a.id, b.id)), 0.0)
             if f > 0.0:
                 a.learn(b, f, noise)
                 b.learn(a, f, noise)
+            a.learn_resolve(b, evidence)
+            b.learn_resolve(a, evidence)
+        for state in self.belligerents:
+            state.deaths_seen = state.military_deaths
 
     # --- fire, strikes, ground ---------------------------------------------------------------
     def _fire(self, state: StateAgent, target_owner: str) -> float:

@@ -86,6 +86,13 @@ class Model(Strict):
         "How far a coercer believes a declared red line: a refused demand keeps "
         "(1 − this) of its value as a war aim.",
     )
+    resolve_evidence: NonNegative = field(
+        0.03,
+        "Evidence per adversary death, at signal noise 1, that an adversary which suffers without "
+        "conceding will not yield (divided by signal_noise²: noisier fighting reveals less) "
+        "[assumed].",
+        "1/death",
+    )
     loss_scale: float = field(
         10.0,
         "Deaths per unit of casualty sensitivity: the loss weight is sensitivity × (1 + deaths/w) "
@@ -313,6 +320,11 @@ class State(Strict):
         None,
         "A de facto entity's patron state: it treats an attack on this state's territory as one "
         "on itself and may join the fighting.",
+    )
+    yield_prior: Probability = field(
+        0.7,
+        "Prior belief of a coercer that its adversary is a type that yields to force (learnt "
+        "from how it bears its losses) [assumed].",
     )
     join_cost: NonNegative = field(
         0.5,

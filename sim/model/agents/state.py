@@ -10,7 +10,7 @@ import mesa
 import numpy as np
 
 from sim.model import bargaining, decision, parties
-from sim.model.beliefs import StrengthBelief
+from sim.model.beliefs import StrengthBelief, yield_update
 from sim.model.ladder import FIGHTING, Rung, describe
 from sim.scenario.schema import State
 
@@ -41,6 +41,8 @@ class StateAgent(mesa.Agent):
         self.commitment = 0.0  # rung publicly committed to (audience costs)
         self.adversaries: list[StateAgent] = []
         self.beliefs: dict[str, StrengthBelief] = {}
+        self.yields: dict[str, float] = {}  # belief that each adversary yields to force
+        self.deaths_seen = 0  # own deaths up to the last hour (what the others have observed)
         self.alliances: list[AllianceAgent] = []
         self.clients: list[StateAgent] = []  # de facto entities it backs
         self.conceded: list[str] = []  # concessions this state has made
@@ -102,10 +104,10 @@ class StateAgent(mesa.Agent):
             for d in demands
         ) / len(demands)
 
-    def obtained_demands(self, adv: StateAgent) -> bool:
+    def obtained_demands(self, adv: StateAgent, extra: tuple[str, ...] = ()) -> bool:
         """Every demand it can still hope for (not a red line of ``adv``) has been conceded."""
         wanted = [d for d in self.spec.demands if d not in adv.spec.red_lines]
-        return bool(wanted) and all(d in adv.conceded for d in wanted)
+        return bool(wanted) and all(d in adv.conceded or d in extra for d in wanted)
 
     def meet(self, adversary: StateAgent) -> None:
         """Become enemies (symmetric): a belief about the other's strength, from the prior."""
@@ -115,6 +117,7 @@ class StateAgent(mesa.Agent):
         self.beliefs[adversary.id] = StrengthBelief.prior(
             adversary.strength, self.spec.belief_bias, self.spec.belief_sd
         )
+        self.yields[adversary.id] = self.spec.yield_prior
         adversary.meet(self)
 
     # --- what it weighs ---------------------------------------------------------------------
@@ -138,6 +141,7 @@ class StateAgent(mesa.Agent):
             aim=self.aim,
             stake=spec.stake * (self.resolve if resolve is None else resolve),
             unmet=self.unmet(adv, extra),
+            yields=self.yields[adv.id],
             share=belief.share(self.strength) if share is None else share,
             opponent_rung=adv.rung if opponent_rung is None else opponent_rung,
             loss_weight=self.loss_weight,
@@ -146,21 +150,25 @@ class StateAgent(mesa.Agent):
             intervention=m.intervention_against(self, adv),
             domestic=spec.domestic_pressure / split,
             audience=spec.audience_cost * (1.0 - cover) / split,
-            commitment=self.commitment,
+            commitment=0.0 if extra and self.obtained_demands(adv, extra) else self.commitment,
             territory_gain=spec.territorial_value * m.spec.combat.advance_km2_per_hour,
             current=self.rung,
             switching=m.spec.model.switching_cost / split,
         )
 
     def fight_and_stop(self, adv: StateAgent, cover: float = 0.0, **estimate) -> tuple[float, float]:
-        """(hourly value of fighting on, of both sides stopping) against ``adv``. ``cover`` is the
-        share of the audience cost of backing down that an agreement lifts (a leader can blame the
-        broker: face-saving, Beardsley 2011)."""
+        """(hourly value of fighting on at the best rung it can reach, of both sides stopping)
+        against ``adv``, and the one-off audience cost of backing down from its public commitment,
+        less the ``cover`` an agreement gives (a leader can blame the broker: face-saving,
+        Beardsley 2011)."""
         cols = self.model.columns
         s = self.situation(adv, **estimate)
-        fight = max(decision.utilities(s, cols)[FIGHTING:])
-        s.opponent_rung, s.audience = 0, s.audience * (1.0 - cover)
-        return fight, decision.utilities(s, cols)[0]
+        backing_down = s.audience * s.commitment * (1.0 - cover)
+        s.audience = 0.0
+        top = Rung.FULL_WAR if adv.rung == Rung.FULL_WAR else self.spec.max_rung
+        fight = max(decision.utilities(s, cols)[FIGHTING : top + 1], default=-math.inf)
+        s.opponent_rung = 0
+        return fight, decision.utilities(s, cols)[0] - backing_down / self.model.horizon_value
 
     def gap(self, adv: StateAgent, cover: float = 0.0, **estimate) -> float:
         """Its reservation gap against ``adv`` over the settlement horizon (``sim.model.bargaining``)."""
@@ -412,6 +420,13 @@ class StateAgent(mesa.Agent):
                     m.join_war(self, attacker, ward)
 
     # --- what it learns ---------------------------------------------------------------------
+    def learn_resolve(self, adv: StateAgent, evidence_per_death: float) -> None:
+        """A coercer reads the losses ``adv`` bore this hour without conceding as evidence that
+        it will not yield."""
+        deaths = adv.military_deaths - adv.deaths_seen
+        if deaths > 0 and self.aim != "defensive" and self.model.spec.mechanisms.learning:
+            self.yields[adv.id] = yield_update(self.yields[adv.id], evidence_per_death * deaths)
+
     def learn(self, adv: StateAgent, fire: float, noise_sd: float, precision: float = 1.0) -> None:
         """Update its belief about ``adv`` from a signal of the given fire intensity on the fronts
         they share (or a mediator's signal of the given precision)."""
