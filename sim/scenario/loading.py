@@ -2,7 +2,7 @@
 
 Scenario files are data, never code: nothing in them is evaluated. A what-if names its base with
 ``extends = "sept2022.toml"`` (relative to its own folder) and overrides a few keys; tables merge
-key by key, lists and values replace; a top-level ``remove = ["mediators.MINSK", ...]`` drops
+key by key, lists and values replace; a top-level ``remove = ["mediators.X", ...]`` drops
 inherited entries (key paths into the base).
 """
 
@@ -114,7 +114,7 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
 
 
 def _remove_path(raw: dict[str, Any], key: Any, path: Path) -> None:
-    """Drop an inherited entry (``remove = ["mediators.MINSK"]`` in an extending file)."""
+    """Drop an inherited entry (``remove = ["mediators.X"]`` in an extending file)."""
     *parents, leaf = str(key).split(".")
     node = raw
     for part in parents:

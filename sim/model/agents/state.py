@@ -164,7 +164,7 @@ class StateAgent(mesa.Agent):
         cols = self.model.columns
         s = self.situation(adv, **estimate)
         backing_down = s.audience * s.commitment * (1.0 - cover)
-        s.audience = 0.0
+        s.audience = s.switching = 0.0  # one-off costs of moving are not values of an outcome
         top = Rung.FULL_WAR if adv.rung == Rung.FULL_WAR else self.spec.max_rung
         fight = max(decision.utilities(s, cols)[FIGHTING : top + 1], default=-math.inf)
         s.opponent_rung = 0
