@@ -202,6 +202,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ablate(args: argparse.Namespace) -> int:
+    from sim.analysis import ablation
+    from sim.experiments.runner import run_ensemble
+
+    base = load_scenario(args.scenario, _overrides(args.set))
+    workers = args.workers or os.cpu_count() or 1
+    frames = {"baseline": run_ensemble(base, args.runs, args.seed, workers)}
+    for name, scenario in ablation.variants(base).items():
+        frames[name] = run_ensemble(scenario, args.runs, args.seed, workers)
+    base_frame = frames.pop("baseline")
+    print(ablation.markdown(ablation.table(base, base_frame, frames, args.seed)))
+    print(f"\n{args.runs} paired runs per mechanism, seed {args.seed}")
+    return 0
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim.analysis import plots
     from sim.analysis.sensitivity import load_sweep, pick_outcomes
@@ -333,6 +348,13 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--out", default=None, help="results folder")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
     c.set_defaults(func=cmd_compare)
+
+    ab = sub.add_parser("ablate", help="each mechanism off against all on, paired by seed")
+    scenario_args(ab)
+    ab.add_argument("--runs", type=_positive, default=200, help="runs per variant (default 200)")
+    ab.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
+    ab.add_argument("--workers", type=_positive, default=None, help="local worker processes")
+    ab.set_defaults(func=cmd_ablate)
 
     pl = sub.add_parser("plot", help="plots of a sweep's results folder")
     pl.add_argument("results", help="results folder written by `escsim sweep`")

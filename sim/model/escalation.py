@@ -24,7 +24,7 @@ from sim.model.eventlog import EventLog
 from sim.model.events import ScheduledEvent
 from sim.model.geography import Sector, build_sectors, fronts
 from sim.model.ladder import FIGHTING, LADDER, Rung, describe
-from sim.model.randomness import streams
+from sim.model.randomness import keyed, streams
 from sim.scenario.schema import Scenario
 
 
@@ -37,6 +37,7 @@ class EscalationModel(mesa.Model):
     def __init__(self, scenario: Scenario, seed: int) -> None:
         super().__init__(rng=seed)
         self.streams = streams(seed)
+        self._seed = seed
         self.spec = scenario
         self.columns = Columns.of(scenario)
         self.horizon_value = scenario.model.settlement_horizon_hours
@@ -61,6 +62,7 @@ class EscalationModel(mesa.Model):
                 self.states[state.spec.patron].clients.append(state)
         self.state_agents = AgentSet(list(self.states.values()), random=self.random)
         self.agreements: dict[frozenset[str], Agreement] = {}  # in force, by dyad
+        self._breakdown_rng: dict[frozenset[str], np.random.Generator] = {}
         self.history: list[Agreement] = []  # every agreement, in the order made
         self.guards: dict[frozenset[str], str] = {}  # dyad → "monitors" | "peacekeepers"
         self.deep_strikes = dict.fromkeys(scenario.states, 0)
@@ -81,6 +83,10 @@ class EscalationModel(mesa.Model):
             **{f"civilian_deaths.{s}": np.zeros(horizon, dtype=np.int32) for s in ids},
         }
         self._intensity = 0.0
+
+    def stream(self, name: str, key: str) -> np.random.Generator:
+        """The generator of one agent (or dyad) within mechanism ``name`` (``randomness.keyed``)."""
+        return keyed(self._seed, name, key)
 
     def refresh_wars(self) -> None:
         """Belligerents, dyads at war and the fronts between them (again when a state joins)."""
@@ -443,7 +449,10 @@ class EscalationModel(mesa.Model):
                 cf.fade_hazard,
                 cf.leverage_half_life_hours,
             )
-            if self.streams["ceasefire"].random() < hazard:
+            rng = self._breakdown_rng.get(key)
+            if rng is None:
+                rng = self._breakdown_rng[key] = self.stream("ceasefire", "+".join(sorted(key)))
+            if rng.random() < hazard:
                 del self.agreements[key]
                 agreement.end_hour, agreement.ended_by = self.hour, breaker.id
                 by = broker.name if broker else "bilateral"

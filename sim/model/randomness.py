@@ -35,5 +35,13 @@ def stream(seed: int | None, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)))
 
 
+def keyed(seed: int | None, name: str, key: str) -> np.random.Generator:
+    """One agent's generator within a mechanism (``decisions`` of state ``A``: ``decisions/A``), so
+    that adding, removing or silencing one agent leaves every other agent's draws where they were."""
+    if name not in STREAMS:
+        raise KeyError(f"no random stream named {name!r}")
+    return stream(seed, f"{name}/{key}")
+
+
 def streams(seed: int | None) -> dict[str, np.random.Generator]:
     return {name: stream(seed, name) for name in STREAMS}

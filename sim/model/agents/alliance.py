@@ -98,7 +98,7 @@ class AllianceAgent(mesa.Agent):
         self.model.schedule_event(self.respond, after=max(self.spec.response_delay_hours, 1e-6))
 
     def respond(self) -> None:
-        rng, spec = self.model.streams["alliances"], self.spec
+        rng, spec = self.model.stream("alliances", f"alliance.{self.id}"), self.spec
         honours = rng.random() < spec.honour_prior * spec.cohesion
         cohesive = rng.random() < spec.cohesion
         self.capacity = self.effective_capacity * math.exp(rng.normal(0.0, spec.response_noise))

@@ -42,6 +42,8 @@ class MediatorAgent(mesa.Agent):
         self.last_proposal = -1e9
         self._acceptance = dict(spec.acceptance)
         self._summit = False  # leaders in one room: every party engages with the next proposal
+        self.attention_draws = model.stream("mediation", f"mediator.{mediator_id}")
+        self.talk_draws = model.stream("bargaining", f"mediator.{mediator_id}")
 
     @property
     def manipulative(self) -> bool:
@@ -90,7 +92,7 @@ class MediatorAgent(mesa.Agent):
             self.arrive()
             if self.blocked:
                 return
-        if m.streams["mediation"].random() >= self.spec.attention and not self._summit:
+        if self.attention_draws.random() >= self.spec.attention and not self._summit:
             return
         for a, b in m.dyads:
             if max(a.rung, b.rung) < FIGHTING:
@@ -108,7 +110,7 @@ class MediatorAgent(mesa.Agent):
         m = self.model
         self.arrived = True
         if self.spec.security_council:
-            blockers = [h for h, p in self.spec.veto_holders.items() if m.streams["mediation"].random() < p]
+            blockers = [h for h, p in self.spec.veto_holders.items() if self.attention_draws.random() < p]
             if blockers:
                 self.blocked = True
                 m.log.act(
@@ -178,7 +180,7 @@ class MediatorAgent(mesa.Agent):
         transfer = bargaining.proposed_transfer(gap_a, gap_b, inducement, self.spec.leverage * horizon)
         verdicts = []
         for state, gap, share in ((a, gap_a, transfer), (b, gap_b, -transfer)):
-            engages = self._summit or m.streams["bargaining"].random() < self.credibility(state)
+            engages = self._summit or self.talk_draws.random() < self.credibility(state)
             ok = engages and m.spec.mechanisms.agreements and bargaining.accepts(gap, share, inducement)
             if not engages:
                 why = f"does not engage with {self.name}"

@@ -35,7 +35,8 @@ class StateAgent(mesa.Agent):
     def __init__(self, model: EscalationModel, state_id: str, spec: State) -> None:
         super().__init__(model)
         self.id, self.spec, self.name = state_id, spec, spec.name
-        self.resolve = draw_resolve(model.streams["resolve"], spec.resolve_mean, spec.resolve_sd)
+        self.draws = {k: model.stream(k, f"state.{state_id}") for k in ("decisions", "learning", "alliances")}
+        self.resolve = draw_resolve(model.stream("resolve", state_id), spec.resolve_mean, spec.resolve_sd)
         self.aim = spec.war_aim
         self.rung = self.peak_rung = spec.initial_rung
         self.commitment = 0.0  # rung publicly committed to (audience costs)
@@ -52,7 +53,9 @@ class StateAgent(mesa.Agent):
         self.military_deaths = 0
         self.aid_multiplier = 1.0  # > 1 once allies send military aid
         self._phase = int(
-            model.streams["bargaining"].integers(max(1, round(model.spec.model.offer_interval_hours)))
+            model.stream("bargaining", f"state.{state_id}").integers(
+                max(1, round(model.spec.model.offer_interval_hours))
+            )
         )
         self._next = self.rung
 
@@ -193,7 +196,7 @@ class StateAgent(mesa.Agent):
         )
         allowed = decision.reachable(self.rung, m.spec.model.max_rung_change, ceiling)
         self._next = decision.logit_choice(
-            m.streams["decisions"], utility, m.spec.model.logit_precision, allowed
+            self.draws["decisions"], utility, m.spec.model.logit_precision, allowed
         )
 
     def commit(self) -> None:
@@ -393,7 +396,7 @@ class StateAgent(mesa.Agent):
             value = parties.invocation_value(
                 kappa, alliance.spec.intervention_cost, m.columns.exposure[rung], alliance.spec.refusal_cost
             )
-            if m.streams["alliances"].random() < parties.logistic(m.spec.model.logit_precision * value):
+            if self.draws["alliances"].random() < parties.logistic(m.spec.model.logit_precision * value):
                 self.invoke(alliance, f"{attacker.name} {describe(rung, self.name)}")
 
     def consider_joining(self) -> None:
@@ -416,7 +419,7 @@ class StateAgent(mesa.Agent):
                     m.pressure_on(self) * m.columns.condemnation[attacker.rung],
                     self.spec.join_cost,
                 )
-                if m.streams["alliances"].random() < parties.logistic(m.spec.model.logit_precision * value):
+                if self.draws["alliances"].random() < parties.logistic(m.spec.model.logit_precision * value):
                     m.join_war(self, attacker, ward)
 
     # --- what it learns ---------------------------------------------------------------------
@@ -433,7 +436,5 @@ class StateAgent(mesa.Agent):
         if fire <= 0.0 or not self.model.spec.mechanisms.learning:
             return
         noise_var = noise_sd * noise_sd / (fire * precision)
-        signal = math.log(max(adv.strength, 1e-9)) + self.model.streams["learning"].normal(
-            0.0, math.sqrt(noise_var)
-        )
+        signal = math.log(max(adv.strength, 1e-9)) + self.draws["learning"].normal(0.0, math.sqrt(noise_var))
         self.beliefs[adv.id].observe(signal, noise_var)
