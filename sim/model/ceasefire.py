@@ -55,6 +55,7 @@ class Agreement:
     broker_strength: float  # q_broker at the start
     end_hour: int | None = None
     ended_by: str = ""  # who broke it
+    cache: tuple | None = None  # (inputs, parties' strongest incentive to resume) of the last hour
 
     @property
     def in_force(self) -> bool:

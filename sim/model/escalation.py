@@ -38,6 +38,9 @@ class EscalationModel(mesa.Model):
         super().__init__(rng=seed)
         self.streams = streams(seed)
         self._seed = seed
+        # hourly values (forces, pressure, expected losses) computed once per hour: the losses of the
+        # hour's own fire count from the next hour on
+        self.memo: dict[tuple, float] = {}
         self.spec = scenario
         self.columns = Columns.of(scenario)
         self.horizon_value = scenario.model.settlement_horizon_hours
@@ -121,6 +124,7 @@ class EscalationModel(mesa.Model):
 
     def step(self) -> None:
         self._stepping = True
+        self.memo.clear()
         mediators = list(self.mediators.values())
         if self.spec.model.mediator_order == "random":
             mediators = [mediators[i] for i in self.streams["mediation"].permutation(len(mediators))]
@@ -287,6 +291,9 @@ class EscalationModel(mesa.Model):
     def expected_deaths_per_fire(self, state: StateAgent, adv: StateAgent) -> float:
         """Expected own deaths per hour per unit of ``adv``'s fire rate (area fire), on the fronts
         they share and from its deep strikes."""
+        key = ("deaths", state.id, adv.id)
+        if key in self.memo:
+            return self.memo[key]
         c, total = self.spec.combat, 0.0
         for mine, theirs in self.exposure[state.id]:
             if theirs.owner != adv.id:
@@ -295,14 +302,19 @@ class EscalationModel(mesa.Model):
             total += beta * mine.forces.get(state.id, 0.0) * theirs.forces.get(adv.id, 0.0)
         if self.spec.mechanisms.deep_strikes:
             total += c.casualties_per_strike * c.deep_strikes_per_hour
-        return total * c.kill_fraction
+        self.memo[key] = total * c.kill_fraction
+        return self.memo[key]
 
     def pressure_on(self, state: StateAgent) -> float:
         """Background pressure, mediators', economic, and alliances answering its adversaries."""
+        key = ("pressure", state.id)
+        if key in self.memo:
+            return self.memo[key]
         p = self.spec.model.international_pressure + state.extra_pressure
         p += sum(m.pressure_on(state) for m in self.mediators.values())
         for adv in state.adversaries:
             p += sum(a.pressure for a in adv.alliances if a.invoked_by is adv and state not in a.members)
+        self.memo[key] = p
         return p
 
     def intervention_against(self, state: StateAgent, adv: StateAgent) -> float:
@@ -435,11 +447,7 @@ class EscalationModel(mesa.Model):
         for key, agreement in list(self.agreements.items()):
             a, b = (self.states[p] for p in agreement.parties)
             broker = self.mediators.get(agreement.broker)
-            pulls = []
-            for state, other in ((a, b), (b, a)):
-                fight, stop = state.fight_and_stop(other, broker.cover(state) if broker else 0.0)
-                pulls.append((fight - stop, state))
-            incentive, breaker = max(pulls, key=lambda p: p[0])
+            incentive, breaker = self._incentive(agreement, a, b, broker)
             hazard = breakdown_hazard(
                 self.agreement_strength(agreement),
                 incentive,
@@ -459,6 +467,34 @@ class EscalationModel(mesa.Model):
                 self.log.act(
                     self.hour, breaker.name, by, "ceasefire_breaks", f"{agreement.kind} ceasefire breaks down"
                 )
+
+    def _incentive(
+        self, agreement: Agreement, a: StateAgent, b: StateAgent, broker: MediatorAgent | None
+    ) -> tuple[float, StateAgent]:
+        """The stronger of the two parties' hourly incentives to resume, and whose it is; recomputed
+        only when something it depends on has changed (quiet hours under an agreement are cheap)."""
+        inputs = (
+            *(
+                (
+                    s.rung,
+                    s.military_deaths,
+                    s.commitment,
+                    len(s.conceded),
+                    self.pressure_on(s),
+                    *((x.mean, x.var) for x in s.beliefs.values()),
+                    *s.yields.values(),
+                )
+                for s in (a, b)
+            ),
+            *(al.response for al in self.alliances.values()),
+        )
+        if agreement.cache is None or agreement.cache[0] != inputs:
+            pulls = []
+            for state, other in ((a, b), (b, a)):
+                fight, stop = state.fight_and_stop(other, broker.cover(state) if broker else 0.0)
+                pulls.append((fight - stop, state))
+            agreement.cache = (inputs, max(pulls, key=lambda p: p[0]))
+        return agreement.cache[1]
 
     # --- records --------------------------------------------------------------------------------
     def record(self) -> None:

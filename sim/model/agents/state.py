@@ -3,6 +3,7 @@ joining a war, and what it learns from the fighting on its own fronts."""
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import TYPE_CHECKING
 
@@ -76,7 +77,11 @@ class StateAgent(mesa.Agent):
 
     @property
     def forces(self) -> float:
-        return sum(s.forces.get(self.id, 0.0) for s in self.model.garrisons[self.id])
+        key = ("forces", self.id)
+        memo = self.model.memo
+        if key not in memo:
+            memo[key] = sum(s.forces.get(self.id, 0.0) for s in self.model.garrisons[self.id])
+        return memo[key]
 
     @property
     def loss_weight(self) -> float:
@@ -139,8 +144,14 @@ class StateAgent(mesa.Agent):
         of adversaries its one rung answers). Keyword overrides let another party estimate it."""
         m, spec = self.model, self.spec
         belief = self.beliefs[adv.id]
+        own = opponent_rung is None and cover == 0.0 and share is None and resolve is None and not extra
+        if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
+            key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.military_deaths)
+            key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id])
+            if key in m.memo:
+                return copy.copy(m.memo[key])
         believed_ratio = belief.expected / max(adv.strength, 1e-9)
-        return decision.Situation(
+        s = decision.Situation(
             aim=self.aim,
             stake=spec.stake * (self.resolve if resolve is None else resolve),
             unmet=self.unmet(adv, extra),
@@ -158,6 +169,9 @@ class StateAgent(mesa.Agent):
             current=self.rung,
             switching=m.spec.model.switching_cost / split,
         )
+        if own:
+            m.memo[key] = copy.copy(s)
+        return s
 
     def fight_and_stop(self, adv: StateAgent, cover: float = 0.0, **estimate) -> tuple[float, float]:
         """(hourly value of fighting on at the best rung it can reach, of both sides stopping)
@@ -185,6 +199,8 @@ class StateAgent(mesa.Agent):
         m = self.model
         self.check_declarations()
         active = [a for a in self.adversaries if m.agreement(self, a) is None and a.id not in self.declared]
+        if not active and not self.declared:
+            return  # under agreements with every adversary it holds its fire until one ends
         if not active:
             ceiling = Rung.THREATS
         else:
