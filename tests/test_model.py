@@ -364,5 +364,5 @@ def test_extends_can_remove_inherited_entries(tmp_path):
     )
     assert "MINSK" not in load_scenario(child).mediators
     child.write_text(f'extends = "{base}"\nname = "x"\nremove = ["mediators.NOPE"]\n', encoding="utf-8")
-    with pytest.raises(ScenarioError, match="remove.*NOPE"):
+    with pytest.raises(ScenarioError, match=r"remove.*NOPE"):
         load_scenario(child)
