@@ -366,3 +366,34 @@ def test_extends_can_remove_inherited_entries(tmp_path):
     child.write_text(f'extends = "{base}"\nname = "x"\nremove = ["mediators.NOPE"]\n', encoding="utf-8")
     with pytest.raises(ScenarioError, match=r"remove.*NOPE"):
         load_scenario(child)
+
+
+def test_acceptance_can_change_and_economic_pressure_moves_it(tiny):
+    def engaged(scenario) -> bool:
+        log = EscalationModel(scenario, 4).run().log.to_frame()
+        mine = log[
+            (log.actor == "Aland") & (log.target == "Mediator") & log.action.str.contains("the ceasefire")
+        ]
+        return bool((~mine.reason.str.startswith("does not engage")).any())
+
+    assert not engaged(tiny)  # A rejects the mediator outright
+    assert engaged(
+        with_overrides(tiny, {"mediators.M.acceptance_after": {"hour": 3, "acceptance": {"A": 1.0}}})
+    )
+    pressed = with_overrides(
+        tiny,
+        {
+            "events.squeeze": {
+                "hour": 2,
+                "kind": "economic_pressure",
+                "actor": "M",
+                "target": "A",
+                "amount": 1.0,
+            }
+        },
+    )
+    model = EscalationModel(pressed, 4).run()
+    assert (
+        model.states["A"].extra_pressure == 1.0 and model.mediators["M"].acceptance(model.states["A"]) == 1.0
+    )
+    assert engaged(pressed)

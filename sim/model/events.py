@@ -44,7 +44,7 @@ class ScheduledEvent:
                 m.states[e.actor].declare(m.states.get(e.target), e.note)
             case "summit":
                 m.mediators[e.actor].summit(e.note)
-                for state in m.belligerents:
+                for state in m.belligerents if m.spec.mechanisms.bargaining else ():
                     for adv in list(state.adversaries):
                         if m.agreement(state, adv) is None:
                             state.offer(adv)
