@@ -100,7 +100,8 @@ class Model(Strict):
 
 
 class Combat(Strict):
-    """Stochastic Lanchester attrition on each contested pair of border sectors."""
+    """Ground war: stochastic Lanchester attrition across each front, manoeuvre (breakthrough
+    threshold and Dupuy-style advance rates; sectors change hands and fronts move), deep strikes."""
 
     aimed_rate: float = field(
         4e-4,
@@ -137,11 +138,68 @@ class Combat(Strict):
     )
     capture_force_ratio: float = field(
         1.6,
-        "Local force ratio (attacker/defender, firepower-weighted) an offensive needs to take "
-        "ground at all; scaled up by defensibility.",
+        "Breakthrough threshold: local effective force ratio (attacker/defender, firepower- and "
+        "terrain-weighted) an offensive needs to take ground at all [assumed; cf. the 3:1 rule, "
+        "Mearsheimer 1989, and Dupuy 1987].",
         "ratio",
         gt=0.0,
         le=20.0,
+    )
+    terrain_fire_factor: Probability = field(
+        0.5,
+        "Share of incoming fire a sector of defensibility 1 absorbs (fire on it is scaled by "
+        "1 − this × defensibility) [assumed].",
+    )
+    defensibility_weight: NonNegative = field(
+        1.0,
+        "How much defensibility multiplies the defender's strength in the force ratio "
+        "(1 + this × defensibility) [assumed].",
+        "multiplier",
+    )
+    advance_cap: float = field(
+        3.0,
+        "Largest surplus over the breakthrough threshold that still speeds the advance (a rout "
+        "does not swallow a sector in an hour) [assumed].",
+        "ratio",
+        gt=0.0,
+        le=100.0,
+    )
+    terrain_slowdown: Probability = field(
+        0.5,
+        "Share by which terrain of defensibility 1 slows an advance (rate × (1 − this × "
+        "defensibility); Dupuy 1987's terrain factors) [assumed].",
+    )
+    engaged_per_km2: float = field(
+        60.0,
+        "Frontage limit: soldiers per km² of a sector who can be in contact at once; forces "
+        "beyond it are local reserves that replace losses [assumed: a division of ≈15,000 holding "
+        "a 20–25 km front some 10 km deep].",
+        "soldiers/km²",
+        gt=0.0,
+    )
+    capture_share: float = field(
+        0.7,
+        "Share of a sector's area an attacker must hold before the line crosses it: the sector "
+        "changes hands, the rest with it, and its neighbours become fronts [assumed].",
+        "share",
+        gt=0.0,
+        le=1.0,
+    )
+    advance_share: Probability = field(
+        0.5,
+        "Share of the attacker's forces in the sector it attacked from that moves into a captured "
+        "sector (all of them if that sector is no longer on a front) [assumed].",
+    )
+    retreat_share: Probability = field(
+        0.7,
+        "Share of a defender's forces in a captured sector that retreat to its neighbouring "
+        "sectors; the rest are lost (casualties), as are all of them with nowhere to go [assumed].",
+    )
+    strike_population_exponent: NonNegative = field(
+        0.5,
+        "Deep-strike targeting: a sector behind the line is chosen with weight (population + 1) "
+        "to this power (0.5: towns are likelier targets, but not in proportion to size) [assumed].",
+        "exponent",
     )
 
 
@@ -274,6 +332,34 @@ class State(Strict):
     )
     belief_sd: float = field(
         0.5, "Prior uncertainty about the adversary's log strength.", "log units", gt=0.0, le=5.0
+    )
+    reserves: NonNegative = field(
+        0.0, "Reserve troops it can mobilise and send to the fronts (beyond `forces`).", "soldiers"
+    )
+    mobilisation_days: float = field(
+        7.0,
+        "Days from the mobilisation order until all reserves have reached the fronts; they "
+        "arrive at an even expected rate meanwhile [assumed].",
+        "days",
+        gt=0.0,
+        le=365.0,
+    )
+    mobilise_at_rung: int | None = field(
+        5,
+        "It mobilises once its adversary stands at or above this rung; none: never on that "
+        "ground [assumed: a ground offensive against it].",
+        "rung",
+        ge=1,
+        le=6,
+    )
+    mobilise_below_share: Probability = field(
+        0.5,
+        "It also mobilises once its forces on the ground fall below this share of `forces` [assumed].",
+    )
+    mobilisation_cost: NonNegative = field(
+        0.05,
+        "Utility per hour a mobilisation costs (economy, domestic disruption) from the order on [assumed].",
+        "utility/h",
     )
 
 

@@ -54,7 +54,7 @@ class StateAgent(mesa.Agent):
 
     @property
     def forces(self) -> float:
-        return sum(s.forces.get(self.id, 0.0) for s in self.model.garrisons[self.id])
+        return self.model.force_total[self.id]
 
     @property
     def loss_weight(self) -> float:
