@@ -329,10 +329,8 @@ class EscalationModel(mesa.Model):
         if moved > 0.0:
             places = gains.setdefault((atk, loser), {})
             places[dst.spec.name] = places.get(dst.spec.name, 0.0) + moved
-        return (
-            moved > 0.0
-            and self.spec.mechanisms.manoeuvre
-            and territory.line_crossed(dst.control, atk.id, dst.spec.area_km2, c.capture_share)
+        return self.spec.mechanisms.manoeuvre and territory.line_crossed(
+            dst.control, atk.id, dst.spec.area_km2, c.capture_share
         )
 
     def _capture(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent) -> None:
