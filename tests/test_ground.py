@@ -124,6 +124,8 @@ def test_no_ground_below_the_breakthrough_threshold():
     assert territory.advance_rate(1.6, 1.6, 1.0, 3.0, 0.5, 0.0) == 0.0
     assert territory.advance_rate(1.0, 1.6, 1.0, 3.0, 0.5, 0.0) == 0.0
     assert territory.advance_rate(1.7, 1.6, 1.0, 3.0, 0.5, 0.0) > 0.0
+    rough = territory.advance_rate(5.0, 1.6, 1.0, 3.0, 0.5, 0.8)
+    assert rough == pytest.approx(0.6 * territory.advance_rate(5.0, 1.6, 1.0, 3.0, 0.5, 0.0))
 
 
 @given(r1=st.floats(0.0, 50.0), r2=st.floats(0.0, 50.0), d1=st.floats(0, 1), d2=st.floats(0, 1))

@@ -241,6 +241,8 @@ class EscalationModel(mesa.Model):
         h, c, rng = self.spec.harm, self.spec.combat, self.streams["combat"]
         total = 0.0
         self._front_fire = {}
+        if all(s.rung < FIGHTING for s in self.belligerents):
+            return 0.0  # nobody fires: nothing on any front can change
         gains: dict[tuple[StateAgent, StateAgent], dict[str, float]] = {}
         crossed: list[tuple[StateAgent, Sector, Sector, StateAgent]] = []
         for u, v in self.fronts:
