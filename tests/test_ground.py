@@ -172,7 +172,7 @@ def test_terrain_factor_is_a_parameter():
 def test_a_captured_sector_moves_the_front_forces_and_deep_targets():
     model = EscalationModel(grid(cols=1, a_rows=1, b_rows=3), seed=1)
     a, b = model.states["A"], model.states["B"]
-    s0, s1, s2, s3 = (model.sectors[f"S{r}_0"] for r in range(4))
+    s0, s1, s2 = (model.sectors[f"S{r}_0"] for r in range(3))
     assert model.fronts == [("S0_0", "S1_0")]
     assert [t.id for t in model.rear("B", "A")] == ["S2_0", "S3_0"]
     a_before, b_before = s0.forces["A"], s1.forces["B"]
