@@ -106,34 +106,37 @@ class Combat(Strict):
     aimed_rate: float = field(
         4e-4,
         "Lanchester square-law coefficient: casualties one effective soldier inflicts per hour "
-        "with aimed fire at fire rate 1.",
+        "with aimed fire at fire rate 1 [assumed; calibrated per scenario].",
         "1/h",
         ge=0.0,
         le=1.0,
     )
     area_rate: float = field(
         1.2e-7,
-        "Lanchester linear-law coefficient: casualties per hour per (shooter × target) with "
-        "area fire at fire rate 1.",
+        "Lanchester linear-law coefficient: casualties per hour per (shooter × target) soldiers "
+        "in contact, with area fire at fire rate 1 [assumed; calibrated per scenario].",
         "1/(soldier·h)",
         ge=0.0,
         le=1e-3,
     )
     kill_fraction: Probability = field(
-        0.35, "Share of casualties who are killed or missing (the rest wounded)."
+        0.35, "Share of casualties who are killed or missing (the rest wounded) [assumed: ≈1 in 3]."
     )
     deep_strikes_per_hour: NonNegative = field(
         1.0,
         "Strikes per hour on sectors behind the adversary's line at the deep-strike rung "
-        "(scaled by the rung's fire rate above it).",
+        "(scaled by the rung's fire rate above it) [assumed].",
         "strikes/h",
     )
     casualties_per_strike: NonNegative = field(
-        0.8, "Expected military casualties one deep strike inflicts behind the line.", "soldiers"
+        0.8,
+        "Expected military casualties one deep strike inflicts on the target's front [assumed].",
+        "soldiers",
     )
     advance_km2_per_hour: NonNegative = field(
         0.6,
-        "Ground taken per hour by a ground offensive at twice the required force ratio.",
+        "Dupuy-style base advance rate: expected km² taken per hour across one front at twice "
+        "the breakthrough threshold on open ground [assumed].",
         "km²/h",
     )
     capture_force_ratio: float = field(
@@ -420,7 +423,11 @@ class Sector(Strict):
     area_km2: float = field(..., "Area.", "km²", gt=0.0)
     population: NonNegative = field(0.0, "Civilian residents.", "people")
     defensibility: Probability = field(0.5, "Terrain and fortification advantage of the holder.")
-    border: bool = field(True, "On the line of contact (True) or deep inside the owner (False).")
+    border: bool = field(
+        True,
+        "On the line of contact at hour 0 (True: garrisoned from the owner's `forces`) or inside "
+        "(False); later fronts and rear areas follow who holds each sector.",
+    )
     neighbours: tuple[Id, ...] = field((), "Adjacent sectors (ids); adjacency is symmetric.")
     garrison: NonNegative = field(
         1.0, "Relative weight of the owner's front-line forces stationed here.", "weight"
