@@ -127,7 +127,8 @@ class EscalationModel(mesa.Model):
         an agreement in force and stands below the fighting rungs (it keeps the agreement until it
         breaks down), and no reserves are on their way."""
         return (
-            bool(self.belligerents)
+            bool(self.agreements)
+            and bool(self.belligerents)
             and all(s.rung < FIGHTING and self.ceasefire_for(s) for s in self.belligerents)
             and not any(m.moving for m in self.mobilisation.values())
         )
@@ -178,6 +179,8 @@ class EscalationModel(mesa.Model):
             return
         for s in self.belligerents:
             spec, mob = s.spec, self.mobilisation[s.id]
+            if spec.reserves < 1.0:
+                continue  # nothing to mobilise
             if not mob.ordered and should_mobilise(
                 s.adversary.rung, spec.mobilise_at_rung, s.forces, spec.forces, spec.mobilise_below_share
             ):
