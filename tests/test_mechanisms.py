@@ -69,22 +69,12 @@ def test_casualty_draws_are_whole_bounded_and_unbiased():
 
 
 def test_defensibility_blunts_fire():
-    open_ground = combat.effectiveness(1e-4, 1.0, 2.0, 0.0)
-    fortress = combat.effectiveness(1e-4, 1.0, 2.0, 1.0)
+    open_ground = combat.effectiveness(1e-4, 1.0, 2.0, 0.0, 0.5)
+    fortress = combat.effectiveness(1e-4, 1.0, 2.0, 1.0, 0.5)
     assert fortress == pytest.approx(open_ground / 2)
 
 
 # --- territory ----------------------------------------------------------------------------------
-def test_no_ground_below_the_required_ratio_and_never_more_than_there_is():
-    rng = np.random.default_rng(1)
-    assert territory.capture_km2(rng, 1.5, 1.6, 0.0, 1.0, 50.0) == 0.0
-    taken = [territory.capture_km2(rng, 20.0, 1.6, 0.0, 5.0, 2.0) for _ in range(200)]
-    assert max(taken) <= 2.0 and np.mean(taken) > 0.5
-    low = np.mean([territory.capture_km2(rng, 4.0, 1.6, 0.0, 1.0, 99.0) for _ in range(2000)])
-    high = np.mean([territory.capture_km2(rng, 4.0, 1.6, 0.5, 1.0, 99.0) for _ in range(2000)])
-    assert high < low  # terrain slows the advance
-
-
 def test_transfer_conserves_area():
     control = {"A": 10.0, "B": 0.0}
     assert territory.transfer(control, "A", "B", 4.0) == 4.0

@@ -2,10 +2,12 @@
 
 Each hour (``step``): mediators act (in a random order); attacked states decide whether to invoke
 their treaties, patrons and allies whether to join; belligerents make offers; states choose their
-rungs simultaneously; fire is exchanged across every front, deep strikes land, ground changes
-hands; each state learns from the fighting on the fronts it shares with each adversary; agreed
-ceasefires may break down; the hour is recorded. Scheduled events fire between hours on Mesa's
-event list.
+rungs simultaneously; states mobilise and reserves arrive; fire is exchanged across every front,
+ground changes hands and fronts move, deep strikes land; each state learns from the fighting on the
+fronts it shares with each adversary; agreed ceasefires may break down; the hour is recorded.
+Scheduled events fire between hours on Mesa's event list. A quiet hour (every belligerent bound by
+agreements with all its adversaries, nobody firing, no reserves moving) runs only what can change
+then: mediators' arrivals and acceptance changes, the breakdown hazard and the record.
 """
 
 from __future__ import annotations
@@ -22,8 +24,9 @@ from sim.model.ceasefire import Agreement, breakdown_hazard, strength
 from sim.model.decision import Columns
 from sim.model.eventlog import EventLog
 from sim.model.events import ScheduledEvent
-from sim.model.geography import Sector, build_sectors, fronts
+from sim.model.geography import Sector, behind_the_line, build_sectors, fronts
 from sim.model.ladder import FIGHTING, LADDER, Rung, describe
+from sim.model.mobilisation import Mobilisation, should_mobilise
 from sim.model.randomness import keyed, streams
 from sim.scenario.schema import Scenario
 
@@ -38,9 +41,8 @@ class EscalationModel(mesa.Model):
         super().__init__(rng=seed)
         self.streams = streams(seed)
         self._seed = seed
-        # hourly values (forces, pressure, expected losses) computed once per hour: the losses of the
-        # hour's own fire count from the next hour on
-        self.memo: dict[tuple, float] = {}
+        # hourly values (pressure, a state's own view of each adversary) computed once per hour
+        self.memo: dict[tuple, object] = {}
         self.spec = scenario
         self.columns = Columns.of(scenario)
         self.horizon_value = scenario.model.settlement_horizon_hours
@@ -50,10 +52,15 @@ class EscalationModel(mesa.Model):
         self.sectors, self.space = build_sectors(scenario, self.random)
         self.sectors_of: dict[str, list[Sector]] = {sid: [] for sid in scenario.states}
         for sector in self.sectors.values():
-            self.sectors_of[sector.owner].append(sector)
+            self.sectors_of[sector.owner].append(sector)  # de jure: losses are counted against these
+        # sectors where each state has forces, and its total on the ground (kept by _add_forces)
         self.garrisons = {
             sid: [s for s in sectors if sid in s.forces] for sid, sectors in self.sectors_of.items()
         }
+        self.force_total = {sid: sum(s.forces[sid] for s in g) for sid, g in self.garrisons.items()}
+        self.mobilisation = {sid: Mobilisation(spec) for sid, spec in scenario.states.items()}
+        self._deaths_per_fire: dict[tuple[str, str], float] = {}
+        self._hostile: set[frozenset[str]] = set()
 
         self.states = {sid: StateAgent(self, sid, spec) for sid, spec in scenario.states.items()}
         self.alliances = {aid: AllianceAgent(self, aid, spec) for aid, spec in scenario.alliances.items()}
@@ -69,9 +76,6 @@ class EscalationModel(mesa.Model):
         self.history: list[Agreement] = []  # every agreement, in the order made
         self.guards: dict[frozenset[str], str] = {}  # dyad → "monitors" | "peacekeepers"
         self.deep_strikes = dict.fromkeys(scenario.states, 0)
-        self._deep_targets = {
-            sid: [s for s in self.sectors_of[sid] if not s.spec.border] for sid in scenario.states
-        }
         self.refresh_wars()
 
         self._events = [ScheduledEvent(self, eid, e) for eid, e in scenario.events.items() if e.enabled]
@@ -103,14 +107,8 @@ class EscalationModel(mesa.Model):
             },
             key=lambda d: (d[0].id, d[1].id),
         )
-        hostile = {frozenset((a.id, b.id)) for a, b in self.dyads}
-        self.fronts = fronts(self.spec, self.space.G, lambda u, v: frozenset((u, v)) in hostile)
-        # per state: (own sector, adversary's sector) on each front it holds
-        self.exposure: dict[str, list[tuple[Sector, Sector]]] = {sid: [] for sid in self.spec.states}
-        for u, v in self.fronts:
-            su, sv = self.sectors[u], self.sectors[v]
-            self.exposure[su.owner].append((su, sv))
-            self.exposure[sv.owner].append((sv, su))
+        self._hostile = {frozenset((a.id, b.id)) for a, b in self.dyads}
+        self.recompute_fronts()
 
     # --- time ---------------------------------------------------------------------------------
     @property
@@ -129,18 +127,21 @@ class EscalationModel(mesa.Model):
         if self.spec.model.mediator_order == "random":
             mediators = [mediators[i] for i in self.streams["mediation"].permutation(len(mediators))]
         for mediator in mediators:
-            mediator.act()
-        states = self.state_agents
-        states.do("invoke_if_attacked")
-        states.do("consider_joining")
-        if self.spec.mechanisms.bargaining:
-            states.do("make_offers")
-        states.do("decide")
-        states.do("commit")
-        self._intensity = self.exchange_fire()
-        if self.spec.mechanisms.deep_strikes:
+            mediator.act()  # with nobody fighting, only arrivals and acceptance changes happen
+        if self.quiet():
+            self._intensity = 0.0
+        else:
+            states = self.state_agents
+            states.do("invoke_if_attacked")
+            states.do("consider_joining")
+            if self.spec.mechanisms.bargaining:
+                states.do("make_offers")
+            states.do("decide")
+            states.do("commit")
+            self.mobilise()
+            self._intensity = self.exchange_fire()
             self.deep_strike()
-        self.learn()
+            self.learn()
         self.ceasefire_hazard()
         self.record()
         self._stepping = False
@@ -149,7 +150,7 @@ class EscalationModel(mesa.Model):
         """Each state learns about each adversary from the fire on the fronts they share."""
         fire: dict[frozenset[str], float] = {}
         for u, v in self.fronts:
-            a, b = self.states[self.sectors[u].owner], self.states[self.sectors[v].owner]
+            a, b = self.states[self.sectors[u].holder], self.states[self.sectors[v].holder]
             f = self._fire(a, b.id) + self._fire(b, a.id)
             if f > 0.0:
                 key = frozenset((a.id, b.id))
@@ -166,6 +167,117 @@ class EscalationModel(mesa.Model):
         for state in self.belligerents:
             state.deaths_seen = state.military_deaths
 
+    def quiet(self) -> bool:
+        """Nothing but a ceasefire's breakdown can change this hour: every belligerent is bound by
+        agreements with all its adversaries and stands below the fighting rungs (it keeps them
+        until one breaks down), and no reserves are on their way."""
+        return (
+            bool(self.agreements)
+            and bool(self.belligerents)
+            and all(
+                s.rung < FIGHTING and all(self.agreement(s, a) is not None for a in s.adversaries)
+                for s in self.belligerents
+            )
+            and not any(m.moving for m in self.mobilisation.values())
+        )
+
+    # --- fronts and forces --------------------------------------------------------------------
+    def hostile(self, a: str, b: str) -> bool:
+        """Does the holder ``a`` fight the holder ``b``?"""
+        return frozenset((a, b)) in self._hostile
+
+    def recompute_fronts(self) -> None:
+        """Fronts, each state's exposure on them and its rear, from who holds each sector now."""
+        self.fronts = fronts(self.sectors, self.space.G, self.hostile)
+        # per state: (own sector, adversary's sector) on each front it holds
+        self.exposure: dict[str, list[tuple[Sector, Sector]]] = {sid: [] for sid in self.spec.states}
+        for u, v in self.fronts:
+            su, sv = self.sectors[u], self.sectors[v]
+            self.exposure[su.holder].append((su, sv))
+            self.exposure[sv.holder].append((sv, su))
+        self._rear: dict[tuple[str, str], list[Sector]] = {}
+        self._deaths_per_fire.clear()
+
+    def rear(self, state: str, enemy: str) -> list[Sector]:
+        """Sectors ``state`` holds behind its line facing ``enemy`` (deep-strike targets)."""
+        key = (state, enemy)
+        if key not in self._rear:
+            self._rear[key] = behind_the_line(self.sectors, self.space.G, state, enemy)
+        return self._rear[key]
+
+    def _add_forces(self, sector: Sector, state: str, delta: float) -> None:
+        """Change a state's soldiers in a sector (never below zero), keeping totals current."""
+        before = sector.forces.get(state)
+        if before is None:
+            before = sector.forces[state] = 0.0
+            self.garrisons[state].append(sector)
+        after = max(0.0, before + delta)
+        sector.forces[state] = after
+        self.force_total[state] = max(0.0, self.force_total[state] + after - before)
+        self._deaths_per_fire.clear()
+
+    # --- mobilisation -------------------------------------------------------------------------
+    def mobilise(self, state: StateAgent | None = None, reason: str = "") -> None:
+        """Order ``state``'s mobilisation now (for the decision module), or — with no state — apply
+        each belligerent's rung-linked rule and bring this hour's reserves to the fronts."""
+        if not self.spec.mechanisms.mobilisation:
+            return
+        if state is not None:
+            self._order_mobilisation(state, reason)
+            return
+        for s in self.belligerents:
+            spec, mob = s.spec, self.mobilisation[s.id]
+            if spec.reserves < 1.0:
+                continue  # nothing to mobilise
+            if not mob.ordered and should_mobilise(
+                s.adversary.rung, spec.mobilise_at_rung, s.forces, spec.forces, spec.mobilise_below_share
+            ):
+                why = (
+                    f"{s.adversary.name} {describe(s.adversary.rung, s.name)}"
+                    if spec.mobilise_at_rung is not None and s.adversary.rung >= spec.mobilise_at_rung
+                    else f"its forces are worn down to {s.forces:.0f}"
+                )
+                self._order_mobilisation(s, why)
+            if mob.moving:
+                target = self._most_threatened(s)
+                if target is not None:
+                    n = mob.draw(self.streams["mobilisation"])
+                    if n:
+                        self._add_forces(target, s.id, float(n))
+
+    def _order_mobilisation(self, state: StateAgent, reason: str) -> None:
+        if self.mobilisation[state.id].order(self.hour):
+            target = state.adversary.name if state.adversary else ""
+            self.log.rung(
+                self.hour,
+                state.name,
+                target,
+                state.rung,
+                reason or "orders mobilisation",
+                action=f"mobilises {state.spec.reserves:.0f} reservists",
+            )
+
+    def mobilisation_cost(self, state: StateAgent) -> float:
+        """Utility per hour mobilising costs ``state`` (whether or not it has mobilised yet)."""
+        return self.mobilisation[state.id].cost_per_hour if self.spec.mechanisms.mobilisation else 0.0
+
+    def _most_threatened(self, state: StateAgent) -> Sector | None:
+        """The sector it holds on a front where the adversary's effective force most exceeds its own."""
+        c, threat = self.spec.combat, {}
+        for mine, theirs in self.exposure[state.id]:
+            enemy = self.states[theirs.holder]
+            threat[mine.id] = threat.get(mine.id, 0.0) + territory.effective_ratio(
+                theirs.forces.get(enemy.id, 0.0),
+                enemy.effectiveness,
+                mine.forces.get(state.id, 0.0) + 1.0,
+                state.effectiveness,
+                mine.spec.defensibility,
+                c.defensibility_weight,
+            )
+        if not threat:
+            return None
+        return self.sectors[max(sorted(threat), key=threat.__getitem__)]
+
     # --- fire, strikes, ground ---------------------------------------------------------------
     def _fire(self, state: StateAgent, target_owner: str) -> float:
         """Fire rate of ``state`` on a sector of ``target_owner``: its rung's, if they are at war
@@ -178,13 +290,16 @@ class EscalationModel(mesa.Model):
         return self.columns.fire_rate[state.rung]
 
     def exchange_fire(self) -> float:
-        """Lanchester attrition on every front; returns total fire this hour."""
-        h, rng = self.spec.harm, self.streams["combat"]
+        """Lanchester attrition on every front, then ground offensives; returns total fire."""
+        h, c, rng = self.spec.harm, self.spec.combat, self.streams["combat"]
         total = 0.0
+        if all(s.rung < FIGHTING for s in self.belligerents):
+            return 0.0  # nobody fires: nothing on any front can change
         gains: dict[tuple[StateAgent, StateAgent], dict[str, float]] = {}
+        crossed: list[tuple[StateAgent, Sector, Sector, StateAgent]] = []
         for u, v in self.fronts:
             su, sv = self.sectors[u], self.sectors[v]
-            a, b = self.states[su.owner], self.states[sv.owner]
+            a, b = self.states[su.holder], self.states[sv.holder]
             fa, fb = self._fire(a, b.id), self._fire(b, a.id)
             if fa == 0.0 and fb == 0.0:
                 continue
@@ -192,15 +307,16 @@ class EscalationModel(mesa.Model):
             area_a, area_b = LADDER[a.rung].area_fire, LADDER[b.rung].area_fire
             alpha = self._fire_coefficient(a, fa, sv)
             beta = self._fire_coefficient(b, fb, su)
-            fa_n, fb_n = su.forces.get(a.id, 0.0), sv.forces.get(b.id, 0.0)
+            fa_n = combat.engaged(su.forces.get(a.id, 0.0), su.spec.area_km2, c.engaged_per_km2)
+            fb_n = combat.engaged(sv.forces.get(b.id, 0.0), sv.spec.area_km2, c.engaged_per_km2)
             to_a, to_b = combat.lanchester_rates(fa_n, fb_n, alpha, beta, area_a, area_b)
             self._casualties(a, su, combat.draw_casualties(rng, fa_n, to_a))
             self._casualties(b, sv, combat.draw_casualties(rng, fb_n, to_b))
             for sector, owner, incoming in ((su, a, fb), (sv, b, fa)):
                 self._civilian_harm(sector, owner, h.border_fire_spill * incoming)
             for atk, src, dst, loser in ((a, su, sv, b), (b, sv, su, a)):
-                if atk.rung >= Rung.GROUND_OFFENSIVE:
-                    self._advance(atk, src, dst, loser, gains)
+                if atk.rung >= Rung.GROUND_OFFENSIVE and self._advance(atk, src, dst, loser, gains):
+                    crossed.append((atk, src, dst, loser))
         for (atk, loser), places in gains.items():
             km2 = sum(places.values())
             if km2 >= 0.05:
@@ -213,19 +329,24 @@ class EscalationModel(mesa.Model):
                     f"{km2:.1f} km² taken this hour",
                     action=f"advances near {where}",
                 )
+        for atk, src, dst, loser in crossed:
+            self._capture(atk, src, dst, loser)
         return total
 
     def _fire_coefficient(self, shooter: StateAgent, fire: float, target: Sector) -> float:
         """Lanchester coefficient of ``shooter``'s fire on a sector: its law's base rate scaled."""
         c = self.spec.combat
         rate = c.area_rate if LADDER[shooter.rung].area_fire else c.aimed_rate
-        return combat.effectiveness(rate, fire, shooter.effectiveness, target.spec.defensibility)
+        return combat.effectiveness(
+            rate, fire, shooter.effectiveness, target.spec.defensibility, c.terrain_fire_factor
+        )
 
-    def _casualties(self, state: StateAgent, sector: Sector, n: int) -> None:
+    def _casualties(self, state: StateAgent, sector: Sector, n: int, stream: str = "combat") -> None:
+        """``n`` soldiers out of action in ``sector``; the killed or missing among them are drawn."""
         if n <= 0:
             return
-        sector.forces[state.id] = max(0.0, sector.forces.get(state.id, 0.0) - n)
-        state.military_deaths += int(self.streams["combat"].binomial(n, self.spec.combat.kill_fraction))
+        self._add_forces(sector, state.id, -n)
+        state.military_deaths += int(self.streams[stream].binomial(n, self.spec.combat.kill_fraction))
 
     def _civilian_harm(self, sector: Sector, owner: StateAgent, fire: float) -> None:
         h = self.spec.harm
@@ -236,30 +357,79 @@ class EscalationModel(mesa.Model):
         sector.civilian_deaths += deaths
         sector.displaced += displaced
 
-    def _advance(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent, gains: dict) -> None:
+    def _advance(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent, gains: dict) -> bool:
+        """Ground taken from ``loser`` in ``dst`` this hour; True once the line has crossed it."""
         c = self.spec.combat
-        mine = src.forces.get(atk.id, 0.0) * atk.effectiveness
-        theirs = max(dst.forces.get(loser.id, 0.0) * loser.effectiveness, 1e-9)
-        km2 = territory.capture_km2(
-            self.streams["ground"],
-            mine / theirs,
-            c.capture_force_ratio,
+        ratio = territory.effective_ratio(
+            src.forces.get(atk.id, 0.0),
+            atk.effectiveness,
+            dst.forces.get(loser.id, 0.0),
+            loser.effectiveness,
             dst.spec.defensibility,
-            c.advance_km2_per_hour,
-            dst.control.get(loser.id, 0.0),
+            c.defensibility_weight,
         )
+        mean = territory.advance_rate(
+            ratio,
+            c.capture_force_ratio,
+            c.advance_km2_per_hour,
+            c.advance_cap,
+            c.terrain_slowdown,
+            dst.spec.defensibility,
+        )
+        km2 = territory.capture_km2(self.streams["ground"], mean, dst.control.get(loser.id, 0.0))
         moved = territory.transfer(dst.control, loser.id, atk.id, km2)
         if moved > 0.0:
             places = gains.setdefault((atk, loser), {})
             places[dst.spec.name] = places.get(dst.spec.name, 0.0) + moved
+        return self.spec.mechanisms.manoeuvre and territory.line_crossed(
+            dst.control, atk.id, dst.spec.area_km2, c.capture_share
+        )
+
+    def _capture(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent) -> None:
+        """The line crosses ``dst``: the rest of it changes hands, the defender's forces there retreat
+        to its neighbouring sectors or are lost, the attacker moves forward, fronts are recomputed."""
+        if dst.holder != loser.id or src.holder != atk.id:
+            return  # something else changed hands this hour first
+        c, rng = self.spec.combat, self.streams["ground"]
+        rest = territory.transfer(dst.control, loser.id, atk.id, dst.control.get(loser.id, 0.0))
+        dst.holder = atk.id
+        defenders = dst.forces.get(loser.id, 0.0)
+        around = (self.sectors[n] for n in sorted(self.space.G.neighbors(dst.id)))
+        refuges = [s for s in around if s.holder == loser.id]
+        retreat = c.retreat_share * defenders if refuges else 0.0
+        self._add_forces(dst, loser.id, -defenders)
+        for refuge in refuges:
+            self._add_forces(refuge, loser.id, retreat / len(refuges))
+        lost = round(defenders - retreat)
+        if lost > 0:
+            loser.military_deaths += int(rng.binomial(lost, c.kill_fraction))
+        self.recompute_fronts()
+        still_front = any(mine is src for mine, _ in self.exposure[atk.id])
+        moving = src.forces.get(atk.id, 0.0) * (c.advance_share if still_front else 1.0)
+        self._add_forces(src, atk.id, -moving)
+        self._add_forces(dst, atk.id, moving)
+        self.log.rung(
+            self.hour,
+            atk.name,
+            loser.name,
+            atk.rung,
+            f"the line crosses {dst.spec.name} (+{rest:.1f} km²); {loser.name}'s "
+            f"{defenders:.0f} troops there retreat or are lost",
+            action=f"takes {dst.spec.name}",
+        )
 
     def deep_strike(self) -> None:
-        """Strikes on sectors behind the adversary's line, at the deep-strike rung and above."""
+        """Strikes on sectors behind the adversary's line (touching no sector the striker holds), at
+        the deep-strike rung and above: a Poisson number per hour, each aimed at a sector chosen with
+        weight (population + 1)^k, each inflicting Poisson military casualties on the front."""
         c, rng = self.spec.combat, self.streams["strikes"]
+        if not self.spec.mechanisms.deep_strikes:
+            return
         for state in self.belligerents:
             if state.rung < Rung.DEEP_STRIKES:
                 continue
-            targets = self._deep_targets[state.adversary.id]
+            adv = state.adversary
+            targets = self.rear(adv.id, state.id)
             if not targets:
                 continue
             fire = self.columns.fire_rate
@@ -267,16 +437,15 @@ class EscalationModel(mesa.Model):
             n = int(rng.poisson(rate))
             if n == 0:
                 continue
-            weights = np.array([math.sqrt(t.spec.population + 1.0) for t in targets])
+            weights = np.array([(t.spec.population + 1.0) ** c.strike_population_exponent for t in targets])
             hit = rng.choice(len(targets), size=n, p=weights / weights.sum())
-            adv = state.adversary
             for i in hit:
                 self._civilian_harm(targets[i], adv, 1.0)
             self.deep_strikes[adv.id] += n
             casualties = int(rng.poisson(c.casualties_per_strike * n))
-            front = [s for s in self.garrisons[adv.id] if s.forces[adv.id] > 0]
+            front = [mine for mine, _ in self.exposure[adv.id] if mine.forces.get(adv.id, 0.0) > 0]
             if casualties and front:
-                self._casualties(adv, front[int(rng.integers(len(front)))], casualties)
+                self._casualties(adv, front[int(rng.integers(len(front)))], casualties, "strikes")
             places = ", ".join(sorted({targets[i].spec.name for i in hit}))
             self.log.rung(
                 self.hour,
@@ -289,21 +458,26 @@ class EscalationModel(mesa.Model):
 
     # --- pressure, third parties ----------------------------------------------------------------
     def expected_deaths_per_fire(self, state: StateAgent, adv: StateAgent) -> float:
-        """Expected own deaths per hour per unit of ``adv``'s fire rate (area fire), on the fronts
-        they share and from its deep strikes."""
-        key = ("deaths", state.id, adv.id)
-        if key in self.memo:
-            return self.memo[key]
+        """Expected own deaths per hour per unit of ``adv``'s fire rate (area fire on the soldiers
+        in contact on the fronts they share, and its deep strikes); cached until forces or fronts
+        change."""
+        cached = self._deaths_per_fire.get((state.id, adv.id))
+        if cached is not None:
+            return cached
         c, total = self.spec.combat, 0.0
+        per_km2, terrain = c.engaged_per_km2, c.terrain_fire_factor
         for mine, theirs in self.exposure[state.id]:
-            if theirs.owner != adv.id:
+            if theirs.holder != adv.id:
                 continue
-            beta = combat.effectiveness(c.area_rate, 1.0, adv.effectiveness, mine.spec.defensibility)
-            total += beta * mine.forces.get(state.id, 0.0) * theirs.forces.get(adv.id, 0.0)
-        if self.spec.mechanisms.deep_strikes:
-            total += c.casualties_per_strike * c.deep_strikes_per_hour
-        self.memo[key] = total * c.kill_fraction
-        return self.memo[key]
+            beta = combat.effectiveness(c.area_rate, 1.0, adv.effectiveness, mine.spec.defensibility, terrain)
+            total += (
+                beta
+                * combat.engaged(mine.forces.get(state.id, 0.0), mine.spec.area_km2, per_km2)
+                * combat.engaged(theirs.forces.get(adv.id, 0.0), theirs.spec.area_km2, per_km2)
+            )
+        strikes = c.casualties_per_strike * c.deep_strikes_per_hour * self.spec.mechanisms.deep_strikes
+        value = self._deaths_per_fire[(state.id, adv.id)] = (total + strikes) * c.kill_fraction
+        return value
 
     def pressure_on(self, state: StateAgent) -> float:
         """Background pressure, mediators', economic, and alliances answering its adversaries."""
@@ -338,11 +512,11 @@ class EscalationModel(mesa.Model):
                 hit = any(
                     mine.id in alliance.covers
                     for mine, theirs in self.exposure[owner]
-                    if theirs.owner == adv.id
+                    if theirs.holder == adv.id
                 ) or (
                     adv.rung >= Rung.DEEP_STRIKES
                     and self.spec.mechanisms.deep_strikes
-                    and any(s.id in alliance.covers for s in self._deep_targets[owner])
+                    and any(s.id in alliance.covers for s in self.rear(owner, adv.id))
                 )
                 if hit and adv.rung > best:
                     best, attacker = adv.rung, adv
@@ -436,8 +610,11 @@ class EscalationModel(mesa.Model):
     def cede_territory(self, conceder: StateAgent, to: StateAgent, demand: str) -> None:
         """A concession that names a sector hands the whole sector over."""
         sector = self.sectors.get(demand)
-        if sector is not None:
+        if sector is not None and sector.holder == conceder.id:
             territory.transfer(sector.control, conceder.id, to.id, sector.control.get(conceder.id, 0.0))
+            sector.holder = to.id
+            self._add_forces(sector, conceder.id, -sector.forces.get(conceder.id, 0.0))  # its garrison leaves
+            self.recompute_fronts()
 
     def ceasefire_hazard(self) -> None:
         """Each agreement in force may break down, driven by the parties' incentives to resume."""

@@ -168,48 +168,109 @@ class Ladder(Strict):
 
 
 class Combat(Strict):
-    """Stochastic Lanchester attrition on each contested pair of border sectors."""
+    """Ground war: stochastic Lanchester attrition across each front, manoeuvre (breakthrough
+    threshold and Dupuy-style advance rates; sectors change hands and fronts move), deep strikes."""
 
     aimed_rate: float = field(
         4e-4,
         "Lanchester square-law coefficient: casualties one effective soldier inflicts per hour "
-        "with aimed fire at fire rate 1.",
+        "with aimed fire at fire rate 1 [assumed; calibrated per scenario].",
         "1/h",
         ge=0.0,
         le=1.0,
     )
     area_rate: float = field(
         1.2e-7,
-        "Lanchester linear-law coefficient: casualties per hour per (shooter × target) with "
-        "area fire at fire rate 1.",
+        "Lanchester linear-law coefficient: casualties per hour per (shooter × target) soldiers "
+        "in contact, with area fire at fire rate 1 [assumed; calibrated per scenario].",
         "1/(soldier·h)",
         ge=0.0,
         le=1e-3,
     )
     kill_fraction: Probability = field(
-        0.35, "Share of casualties who are killed or missing (the rest wounded)."
+        0.35, "Share of casualties who are killed or missing (the rest wounded) [assumed: ≈1 in 3]."
     )
     deep_strikes_per_hour: NonNegative = field(
         1.0,
         "Strikes per hour on sectors behind the adversary's line at the deep-strike rung "
-        "(scaled by the rung's fire rate above it).",
+        "(scaled by the rung's fire rate above it) [assumed].",
         "strikes/h",
     )
     casualties_per_strike: NonNegative = field(
-        0.8, "Expected military casualties one deep strike inflicts behind the line.", "soldiers"
+        0.8,
+        "Expected military casualties one deep strike inflicts on the target's front [assumed].",
+        "soldiers",
     )
     advance_km2_per_hour: NonNegative = field(
         0.6,
-        "Ground taken per hour by a ground offensive at twice the required force ratio.",
+        "Dupuy-style base advance rate: expected km² taken per hour across one front at twice "
+        "the breakthrough threshold on open ground [assumed].",
         "km²/h",
     )
     capture_force_ratio: float = field(
         1.6,
-        "Local force ratio (attacker/defender, firepower-weighted) an offensive needs to take "
-        "ground at all; scaled up by defensibility.",
+        "Breakthrough threshold: local effective force ratio (attacker/defender, firepower- and "
+        "terrain-weighted) an offensive needs to take ground at all [assumed; cf. the 3:1 rule, "
+        "Mearsheimer 1989, and Dupuy 1987].",
         "ratio",
         gt=0.0,
         le=20.0,
+    )
+    terrain_fire_factor: Probability = field(
+        0.5,
+        "Share of incoming fire a sector of defensibility 1 absorbs (fire on it is scaled by "
+        "1 − this × defensibility) [assumed].",
+    )
+    defensibility_weight: NonNegative = field(
+        1.0,
+        "How much defensibility multiplies the defender's strength in the force ratio "
+        "(1 + this × defensibility) [assumed].",
+        "multiplier",
+    )
+    advance_cap: float = field(
+        3.0,
+        "Largest surplus over the breakthrough threshold that still speeds the advance (a rout "
+        "does not swallow a sector in an hour) [assumed].",
+        "ratio",
+        gt=0.0,
+        le=100.0,
+    )
+    terrain_slowdown: Probability = field(
+        0.5,
+        "Share by which terrain of defensibility 1 slows an advance (rate × (1 − this × "
+        "defensibility); Dupuy 1987's terrain factors) [assumed].",
+    )
+    engaged_per_km2: float = field(
+        60.0,
+        "Frontage limit: soldiers per km² of a sector who can be in contact at once; forces "
+        "beyond it are local reserves that replace losses [assumed: a division of ≈15,000 holding "
+        "a 20–25 km front some 10 km deep].",
+        "soldiers/km²",
+        gt=0.0,
+    )
+    capture_share: float = field(
+        0.7,
+        "Share of a sector's area an attacker must hold before the line crosses it: the sector "
+        "changes hands, the rest with it, and its neighbours become fronts [assumed].",
+        "share",
+        gt=0.0,
+        le=1.0,
+    )
+    advance_share: Probability = field(
+        0.5,
+        "Share of the attacker's forces in the sector it attacked from that moves into a captured "
+        "sector (all of them if that sector is no longer on a front) [assumed].",
+    )
+    retreat_share: Probability = field(
+        0.7,
+        "Share of a defender's forces in a captured sector that retreat to its neighbouring "
+        "sectors; the rest are lost (casualties), as are all of them with nowhere to go [assumed].",
+    )
+    strike_population_exponent: NonNegative = field(
+        0.5,
+        "Deep-strike targeting: a sector behind the line is chosen with weight (population + 1) "
+        "to this power (0.5: towns are likelier targets, but not in proportion to size) [assumed].",
+        "exponent",
     )
 
 
@@ -399,6 +460,34 @@ class State(Strict):
     belief_sd: float = field(
         0.5, "Prior uncertainty about the adversary's log strength.", "log units", gt=0.0, le=5.0
     )
+    reserves: NonNegative = field(
+        0.0, "Reserve troops it can mobilise and send to the fronts (beyond `forces`).", "soldiers"
+    )
+    mobilisation_days: float = field(
+        7.0,
+        "Days from the mobilisation order until all reserves have reached the fronts; they "
+        "arrive at an even expected rate meanwhile [assumed].",
+        "days",
+        gt=0.0,
+        le=365.0,
+    )
+    mobilise_at_rung: int | None = field(
+        5,
+        "It mobilises once its adversary stands at or above this rung; none: never on that "
+        "ground [assumed: a ground offensive against it].",
+        "rung",
+        ge=1,
+        le=6,
+    )
+    mobilise_below_share: Probability = field(
+        0.5,
+        "It also mobilises once its forces on the ground fall below this share of `forces` [assumed].",
+    )
+    mobilisation_cost: NonNegative = field(
+        0.05,
+        "Utility per hour a mobilisation costs (economy, domestic disruption) from the order on [assumed].",
+        "utility/h",
+    )
 
 
 class Alliance(Strict):
@@ -507,7 +596,11 @@ class Sector(Strict):
     area_km2: float = field(..., "Area.", "km²", gt=0.0)
     population: NonNegative = field(0.0, "Civilian residents.", "people")
     defensibility: Probability = field(0.5, "Terrain and fortification advantage of the holder.")
-    border: bool = field(True, "On the line of contact (True) or deep inside the owner (False).")
+    border: bool = field(
+        True,
+        "On the line of contact at hour 0 (True: garrisoned from the owner's `forces`) or inside "
+        "(False); later fronts and rear areas follow who holds each sector.",
+    )
     neighbours: tuple[Id, ...] = field((), "Adjacent sectors (ids); adjacency is symmetric.")
     garrison: NonNegative = field(
         1.0, "Relative weight of the owner's front-line forces stationed here.", "weight"

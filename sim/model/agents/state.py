@@ -77,11 +77,7 @@ class StateAgent(mesa.Agent):
 
     @property
     def forces(self) -> float:
-        key = ("forces", self.id)
-        memo = self.model.memo
-        if key not in memo:
-            memo[key] = sum(s.forces.get(self.id, 0.0) for s in self.model.garrisons[self.id])
-        return memo[key]
+        return self.model.force_total[self.id]
 
     @property
     def loss_weight(self) -> float:
