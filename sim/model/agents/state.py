@@ -296,8 +296,6 @@ class StateAgent(mesa.Agent):
             return
         for demand in deal:
             self.concede(adv, demand)
-        if m.agreement(self, adv) is not None:
-            return  # the coercer, its demands obtained, halted and we matched
         accepted = m.spec.mechanisms.agreements and adv.gap(self) <= 0.0
         terms = f" conceding {', '.join(deal)}" if deal else ""
         m.log.act(m.hour, self.name, adv.name, "propose_ceasefire", reason or f"offers a ceasefire{terms}")
@@ -327,13 +325,11 @@ class StateAgent(mesa.Agent):
         )
         adv.obtained_or_halts(self)
 
-    def obtained_or_halts(self, adv: StateAgent) -> bool:
-        """A coercer whose demands on ``adv`` are obtained drops its commitment and declares a halt."""
-        if self.aim == "defensive" or not self.obtained_demands(adv) or adv.id in self.declared:
-            return False
-        self.commitment = 0.0
-        self.declare(adv, f"{', '.join(d for d in self.spec.demands if d in adv.conceded)} obtained")
-        return True
+    def obtained_or_halts(self, adv: StateAgent) -> None:
+        """A coercer whose demands on ``adv`` are obtained drops its public commitment: it can
+        de-escalate, and accept the next offer, without losing face."""
+        if self.aim != "defensive" and self.obtained_demands(adv):
+            self.commitment = 0.0
 
     def refuse_red_lines(self, adv: StateAgent) -> None:
         for demand in adv.spec.demands:
