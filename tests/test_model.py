@@ -397,3 +397,19 @@ def test_acceptance_can_change_and_economic_pressure_moves_it(tiny):
         model.states["A"].extra_pressure == 1.0 and model.mediators["M"].acceptance(model.states["A"]) == 1.0
     )
     assert engaged(pressed)
+
+
+def test_fighting_teaches_an_optimist_the_truth_and_a_coercer_the_others_resolve(tiny):
+    optimist = with_overrides(tiny, {"states.A.belief_bias": 0.3, "states.B.concessions.pay": 1e6})
+    model = EscalationModel(optimist, 5)
+    model.run_for(24)
+    a, b = model.states["A"], model.states["B"]
+    assert b.military_deaths > 0 and not b.conceded
+    assert a.beliefs["B"].expected == pytest.approx(b.strength, rel=0.35)  # from 0.3× the truth
+    assert a.yields["B"] < a.spec.yield_prior  # losses borne without conceding
+    blind = EscalationModel(with_overrides(optimist, {"mechanisms.learning": False}), 5)
+    blind.run_for(24)
+    assert blind.states["A"].beliefs["B"].expected == pytest.approx(
+        0.3 * blind.states["B"].spec.forces, rel=0.3
+    )
+    assert blind.states["A"].yields["B"] == blind.states["A"].spec.yield_prior
