@@ -31,12 +31,12 @@ from sim.scenario.schema import Scenario
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def timed_runs(scenario, runs: int) -> list[float]:
+def timed_runs(scenario, runs: int, clock=time.perf_counter) -> list[float]:
     times = []
     for i in range(runs):
-        t0 = time.perf_counter()
+        t0 = clock()
         EscalationModel(scenario, run_seed(1, i)).run()
-        times.append(time.perf_counter() - t0)
+        times.append(clock() - t0)
     return times
 
 
@@ -148,9 +148,10 @@ def main() -> None:
         f"scenario {scenario.name}: {agents} agents, {len(model.sectors)} sectors, "
         f"{len(model.fronts)} fronts, {hours} hourly steps"
     )
+    cpu = statistics.median(timed_runs(scenario, args.runs, clock=time.process_time))
     print(
         f"one run (build + {hours} h): median {median * 1e3:.1f} ms, "
-        f"p90 {np.percentile(times, 90) * 1e3:.1f} ms over {args.runs} runs"
+        f"p90 {np.percentile(times, 90) * 1e3:.1f} ms over {args.runs} runs; CPU median {cpu * 1e3:.1f} ms"
     )
     print(
         f"one agent-step: {median / (agents * hours) * 1e6:.1f} µs; "
@@ -164,11 +165,12 @@ def main() -> None:
     big = synthetic_scenario()
     runs = max(10, args.runs // 10)
     timed_runs(big, 2)
-    cost = statistics.median(timed_runs(big, runs))
+    wall = statistics.median(timed_runs(big, runs))
+    cpu = statistics.median(timed_runs(big, runs, clock=time.process_time))
     print(
         f"synthetic {len(big.states)}-party, {big.horizon_hours // 24}-day scenario "
-        f"({len(big.sectors)} sectors): median {cost * 1e3:.0f} ms per run over {runs} runs "
-        f"(target < 300 ms)"
+        f"({len(big.sectors)} sectors), median per run over {runs} runs: wall {wall * 1e3:.0f} ms, "
+        f"CPU {cpu * 1e3:.0f} ms (target < 300 ms; on a shared machine CPU time is the fair figure)"
     )
 
 
