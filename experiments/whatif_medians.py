@@ -31,7 +31,8 @@ SHARES = {
         "CSTO beyond fact-finding",
         lambda s: s.isin(["diplomatic_pressure", "peacekeepers", "military_aid"]),
     ),
-    "ceasefire_broker": ("brokered ceasefire", lambda s: ~s.isin(["tacit", "none"])),
+    "ceasefire_broker": ("mediated ceasefire", lambda s: ~s.isin(["tacit", "none", "bilateral"])),
+    "concession.ARM": ("ARM concedes", lambda s: s.ne("none")),
 }
 
 
@@ -41,13 +42,17 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    rows = []
+    rows, base = [], None
     for path in SCENARIOS:
         scenario = sim.load_scenario(path)
         df = sim.run_ensemble(scenario, args.runs, args.seed, args.workers)
+        base = df if base is None else base
         row = {"scenario": scenario.name}
         row |= {label: df[col].median() for col, label in COLUMNS.items()}
         row |= {label: f"{test(df[col]).mean():.0%}" for col, (label, test) in SHARES.items()}
+        # paired by seed: how far the what-if keeps each run's luck (common random numbers)
+        paired = df["fighting_hours"].astype(float).corr(base["fighting_hours"].astype(float))
+        row["corr. fighting h"] = f"{paired:.2f}"
         rows.append(row)
     print(f"Medians over {args.runs} runs, seed {args.seed} (shares: % of runs)\n")
     print(markdown(pd.DataFrame(rows)))

@@ -53,13 +53,22 @@ def table(scenario: Scenario, base: pd.DataFrame, offs: dict[str, pd.DataFrame],
 
 
 def markdown(frame: pd.DataFrame) -> str:
-    lines = [
-        "| mechanism off | outcome | baseline | off | paired difference [95 % CI] |",
-        "|---|---|---|---|---|",
-    ]
-    for r in frame.itertuples():
-        lines.append(
-            f"| {r.mechanism_off} | {r.outcome} | {r.baseline:.2f} | {r.off:.2f} | "
-            f"{r.paired_difference:+.2f} [{r.ci_low:+.2f}, {r.ci_high:+.2f}] |"
-        )
+    """One row per mechanism switched off, one column per outcome that moves in some row: the
+    paired difference (off − on) and its 95 % interval; the first row gives the baseline's value
+    (median for counts and hours, share of runs for events)."""
+    moves = frame.groupby("outcome", sort=False)[["ci_low", "ci_high"]].agg(lambda x: (x != 0).any())
+    outcomes = [o for o, r in moves.iterrows() if r.any()]
+    head = "| mechanism off | " + " | ".join(outcomes) + " |"
+    lines = [head, "|---" * (len(outcomes) + 1) + "|"]
+    base = frame.drop_duplicates("outcome").set_index("outcome")["baseline"]
+    lines.append("| (baseline value) | " + " | ".join(f"{base[o]:.2f}" for o in outcomes) + " |")
+    for name, rows in frame.groupby("mechanism_off", sort=False):
+        by = rows.set_index("outcome")
+        cells = [
+            f"{by.at[o, 'paired_difference']:+.2f} [{by.at[o, 'ci_low']:+.2f}, {by.at[o, 'ci_high']:+.2f}]"
+            if o in by.index
+            else "±0 (constant)"
+            for o in outcomes
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
