@@ -124,10 +124,15 @@ def summed(per_adversary: list[list[float]]) -> list[float]:
 
 def logit_choice(rng: np.random.Generator, utility: list[float], precision: float, allowed: range) -> int:
     """Draw a rung with probability ∝ exp(λ·EU) among the allowed ones."""
+    return logit_pick(rng.random(), utility, precision, allowed)
+
+
+def logit_pick(uniform: float, utility: list[float], precision: float, allowed: range) -> int:
+    """The logit choice for a given uniform draw in [0, 1) (inverse of the cumulative weights)."""
     u = [precision * utility[r] for r in allowed]
     top = max(u)
     weights = list(itertools.accumulate(np.exp([x - top for x in u]).tolist()))
-    return allowed[bisect.bisect_right(weights, rng.random() * weights[-1])]
+    return allowed[bisect.bisect_right(weights, uniform * weights[-1])]
 
 
 def reachable(current: int, max_change: int, ceiling: int = N_RUNGS - 1) -> range:

@@ -24,6 +24,7 @@ import mesa
 from sim.model import bargaining
 from sim.model.ceasefire import broker_part
 from sim.model.ladder import FIGHTING
+from sim.model.randomness import Hourly
 from sim.scenario.schema import Mediator
 
 if TYPE_CHECKING:
@@ -42,8 +43,13 @@ class MediatorAgent(mesa.Agent):
         self.last_proposal = -1e9
         self._acceptance = dict(spec.acceptance)
         self._summit = False  # leaders in one room: every party engages with the next proposal
-        self.attention_draws = model.stream("mediation", f"mediator.{mediator_id}")
-        self.talk_draws = model.stream("bargaining", f"mediator.{mediator_id}")
+        self.veto_draws = model.stream("mediation", f"mediator.{mediator_id}")
+        hours = model.spec.horizon_hours
+        self.attention_draw = Hourly(model.stream("mediation", f"attention.{mediator_id}"), hours)
+        self.engage_draw = Hourly(
+            model.stream("bargaining", f"mediator.{mediator_id}"), hours, len(model.spec.states)
+        )
+        self._slot = {sid: k for k, sid in enumerate(model.spec.states)}
 
     @property
     def manipulative(self) -> bool:
@@ -92,7 +98,7 @@ class MediatorAgent(mesa.Agent):
             self.arrive()
             if self.blocked:
                 return
-        if self.attention_draws.random() >= self.spec.attention and not self._summit:
+        if self.attention_draw(m.hour) >= self.spec.attention and not self._summit:
             return
         for a, b in m.dyads:
             if max(a.rung, b.rung) < FIGHTING:
@@ -110,7 +116,7 @@ class MediatorAgent(mesa.Agent):
         m = self.model
         self.arrived = True
         if self.spec.security_council:
-            blockers = [h for h, p in self.spec.veto_holders.items() if self.attention_draws.random() < p]
+            blockers = [h for h, p in self.spec.veto_holders.items() if self.veto_draws.random() < p]
             if blockers:
                 self.blocked = True
                 m.log.act(
@@ -180,7 +186,7 @@ class MediatorAgent(mesa.Agent):
         transfer = bargaining.proposed_transfer(gap_a, gap_b, inducement, self.spec.leverage * horizon)
         verdicts = []
         for state, gap, share in ((a, gap_a, transfer), (b, gap_b, -transfer)):
-            engages = self._summit or self.talk_draws.random() < self.credibility(state)
+            engages = self._summit or self.engage_draw(m.hour, self._slot[state.id]) < self.credibility(state)
             ok = engages and m.spec.mechanisms.agreements and bargaining.accepts(gap, share, inducement)
             if not engages:
                 why = f"does not engage with {self.name}"

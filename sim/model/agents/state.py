@@ -13,6 +13,7 @@ import numpy as np
 from sim.model import bargaining, decision, parties
 from sim.model.beliefs import StrengthBelief, yield_update
 from sim.model.ladder import FIGHTING, Rung, describe
+from sim.model.randomness import Hourly
 from sim.scenario.schema import State
 
 if TYPE_CHECKING:
@@ -36,7 +37,14 @@ class StateAgent(mesa.Agent):
     def __init__(self, model: EscalationModel, state_id: str, spec: State) -> None:
         super().__init__(model)
         self.id, self.spec, self.name = state_id, spec, spec.name
-        self.draws = {k: model.stream(k, f"state.{state_id}") for k in ("decisions", "learning", "alliances")}
+        hours = model.spec.horizon_hours
+        self.shuttle_noise = model.stream("learning", f"shuttle.{state_id}")
+        self.battle_noise = Hourly(
+            model.stream("learning", f"state.{state_id}"), hours, len(model.spec.states), True
+        )
+        self._slot = {sid: k for k, sid in enumerate(model.spec.states)}
+        self.decision_draw = Hourly(model.stream("decisions", f"state.{state_id}"), hours)
+        self.alliance_draw = Hourly(model.stream("alliances", f"state.{state_id}"), hours, 8)
         self.resolve = draw_resolve(model.stream("resolve", state_id), spec.resolve_mean, spec.resolve_sd)
         self.aim = spec.war_aim
         self.rung = self.peak_rung = spec.initial_rung
@@ -207,8 +215,8 @@ class StateAgent(mesa.Agent):
             [decision.utilities(self.situation(a, len(fronts)), m.columns) for a in fronts]
         )
         allowed = decision.reachable(self.rung, m.spec.model.max_rung_change, ceiling)
-        self._next = decision.logit_choice(
-            self.draws["decisions"], utility, m.spec.model.logit_precision, allowed
+        self._next = decision.logit_pick(
+            self.decision_draw(m.hour), utility, m.spec.model.logit_precision, allowed
         )
 
     def commit(self) -> None:
@@ -394,7 +402,7 @@ class StateAgent(mesa.Agent):
         m = self.model
         if not m.spec.mechanisms.alliances:
             return
-        for alliance in self.alliances:
+        for k, alliance in enumerate(self.alliances):
             if alliance.invoked:
                 continue
             rung, attacker = m.attack_on(self, alliance)
@@ -404,7 +412,7 @@ class StateAgent(mesa.Agent):
             value = parties.invocation_value(
                 kappa, alliance.spec.intervention_cost, m.columns.exposure[rung], alliance.spec.refusal_cost
             )
-            if self.draws["alliances"].random() < parties.logistic(m.spec.model.logit_precision * value):
+            if self.alliance_draw(m.hour, k) < parties.logistic(m.spec.model.logit_precision * value):
                 self.invoke(alliance, f"{attacker.name} {describe(rung, self.name)}")
 
     def consider_joining(self) -> None:
@@ -413,8 +421,10 @@ class StateAgent(mesa.Agent):
         m = self.model
         if not m.spec.mechanisms.alliances or self.forces <= 0.0:
             return
+        slot = len(self.alliances)
         for ward in m.wards_of(self):
             for attacker in ward.adversaries:
+                slot += 1
                 if attacker is self or attacker in self.adversaries or attacker.rung < FIGHTING:
                     continue
                 if m.agreement(ward, attacker) is not None:
@@ -427,7 +437,7 @@ class StateAgent(mesa.Agent):
                     m.pressure_on(self) * m.columns.condemnation[attacker.rung],
                     self.spec.join_cost,
                 )
-                if self.draws["alliances"].random() < parties.logistic(m.spec.model.logit_precision * value):
+                if self.alliance_draw(m.hour, slot) < parties.logistic(m.spec.model.logit_precision * value):
                     m.join_war(self, attacker, ward)
 
     # --- what it learns ---------------------------------------------------------------------
@@ -438,11 +448,16 @@ class StateAgent(mesa.Agent):
         if deaths > 0 and self.aim != "defensive" and self.model.spec.mechanisms.learning:
             self.yields[adv.id] = yield_update(self.yields[adv.id], evidence_per_death * deaths)
 
-    def learn(self, adv: StateAgent, fire: float, noise_sd: float, precision: float = 1.0) -> None:
+    def learn(self, adv: StateAgent, fire: float, noise_sd: float, precision: float | None = None) -> None:
         """Update its belief about ``adv`` from a signal of the given fire intensity on the fronts
         they share (or a mediator's signal of the given precision)."""
         if fire <= 0.0 or not self.model.spec.mechanisms.learning:
             return
-        noise_var = noise_sd * noise_sd / (fire * precision)
-        signal = math.log(max(adv.strength, 1e-9)) + self.draws["learning"].normal(0.0, math.sqrt(noise_var))
+        if precision is None:  # the hour's battles on the fronts shared with adv
+            noise_var = noise_sd * noise_sd / fire
+            z = self.battle_noise(self.model.hour, self._slot[adv.id])
+        else:  # a mediator's shuttle
+            noise_var = noise_sd * noise_sd / (fire * precision)
+            z = float(self.shuttle_noise.standard_normal())
+        signal = math.log(max(adv.strength, 1e-9)) + z * math.sqrt(noise_var)
         self.beliefs[adv.id].observe(signal, noise_var)
