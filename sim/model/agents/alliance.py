@@ -111,7 +111,8 @@ class AllianceAgent(mesa.Agent):
         if label == "peacekeepers" and self.attacker is not None:
             self.model.guard(self.invoked_by, self.attacker, "peacekeepers")
         why = (
-            f"leader's capacity {self.effective_capacity:.0%} after distraction; "
+            f"capacity mustered {self.capacity:.0%} (the leader's {self.effective_capacity:.0%} "
+            "after distraction); "
             f"{'honours' if honours else 'does not honour'} the commitment"
         )
         self.model.log.act(self.model.hour, spec.name, self.invoked_by.name, label, why)
