@@ -339,21 +339,19 @@ def test_several_adversaries_a_patron_that_joins_and_a_treaty_that_covers_only_l
 
 def test_a_unilateral_declaration_can_be_matched_and_agreements_are_kept(tiny):
     declared = with_overrides(
-        tiny,
-        {
-            "events.truce": {"hour": 6, "kind": "ceasefire_declaration", "actor": "A", "target": "B"},
-        },
+        tiny, {"events.truce": {"hour": 6, "kind": "ceasefire_declaration", "actor": "A", "target": "B"}}
     )
-    model = EscalationModel(declared, 3).run()
-    log = model.log.to_frame()
-    assert (log.action == "declares a unilateral ceasefire").any()
-    assert any(a.kind == "declaration" and a.broker == "bilateral" for a in model.history)
-    row = sim.analysis.outcomes.outcomes(model)
-    assert row["failed_ceasefires"] == sum(
-        a.end_hour is not None
-        for a in model.history
-        if a.end_hour is not None and (np.isnan(row["ceasefire_hour"]) or a.end_hour <= row["ceasefire_hour"])
+    models = [EscalationModel(declared, seed).run() for seed in range(6)]
+    assert any(
+        (m.log.to_frame().action == "declares a unilateral ceasefire").any()
+        and any(a.kind == "declaration" and a.broker == "bilateral" for a in m.history)
+        for m in models
     )
+    for model in models:  # failed ceasefires: those in the history that ended before the fighting did
+        row = sim.analysis.outcomes.outcomes(model)
+        end = row["ceasefire_hour"]
+        ended = [a.end_hour for a in model.history if a.end_hour is not None]
+        assert row["failed_ceasefires"] == sum(np.isnan(end) or h <= end for h in ended)
 
 
 def test_extends_can_remove_inherited_entries(tmp_path):
@@ -370,11 +368,14 @@ def test_extends_can_remove_inherited_entries(tmp_path):
 
 def test_acceptance_can_change_and_economic_pressure_moves_it(tiny):
     def engaged(scenario) -> bool:
-        log = EscalationModel(scenario, 4).run().log.to_frame()
-        mine = log[
-            (log.actor == "Aland") & (log.target == "Mediator") & log.action.str.contains("the ceasefire")
-        ]
-        return bool((~mine.reason.str.startswith("does not engage")).any())
+        for seed in range(4):
+            log = EscalationModel(scenario, seed).run().log.to_frame()
+            mine = log[
+                (log.actor == "Aland") & (log.target == "Mediator") & log.action.str.contains("the ceasefire")
+            ]
+            if (~mine.reason.str.startswith("does not engage")).any():
+                return True
+        return False
 
     assert not engaged(tiny)  # A rejects the mediator outright
     assert engaged(
