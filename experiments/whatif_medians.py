@@ -1,4 +1,5 @@
-"""Medians of the main outcomes for the baseline and each what-if, side by side (the README table).
+"""The main outcomes of the baseline and each what-if, side by side (the README table), each with
+the outcome registry's statistic and censoring, so the figures equal those of `escsim run`/`compare`.
 
 Every scenario runs with the same ensemble seed, so run i of each uses the same seed (common random
 numbers): differences come from the what-if, not from luck.
@@ -14,25 +15,22 @@ from pathlib import Path
 import pandas as pd
 
 import sim
+from sim.analysis.outcomes import censored, headline, percent
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = [ROOT / "scenarios/sept2022.toml", *sorted((ROOT / "scenarios/whatif").glob("*.toml"))]
-COLUMNS = {
+COLUMNS = {  # outcome column: heading; each cell is the registry's statistic as every command prints it
     "fighting_hours": "fighting h",
     "ceasefire_hour": "ceasefire hour",
     "military_deaths.ARM": "ARM mil. deaths",
     "military_deaths.AZE": "AZE mil. deaths",
     "territory_lost_km2.ARM": "ARM km² lost",
     "displaced.ARM": "ARM displaced",
-}
-SHARES = {
-    "full_war": ("full war", lambda s: s.astype(bool)),
-    "alliance_response.CSTO": (
-        "CSTO beyond fact-finding",
-        lambda s: s.isin(["diplomatic_pressure", "peacekeepers", "military_aid"]),
-    ),
-    "ceasefire_broker": ("mediated ceasefire", lambda s: ~s.isin(["tacit", "none", "bilateral"])),
-    "concession.ARM": ("ARM concedes", lambda s: s.ne("none")),
+    "full_war": "full war",
+    "alliance_response.CSTO": "CSTO response (modal)",
+    "ceasefire_broker": "broker (modal)",
+    "failed_ceasefires": "failed ceasefires",
+    "concession.ARM": "ARM concession (modal)",
 }
 
 
@@ -48,20 +46,19 @@ def main() -> None:
         df = sim.run_ensemble(scenario, args.runs, args.seed, args.workers)
         base = df if base is None else base
         row = {"scenario": scenario.name}
-        row |= {label: df[col].median() for col, label in COLUMNS.items()}
-        row |= {label: f"{test(df[col]).mean():.0%}" for col, (label, test) in SHARES.items()}
+        row |= {label: headline(df, col, scenario) for col, label in COLUMNS.items()}
+        row["no ceasefire (censored)"] = percent(censored(df, "ceasefire_hour", scenario).mean())
         # paired by seed: how far the what-if keeps each run's luck (common random numbers)
         paired = df["fighting_hours"].astype(float).corr(base["fighting_hours"].astype(float))
         row["corr. fighting h"] = f"{paired:.2f}"
         rows.append(row)
-    print(f"Medians over {args.runs} runs, seed {args.seed} (shares: % of runs)\n")
+    print(f"Over {args.runs} runs, seed {args.seed}: medians; shares of runs in %\n")
     print(markdown(pd.DataFrame(rows)))
 
 
 def markdown(table: pd.DataFrame) -> str:
-    cells = table.map(lambda v: f"{v:,.0f}" if isinstance(v, float) else str(v))
     lines = ["| " + " | ".join(table.columns) + " |", "|" + "---|" * len(table.columns)]
-    lines += ["| " + " | ".join(row) + " |" for row in cells.itertuples(index=False)]
+    lines += ["| " + " | ".join(row) + " |" for row in table.itertuples(index=False)]
     return "\n".join(lines)
 
 

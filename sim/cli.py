@@ -10,36 +10,69 @@ import argparse
 import os
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
 
-from sim.scenario.loading import ScenarioError, load_scenario, parse_override
+from sim.scenario.loading import ScenarioError, ScenarioWarning, load_scenario, parse_override
 
 EXIT_USAGE = 2
+
+
+class _Parser(argparse.ArgumentParser):
+    """Usage errors in one line, like every other error (argparse prints the whole usage first)."""
+
+    def error(self, message: str):
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see `{self.prog} --help`)\n")
 
 
 def _overrides(pairs: list[str]) -> dict:
     return dict(parse_override(p) for p in pairs)
 
 
-def _whole(minimum: int, what: str):
-    """An argparse type: a whole number of at least ``minimum``."""
+def _whole(minimum: int, maximum: int, what: str):
+    """An argparse type: a whole number from ``minimum`` to ``maximum``."""
 
     def parse(text: str) -> int:
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"expected {what} ≥ {minimum}, got {value}")
+        if not minimum <= value <= maximum:
+            raise argparse.ArgumentTypeError(f"expected {what} from {minimum} to {maximum:,}, got {value}")
         return value
 
     return parse
 
 
-_positive = _whole(1, "a number")
-_seed = _whole(0, "a seed")
+_runs = _whole(1, 10_000_000, "a number of runs")
+_workers = _whole(1, 1024, "a number of workers")
+_seed = _whole(0, 2**63 - 1, "a seed")
+
+
+def _folder(text: str) -> str:
+    """An argparse type: an existing results folder (a file given here is named as such)."""
+    path = Path(text)
+    if path.exists() and not path.is_dir():
+        kind = "a scenario or experiment file" if path.suffix == ".toml" else "a file"
+        raise argparse.ArgumentTypeError(f"{text} is {kind}, not a results folder")
+    return text
+
+
+def _warn_once(shown: set[str]):
+    """A ``warnings.showwarning`` that prints each scenario warning once, in one line."""
+    default = warnings.showwarning
+
+    def show(message, category, *args, **kwargs):
+        if not issubclass(category, ScenarioWarning):
+            return default(message, category, *args, **kwargs)
+        if str(message) not in shown:
+            shown.add(str(message))
+            print(f"escsim: warning: {message}", file=sys.stderr)
+        return None
+
+    return show
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -163,6 +196,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     from sim.analysis import plots
     from sim.analysis.compare import compare, format_rows, numeric_columns, rows_frame
+    from sim.analysis.outcomes import write_parquet
     from sim.experiments.runner import run_ensemble
     from sim.experiments.storage import atomic_folder
 
@@ -191,7 +225,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     out = Path(args.out or f"results/compare-{'-vs-'.join(names)}-seed{args.seed}-{args.runs}")
     with atomic_folder(out) as tmp:
         for name, frame in zip(names, frames, strict=True):
-            frame.to_parquet(tmp / f"outcomes-{name}.parquet", index=False)
+            write_parquet(frame, tmp / f"outcomes-{name}.parquet")
         pd.concat(
             [rows_frame([names[0], n], rows) for n, rows in zip(names[1:], results, strict=True)]
         ).to_csv(tmp / "comparison.csv", index=False)
@@ -267,7 +301,7 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 
 def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="escsim", description=__doc__.splitlines()[0])
+    p = _Parser(prog="escsim", description=__doc__.splitlines()[0])
     sub = p.add_subparsers(dest="command", required=True)
 
     def outcome_arg(sp: argparse.ArgumentParser) -> None:
@@ -290,11 +324,11 @@ def parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="run an ensemble; print and save its summary and plots")
     scenario_args(r)
-    r.add_argument("--runs", type=_positive, default=200, help="number of runs (default 200)")
+    r.add_argument("--runs", type=_runs, default=200, help="number of runs (default 200)")
     r.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
     r.add_argument(
         "--workers",
-        type=_positive,
+        type=_workers,
         default=None,
         help="local worker processes (default: all cores)",
     )
@@ -315,14 +349,14 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("experiment", help="experiment file (TOML)")
     where = w.add_mutually_exclusive_group()
     where.add_argument(
-        "--workers", type=_positive, default=None, help="local worker processes (default: all cores)"
+        "--workers", type=_workers, default=None, help="local worker processes (default: all cores)"
     )
     where.add_argument(
         "--scheduler", metavar="ADDRESS", help="an existing Dask scheduler, e.g. tcp://host:8786"
     )
     where.add_argument(
         "--dask-local",
-        type=_positive,
+        type=_workers,
         metavar="N",
         help="start a Dask LocalCluster with N single-threaded workers",
     )
@@ -342,9 +376,9 @@ def parser() -> argparse.ArgumentParser:
         metavar="KEY.PATH=VALUE",
         help="override applied to every scenario (repeatable)",
     )
-    c.add_argument("--runs", type=_positive, default=500, help="runs per scenario (default 500)")
+    c.add_argument("--runs", type=_runs, default=500, help="runs per scenario (default 500)")
     c.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
-    c.add_argument("--workers", type=_positive, default=None, help="local worker processes")
+    c.add_argument("--workers", type=_workers, default=None, help="local worker processes")
     c.add_argument("--out", default=None, help="results folder")
     c.add_argument("--quiet", action="store_true", help="no progress bar")
     c.set_defaults(func=cmd_compare)
@@ -357,7 +391,7 @@ def parser() -> argparse.ArgumentParser:
     ab.set_defaults(func=cmd_ablate)
 
     pl = sub.add_parser("plot", help="plots of a sweep's results folder")
-    pl.add_argument("results", help="results folder written by `escsim sweep`")
+    pl.add_argument("results", type=_folder, help="results folder written by `escsim sweep`")
     outcome_arg(pl)
     pl.add_argument(
         "--heatmap",
@@ -370,7 +404,7 @@ def parser() -> argparse.ArgumentParser:
     pl.set_defaults(func=cmd_plot)
 
     se = sub.add_parser("sensitivity", help="Sobol' or Morris indices of a sweep (SALib)")
-    se.add_argument("results", help="results folder of a saltelli or morris experiment")
+    se.add_argument("results", type=_folder, help="results folder of a saltelli or morris experiment")
     outcome_arg(se)
     se.set_defaults(func=cmd_sensitivity)
 
@@ -381,7 +415,17 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = parser().parse_args(argv)
+    try:
+        args = parser().parse_args(argv)
+    except SystemExit as exc:  # usage errors and --help: a code to return, as for every other outcome
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    with warnings.catch_warnings():
+        warnings.simplefilter("always", ScenarioWarning)
+        warnings.showwarning = _warn_once(set())
+        return _dispatch(args)
+
+
+def _dispatch(args: argparse.Namespace) -> int:
     try:
         return args.func(args)
     except ScenarioError as exc:

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.analysis.compare import paired_interval
+from sim.analysis.compare import paired_difference
 from sim.analysis.outcomes import as_numbers
 from sim.analysis.sensitivity import indices
 from sim.experiments.design import Experiment, design_points
@@ -19,15 +19,24 @@ from sim.experiments.storage import atomic_file
 BASELINE = sim.load_scenario(Path(__file__).resolve().parent.parent / "scenarios" / "sept2022.toml")
 
 
-def test_paired_interval_covers_the_mean_and_collapses_for_a_constant_shift():
+def test_paired_difference_of_medians_covers_the_shift_and_collapses_for_a_constant_one():
     rng = np.random.default_rng(0)
-    diff = rng.normal(3.0, 2.0, size=400)
-    mean, low, high = paired_interval(diff, seed=1)
-    assert mean == pytest.approx(diff.mean())
-    assert low < mean < high and low < 3.0 < high
-    assert high - low == pytest.approx(2 * 1.96 * 2.0 / math.sqrt(400), rel=0.2)
-    assert paired_interval(np.full(50, 2.5), seed=1) == (2.5, 2.5, 2.5)
-    assert paired_interval(np.array([1.0, np.nan, 3.0, 5.0]), seed=1)[0] == pytest.approx(3.0)
+    a = rng.normal(50.0, 10.0, size=400)
+    b = a + rng.normal(3.0, 2.0, size=400)
+    diff, low, high = paired_difference(a, b, "fighting_hours", seed=1)
+    assert diff == pytest.approx(np.median(b) - np.median(a))  # the difference of the two medians
+    assert low < diff < high and low < 3.0 < high
+    assert paired_difference(a, a + 2.5, "fighting_hours", seed=1) == pytest.approx((2.5, 2.5, 2.5))
+    one = np.array([1.0, np.nan, 3.0, 5.0])
+    assert paired_difference(one, one + 1, "fighting_hours", seed=1)[0] == pytest.approx(1.0)
+
+
+def test_paired_difference_of_shares_is_the_mean_paired_difference():
+    rng = np.random.default_rng(3)
+    a = (rng.random(300) < 0.2).astype(float)
+    b = np.maximum(a, rng.random(300) < 0.1)
+    diff, low, high = paired_difference(a, b, "full_war", seed=0)
+    assert diff == pytest.approx((b - a).mean()) and low <= diff <= high and low >= 0
 
 
 def test_common_random_numbers_narrow_the_interval():
@@ -35,10 +44,10 @@ def test_common_random_numbers_narrow_the_interval():
     rng = np.random.default_rng(2)
     luck = rng.normal(0, 10, size=300)
     baseline, what_if = 50 + luck + rng.normal(0, 1, 300), 52 + luck + rng.normal(0, 1, 300)
-    _, lo_p, hi_p = paired_interval(what_if - baseline, seed=0)
-    _, lo_u, hi_u = paired_interval(what_if - rng.permutation(baseline), seed=0)
+    _, lo_p, hi_p = paired_difference(baseline, what_if, "fighting_hours", seed=0)
+    _, lo_u, hi_u = paired_difference(rng.permutation(baseline), what_if, "fighting_hours", seed=0)
     assert lo_p < 2.0 < hi_p
-    assert hi_p - lo_p < (hi_u - lo_u) / 5
+    assert hi_p - lo_p < (hi_u - lo_u) / 3
 
 
 def test_sobol_indices_of_the_ishigami_function():
@@ -57,16 +66,18 @@ def test_sobol_indices_of_the_ishigami_function():
     points = pd.DataFrame(design_points(exp))
     x1, x2, x3 = (points[k].to_numpy() for k in ("x.one", "x.two", "x.three"))
     y = np.sin(x1) + 7 * np.sin(x2) ** 2 + 0.1 * x3**4 * np.sin(x1)
-    frame = pd.DataFrame({"point": np.arange(len(points)), "error": None, "y": y})
-    table = indices(exp, BASELINE, frame, ["y"]).set_index("parameter")
+    frame = pd.DataFrame({"point": np.arange(len(points)), "error": None, "displaced.ARM": y})
+    table = indices(exp, BASELINE, frame, ["displaced.ARM"]).set_index("parameter")
     assert table.loc["x.one", "S1"] == pytest.approx(0.314, abs=0.05)
     assert table.loc["x.two", "S1"] == pytest.approx(0.442, abs=0.05)
     assert abs(table.loc["x.three", "S1"]) < 0.05
     assert table.loc["x.three", "ST"] == pytest.approx(0.244, abs=0.06)
     assert (table["S1_conf"] > 0).all()
     assert table["noise_share"].isna().all()  # one replicate per point: no noise to measure
-    twice = pd.concat([frame.assign(y=y + 1.0), frame.assign(y=y - 1.0)])  # replicates ±1 apart
-    noisy = indices(exp, BASELINE, twice, ["y"])
+    twice = pd.concat(
+        [frame.assign(**{"displaced.ARM": y + 1.0}), frame.assign(**{"displaced.ARM": y - 1.0})]
+    )
+    noisy = indices(exp, BASELINE, twice, ["displaced.ARM"])  # replicates ±1 apart
     assert noisy["noise_share"].iloc[0] == pytest.approx(1.0 / y.var(ddof=1))
 
 

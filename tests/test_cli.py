@@ -117,7 +117,7 @@ def test_run_writes_the_outcome_contract_plots_and_manifest(tmp_path):
     )
     assert proc.returncode == 0, proc.stderr
     assert "military_deaths.ARM" in proc.stdout and "reported" in proc.stdout
-    assert re.search(r"^full_war +\d+% of runs", proc.stdout, re.M)  # a yes/no outcome, as a share
+    assert re.search(r"^full_war +\d+\.\d% of runs", proc.stdout, re.M)  # a yes/no outcome, as a share
     scenario = load_scenario(BASELINE, {"horizon_hours": 60})
     frame = pd.read_parquet(out / "outcomes.parquet")
     expected = ["run_id", "seed", "horizon_hours", "mediators.USA.arrival_hour", *outcome_columns(scenario)]

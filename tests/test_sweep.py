@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -241,7 +242,9 @@ def test_cli_sweep_plot_sensitivity_and_compare(tmp_path):
         text=True,
     )
     assert proc.returncode == 0, proc.stderr
-    assert "envoy_late against sept2022" in proc.stdout and "full war" in proc.stdout
+    assert "envoy_late (B) against sept2022 (A)" in proc.stdout
+    assert re.search(r"^outcome +unit +median A +median B +B − A \[95 % CI\]", proc.stdout, re.M)
+    assert re.search(r"^full_war +% of runs +\d+\.\d% +\d+\.\d%", proc.stdout, re.M)
     rows = pd.read_csv(tmp_path / "cmp" / "comparison.csv")
     assert (rows["ci_low"] <= rows["paired_difference"]).all()
     assert (rows["paired_difference"] <= rows["ci_high"]).all()

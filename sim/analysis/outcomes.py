@@ -1,79 +1,285 @@
-"""The outcome contract: one row per run, the columns every runner, store and plot uses.
+"""The outcome registry: every column of an outcome row, declared once.
 
-``run_id``, ``seed``, parameter columns (the overrides, by key path), then
+One row per run: identity columns (``run_id``, ``seed``; ``point``, ``replicate`` and ``error`` in a
+sweep), one column per overridden scenario value (by key path), then the outcomes in ``OUTCOMES``
+order, per state (``military_deaths.<STATE>``) or per alliance (``alliance_response.<ALLIANCE>``)
+where their scope says so. Everything else derives from ``OUTCOMES``: the pandas dtypes and the
+Parquet schema, the descriptions and units stored in the Parquet metadata and the manifest, and the
+statistic, unit, label and censoring that the summary, ``compare``, plots and sensitivity show.
 
-* ``ceasefire_hour`` — first hour of the quiet that lasts to the horizon (NaN if fighting was still
-  going on at the end, or never started). Quiet tolerates isolated incidents — a single hour of
-  small-arms fire between quiet hours — as ceasefires do in practice; sustained fire breaks it;
-* ``fighting_hours`` — hours in which any belligerent fired (rung ≥ 2);
-* per state: ``peak_rung``, ``military_deaths``, ``civilian_deaths``, ``displaced``,
-  ``territory_lost_km2`` (of the sectors it held at hour 0), ``deep_strikes`` (strikes received on
-  sectors behind its line);
-* per alliance: ``alliance_response`` (ignore … military_aid; ``not_invoked``; ``pending``);
-* ``ceasefire_broker`` — who made the agreement in force when the fighting ended (a mediator id, or
-  ``bilateral``), ``tacit`` if it ended without one, ``none`` if it did not end;
-* ``failed_ceasefires`` — agreements that broke down before the fighting ended (all that broke
-  down, if it did not end);
-* per state: ``concession`` — concessions made, joined by ``+``, or ``none``;
-* ``full_war`` — whether any hour was fought at the full-war rung.
+One statistic per outcome everywhere: the median for numbers, the share of runs for yes/no outcomes
+and for each category (the modal category in the summary). A censored run counts as its censored
+value (``ceasefire_hour``: no ceasefire by the horizon counts as the horizon), and the share of
+censored runs is shown beside the statistic.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from typing import Any
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from sim.model.escalation import EscalationModel
 from sim.model.ladder import Rung
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import Scenario, field_of, unit_of
 
-STATE_OUTCOMES = (
-    "peak_rung",
-    "military_deaths",
-    "civilian_deaths",
-    "displaced",
-    "territory_lost_km2",
-    "deep_strikes",
-    "concession",
+Scope = Literal["global", "state", "alliance"]
+Kind = Literal["hours", "count", "km2", "share", "category", "rung", "boolean"]
+Censor = Callable[[pd.DataFrame, pd.Series, Scenario], tuple[pd.Series, pd.Series]]
+
+
+def _ceasefire_censoring(
+    frame: pd.DataFrame, values: pd.Series, scenario: Scenario
+) -> tuple[pd.Series, pd.Series]:
+    """No ceasefire while fighting went on to the horizon: the horizon, censored. No fighting at
+    all: hour 0, not censored. A failed run (no ``fighting_hours``) stays NaN."""
+    horizon = frame.get("horizon_hours", scenario.horizon_hours)
+    fought = frame["fighting_hours"].astype(float)
+    cut = values.isna() & fought.gt(0)
+    return values.mask(cut, horizon).mask(values.isna() & fought.eq(0), 0.0), cut
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One outcome: its column(s), type, unit and meaning."""
+
+    name: str
+    scope: Scope
+    dtype: str  # pandas dtype (nullable, so a failed run's empty row keeps a shard's schema)
+    kind: Kind
+    unit: str
+    label: str  # a few words for tables and axes
+    meaning: str  # one sentence, stored with the data
+    censoring: str = ""  # what a run where the outcome never happened counts as ("" = never censored)
+    censor: Censor | None = None
+
+    @property
+    def numeric(self) -> bool:
+        return self.kind not in ("category", "boolean")
+
+    @property
+    def statistic(self) -> str:
+        """The statistic every command reports for this outcome."""
+        return {"category": "share per category", "boolean": "share"}.get(self.kind, "median")
+
+    def columns(self, scenario: Scenario) -> list[str]:
+        ids = {"global": None, "state": scenario.states, "alliance": scenario.alliances}[self.scope]
+        return [self.name] if ids is None else [f"{self.name}.{i}" for i in ids]
+
+
+OUTCOMES: tuple[Outcome, ...] = (
+    Outcome(
+        "ceasefire_hour",
+        "global",
+        "float64",
+        "hours",
+        "h",
+        "hour of the effective ceasefire",
+        "First hour of the quiet that lasts to the horizon (isolated single hours of small-arms fire "
+        "do not break it); NaN if fighting went on to the horizon or never began.",
+        "a run still fighting at the horizon counts as the horizon (censored); "
+        "a run with no fighting counts as hour 0",
+        _ceasefire_censoring,
+    ),
+    Outcome(
+        "fighting_hours",
+        "global",
+        "Int64",
+        "hours",
+        "h",
+        "hours with fire exchanged",
+        "Hours in which any belligerent fired (rung 2, small-arms fire, or higher).",
+    ),
+    Outcome(
+        "peak_rung",
+        "state",
+        "Int64",
+        "rung",
+        "rung 0–6",
+        "highest rung reached",
+        "Highest rung of the escalation ladder the state reached (0 ceasefire … 6 full-scale war).",
+    ),
+    Outcome(
+        "military_deaths",
+        "state",
+        "Int64",
+        "count",
+        "people",
+        "military deaths",
+        "Soldiers of the state killed over the run.",
+    ),
+    Outcome(
+        "civilian_deaths",
+        "state",
+        "Int64",
+        "count",
+        "people",
+        "civilian deaths",
+        "Civilians killed in the sectors the state held at hour 0.",
+    ),
+    Outcome(
+        "displaced",
+        "state",
+        "Int64",
+        "count",
+        "people",
+        "displaced civilians",
+        "Civilians displaced from the sectors the state held at hour 0.",
+    ),
+    Outcome(
+        "territory_lost_km2",
+        "state",
+        "float64",
+        "km2",
+        "km²",
+        "territory lost",
+        "Area of the sectors the state held at hour 0 that it no longer controls at the horizon.",
+    ),
+    Outcome(
+        "deep_strikes",
+        "state",
+        "Int64",
+        "count",
+        "strikes",
+        "strikes received behind the line",
+        "Strikes received on the state's sectors behind its line (not on the border).",
+    ),
+    Outcome(
+        "alliance_response",
+        "alliance",
+        "string",
+        "category",
+        "",
+        "alliance response",
+        "The alliance's response to a member's appeal: ignore, statement, fact_finding, "
+        "diplomatic_pressure, peacekeepers or military_aid; not_invoked, or pending if still on its way.",
+    ),
+    Outcome(
+        "ceasefire_broker",
+        "global",
+        "string",
+        "category",
+        "",
+        "ceasefire broker",
+        "Who made the agreement in force when the fighting ended (a mediator id, or bilateral); "
+        "tacit if it ended without one, none if it did not end.",
+    ),
+    Outcome(
+        "failed_ceasefires",
+        "global",
+        "Int64",
+        "count",
+        "agreements",
+        "failed ceasefires",
+        "Agreed ceasefires that broke down before the fighting ended (all that broke down, if it "
+        "did not end).",
+    ),
+    Outcome(
+        "concession",
+        "state",
+        "string",
+        "category",
+        "",
+        "concessions made",
+        "Concessions the state made, joined by +, or none.",
+    ),
+    Outcome(
+        "full_war",
+        "global",
+        "boolean",
+        "boolean",
+        "",
+        "full-scale war",
+        "Whether any hour was fought at the full-war rung (6).",
+    ),
 )
-ALLIANCE_OUTCOMES = ("alliance_response",)
-CATEGORICAL = {"alliance_response", "ceasefire_broker", "concession"}
+REGISTRY = {o.name: o for o in OUTCOMES}
+IDENTITY = {
+    "run_id": "The run's id: its number in an ensemble, point-replicate in a sweep.",
+    "point": "Design point of a sweep (row of points.parquet).",
+    "replicate": "Replicate number at the design point.",
+    "seed": "The run's seed, derived from the ensemble or experiment seed and the run's id.",
+    "error": "Why the run failed (its outcomes are empty), or empty if it succeeded.",
+}
+ARROW = {"float64": pa.float64(), "Int64": pa.int64(), "string": pa.string(), "boolean": pa.bool_()}
 
 
 def outcome_columns(scenario: Scenario) -> list[str]:
-    """Outcome columns (without run_id, seed and parameters) in contract order."""
-    cols = ["ceasefire_hour", "fighting_hours"]
-    cols += [f"{o}.{s}" for o in STATE_OUTCOMES if o != "concession" for s in scenario.states]
-    cols += [f"alliance_response.{a}" for a in scenario.alliances]
-    cols += ["ceasefire_broker", "failed_ceasefires"]
-    cols += [f"concession.{s}" for s in scenario.states]
-    cols += ["full_war"]
-    return cols
+    """Outcome columns (without identity and parameter columns) in contract order."""
+    return [c for o in OUTCOMES for c in o.columns(scenario)]
 
 
-KINDS = {
-    "ceasefire_hour": "float64",
-    "fighting_hours": "Int64",
-    "peak_rung": "Int64",
-    "military_deaths": "Int64",
-    "civilian_deaths": "Int64",
-    "displaced": "Int64",
-    "territory_lost_km2": "float64",
-    "deep_strikes": "Int64",
-    "alliance_response": "string",
-    "ceasefire_broker": "string",
-    "failed_ceasefires": "Int64",
-    "concession": "string",
-    "full_war": "boolean",
-}
+def outcome_of(column: str) -> Outcome | None:
+    """The registry entry of an outcome column (``military_deaths.<STATE>`` → military_deaths), or None."""
+    return REGISTRY.get(column.split(".")[0])
 
 
-def kind(column: str) -> str | None:
-    """The pandas dtype of an outcome column (``military_deaths.<STATE>`` → ``Int64``), or None."""
-    return KINDS.get(column.split(".")[0])
+def describe(column: str) -> dict[str, str]:
+    """What a column of an outcome row means, in words for a reader without this package."""
+    if column in IDENTITY:
+        return {"role": "identity", "description": IDENTITY[column]}
+    outcome = outcome_of(column)
+    if outcome is None:
+        info = field_of(column)
+        if info is None:
+            raise KeyError(f"{column}: not a column of the outcome registry nor a scenario key path")
+        text = f"Scenario value `{column}` as set for this run: {info.description}"
+        return {"role": "parameter", "unit": unit_of(column), "description": text}
+    who = column.partition(".")[2]
+    doc = {
+        "role": "outcome",
+        "label": outcome.label,
+        "kind": outcome.kind,
+        "unit": outcome.unit,
+        "scope": f"{outcome.scope} {who}".strip(),
+        "statistic": outcome.statistic,
+        "description": outcome.meaning,
+    }
+    return doc | ({"censoring": outcome.censoring} if outcome.censoring else {})
+
+
+def describe_columns(columns: Iterable[str]) -> dict[str, dict[str, str]]:
+    return {c: describe(c) for c in columns}
+
+
+def arrow_schema(frame: pd.DataFrame) -> pa.Schema:
+    """The Parquet schema of outcome rows: types from the registry (inferred for identity and
+    parameter columns), each field's description and unit in its metadata, and all of them as JSON
+    under ``escsim.columns`` in the schema metadata (which DuckDB's ``parquet_kv_metadata`` shows)."""
+    inferred = pa.Schema.from_pandas(frame, preserve_index=False)
+    docs = describe_columns(frame.columns)
+    fields = []
+    for column in frame.columns:
+        outcome = outcome_of(column)
+        kind = ARROW[outcome.dtype] if outcome else inferred.field(column).type
+        fields.append(pa.field(column, kind, metadata=docs[column]))
+    return pa.schema(fields, metadata={"escsim.columns": json.dumps(docs, ensure_ascii=False)})
+
+
+def write_parquet(frame: pd.DataFrame, path: str | Path) -> None:
+    """Outcome rows to Parquet with the registry's schema and metadata."""
+    pq.write_table(pa.Table.from_pandas(frame, schema=arrow_schema(frame), preserve_index=False), path)
+
+
+def registry_markdown() -> str:
+    """The registry as a Markdown table (the README's, which a test keeps current)."""
+    lines = [
+        "| column | per | kind | unit | statistic | meaning |",
+        "|---|---|---|---|---|---|",
+    ]
+    for o in OUTCOMES:
+        column = o.name + {"global": "", "state": ".<STATE>", "alliance": ".<ALLIANCE>"}[o.scope]
+        meaning = o.meaning + (f" Censoring: {o.censoring}." if o.censoring else "")
+        lines.append(f"| `{column}` | {o.scope} | {o.kind} | {o.unit} | {o.statistic} | {meaning} |")
+    return "\n".join(lines) + "\n"
 
 
 def contract_frame(rows: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
@@ -82,26 +288,81 @@ def contract_frame(rows: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
     cols = outcome_columns(scenario)
     lead = [c for c in rows.columns if c not in cols and c != "error"]
     out = rows.reindex(columns=[*lead, *cols, *(["error"] if "error" in rows else [])])
-    dtypes = {c: KINDS[c.split(".")[0]] for c in cols}
+    dtypes = {c: REGISTRY[c.split(".")[0]].dtype for c in cols}
     if "error" in out:
         dtypes["error"] = "string"
     return out.astype(dtypes)
 
 
+def censored(frame: pd.DataFrame, column: str, scenario: Scenario) -> pd.Series:
+    """Which runs are censored in ``column`` (all False for an outcome that never is)."""
+    outcome = outcome_of(column)
+    if outcome is None or outcome.censor is None:
+        return pd.Series(False, index=frame.index)
+    return outcome.censor(frame, frame[column].astype(float), scenario)[1]
+
+
 def as_numbers(frame: pd.DataFrame, column: str, scenario: Scenario) -> pd.Series:
-    """An outcome as floats, for statistics and plots. A missing ``ceasefire_hour`` is not missing
-    data: fighting that outlasted the horizon counts as ending at the horizon (so medians stay
-    right while under half the runs are censored, and means are lower bounds), fighting that never
-    began as ending at hour 0."""
+    """An outcome as floats, censored runs at their censored value: the numbers every statistic
+    and plot uses (so medians stay right while under half the runs are censored, and means are
+    bounds). Yes/no outcomes become 1/0; a failed run stays NaN."""
     values = frame[column].astype(float)
-    if column != "ceasefire_hour":
+    outcome = outcome_of(column)
+    if outcome is None or outcome.censor is None:
         return values
-    horizon = frame.get("horizon_hours", scenario.horizon_hours)
-    fought = frame["fighting_hours"].astype(float)  # NaN for a failed run, which stays NaN
-    return values.fillna(fought.where(fought.eq(0) | fought.isna(), horizon))
+    return outcome.censor(frame, values, scenario)[0]
 
 
-CENSORING_NOTE = "ceasefire_hour: no ceasefire by the horizon counts as the horizon"
+def reducer(column: str) -> Callable[..., Any]:
+    """The numpy function of the outcome's statistic: the median, or (of 1/0) the share of yes."""
+    outcome = outcome_of(column)
+    return np.mean if outcome is not None and not outcome.numeric else np.median
+
+
+def central(values: Iterable[float], column: str) -> float:
+    """The outcome's statistic over runs, failed runs (NaN) left out."""
+    values = np.asarray(values, dtype=float)
+    values = values[np.isfinite(values)]
+    return float(reducer(column)(values)) if values.size else math.nan
+
+
+def show(value: float, column: str) -> str:
+    """A statistic as every command prints it: numbers to one decimal, shares as percent."""
+    if math.isnan(value):
+        return "n/a"
+    outcome = outcome_of(column)
+    return percent(value) if outcome is not None and not outcome.numeric else f"{value:,.1f}"
+
+
+def percent(share: float) -> str:
+    return f"{share:.1%}"
+
+
+def headline(frame: pd.DataFrame, column: str, scenario: Scenario) -> str:
+    """The outcome's statistic over ``frame``'s runs as every command prints it: ``40.5`` (median),
+    ``2.0%`` (share of yes) or ``fact_finding (49.0%)`` (modal category and its share)."""
+    if outcome_of(column).kind == "category":
+        shares = frame[column].value_counts(normalize=True)
+        return f"{shares.index[0]} ({percent(shares.iloc[0])})"
+    return show(central(as_numbers(frame, column, scenario), column), column)
+
+
+def label(column: str, scenario: Scenario) -> str:
+    """Words and unit for an axis or a table: ``<state name>: military deaths (people)``."""
+    outcome = outcome_of(column)
+    who = column.partition(".")[2]
+    actors = {**scenario.states, **scenario.alliances}
+    name = actors[who].name if who in actors else who
+    text = outcome.label if outcome else column.replace("_", " ")
+    if outcome is not None and outcome.unit:
+        text += f" ({outcome.unit})"
+    return f"{name}: {text}" if name else text
+
+
+def censoring_notes(columns: Iterable[str]) -> list[str]:
+    """The censoring rule of each censorable outcome among ``columns``, once per outcome."""
+    seen = dict.fromkeys(o for c in columns if (o := outcome_of(c)) is not None and o.censoring)
+    return [f"{o.name}: {o.censoring}" for o in seen]
 
 
 def ceasefire_hour(peak: np.ndarray) -> float:

@@ -12,29 +12,11 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.analysis.outcomes import CATEGORICAL, as_numbers
+from sim.analysis.outcomes import as_numbers, censored, central, label, outcome_of, percent
 from sim.analysis.summary import relevant_columns
 from sim.experiments.storage import atomic_file
 from sim.model.ladder import LADDER
 from sim.scenario.schema import Scenario, unit_of
-
-UNITS = {
-    "ceasefire_hour": "hour of effective ceasefire (h from start)",
-    "fighting_hours": "hours with fire exchanged (h)",
-    "peak_rung": "highest rung reached",
-    "military_deaths": "military deaths (people)",
-    "civilian_deaths": "civilian deaths (people)",
-    "displaced": "displaced civilians (people)",
-    "territory_lost_km2": "territory lost (km²)",
-    "deep_strikes": "strikes received behind the line (count)",
-}
-
-
-def _label(column: str, scenario: Scenario) -> str:
-    measure, _, who = column.partition(".")
-    name = scenario.states[who].name if who in scenario.states else who
-    text = UNITS.get(measure, measure.replace("_", " "))
-    return f"{name}: {text}" if name else text
 
 
 def _save(fig, folder: Path, name: str) -> list[Path]:
@@ -49,23 +31,26 @@ def _save(fig, folder: Path, name: str) -> list[Path]:
 
 def outcome_histograms(scenario: Scenario, frame: pd.DataFrame, folder: Path) -> list[Path]:
     targets = scenario.targets.get(scenario.calibration_target, {})
-    cols = [c for c in relevant_columns(scenario, frame) if not pd.api.types.is_bool_dtype(frame[c])]
+    cols = [c for c in relevant_columns(scenario, frame) if outcome_of(c).kind != "boolean"]
     ncol = 3
     nrow = max(1, -(-len(cols) // ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.0 * nrow), squeeze=False)
     for ax, col in zip(axes.flat, cols, strict=False):
         values = frame[col]
         target = targets.get(col)
-        if col.split(".")[0] in CATEGORICAL:
+        if outcome_of(col).kind == "category":
             counts = values.value_counts(normalize=True)
             colors = ["tab:red" if target and str(target.value) == k else "tab:blue" for k in counts.index]
             ax.bar(counts.index.astype(str), counts.values, color=colors)
             ax.set_ylabel("share of runs")
             ax.tick_params(axis="x", labelrotation=30)
-            ax.set_title(_label(col, scenario) + (" (red: reported)" if target else ""), fontsize=9)
+            ax.set_title(label(col, scenario) + (" (red: reported)" if target else ""), fontsize=9)
             continue
-        v = values.astype(float).dropna()
+        v = as_numbers(frame, col, scenario).dropna()
         ax.hist(v, bins=30, color="tab:blue", alpha=0.8)
+        cut = censored(frame, col, scenario).mean()
+        if cut:
+            ax.set_title(f"censored: {percent(cut)} of runs (see summary)", fontsize=8)
         if target is not None and not isinstance(target.value, (bool, str)):
             ax.axvline(
                 float(target.value),
@@ -75,8 +60,8 @@ def outcome_histograms(scenario: Scenario, frame: pd.DataFrame, folder: Path) ->
             )
             ax.legend(fontsize=8)
         if v.size:
-            ax.axvline(float(np.median(v)), color="black", ls="--", lw=1)
-        ax.set_xlabel(_label(col, scenario), fontsize=9)
+            ax.axvline(central(v, col), color="black", ls="--", lw=1)
+        ax.set_xlabel(label(col, scenario), fontsize=9)
         ax.set_ylabel("runs")
     for ax in list(axes.flat)[len(cols) :]:
         ax.set_visible(False)
@@ -85,11 +70,11 @@ def outcome_histograms(scenario: Scenario, frame: pd.DataFrame, folder: Path) ->
     return _save(fig, folder, "outcomes")
 
 
-def _fan(ax, hours: np.ndarray, matrix: np.ndarray, color: str, label: str) -> None:
+def _fan(ax, hours: np.ndarray, matrix: np.ndarray, color: str, name: str) -> None:
     q = np.percentile(matrix, [5, 25, 50, 75, 95], axis=0)
     ax.fill_between(hours, q[0], q[4], color=color, alpha=0.15)
     ax.fill_between(hours, q[1], q[3], color=color, alpha=0.3)
-    ax.plot(hours, q[2], color=color, lw=2, label=f"{label} (median; 50 % and 90 % bands)")
+    ax.plot(hours, q[2], color=color, lw=2, label=f"{name} (median; 50 % and 90 % bands)")
 
 
 def _matrix(series: pd.DataFrame, column: str) -> tuple[np.ndarray, np.ndarray]:
@@ -179,16 +164,16 @@ def sweep_distributions(
                 fontsize=7,
             )
             ax.set_xlabel("design point: " + " / ".join(_param_label(p) for p in params))
-            ax.set_ylabel(_label(col, scenario))
-            ax.set_title(f"{_label(col, scenario)} across design points")
+            ax.set_ylabel(label(col, scenario))
+            ax.set_title(f"{label(col, scenario)} across design points")
         else:
             med = points[[*params, col]].median(numeric_only=True)
             fig, axes = plt.subplots(1, len(params), figsize=(3.6 * len(params), 3.4), squeeze=False)
             for ax, p in zip(axes[0], params, strict=True):
                 ax.scatter(med[p], med[col], s=10, alpha=0.7)
                 ax.set_xlabel(_param_label(p))
-            axes[0, 0].set_ylabel(f"median {_label(col, scenario)}")
-            fig.suptitle(f"{_label(col, scenario)}: median per design point")
+            axes[0, 0].set_ylabel(f"median {label(col, scenario)}")
+            fig.suptitle(f"{label(col, scenario)}: median per design point")
         fig.tight_layout()
         paths += _save(fig, folder, f"dist_{col}")
     return paths
@@ -202,8 +187,7 @@ def heatmap(
     for key in (x, y):
         if data[key].nunique() > bins:
             data[key] = pd.cut(data[key].astype(float), bins).map(lambda iv: round(iv.mid, 3))
-    values = frame[outcome]
-    binary = pd.api.types.is_bool_dtype(values)
+    binary = outcome_of(outcome).kind == "boolean"
     data["v"] = as_numbers(frame, outcome, scenario)
     table = data.pivot_table(
         index=y, columns=x, values="v", aggfunc="mean" if binary else "median", observed=True
@@ -214,7 +198,9 @@ def heatmap(
     ax.set_yticks(range(table.shape[0]), [f"{v:g}" for v in table.index])
     ax.set_xlabel(_param_label(x))
     ax.set_ylabel(_param_label(y))
-    what = f"probability of {outcome.replace('_', ' ')}" if binary else f"median {_label(outcome, scenario)}"
+    what = (
+        f"share of runs with {label(outcome, scenario)}" if binary else f"median {label(outcome, scenario)}"
+    )
     fig.colorbar(im, ax=ax, label=what)
     ax.set_title(what)
     fig.tight_layout()
@@ -260,7 +246,7 @@ def comparison(
         data = [as_numbers(f, col, scenario).dropna().to_numpy() for f in frames]
         ax.boxplot(data, showfliers=False)
         ax.set_xticks(range(1, len(names) + 1), names, rotation=20, fontsize=8)
-        ax.set_ylabel(_label(col, scenario), fontsize=8)
+        ax.set_ylabel(label(col, scenario), fontsize=8)
     for ax in list(axes.flat)[len(outcomes) :]:
         ax.set_visible(False)
     fig.suptitle("Outcomes by scenario (same seeds; boxes: quartiles, whiskers: 1.5 IQR)")
@@ -282,9 +268,9 @@ def sensitivity_bars(table: pd.DataFrame, scenario: Scenario, folder: Path) -> l
             ax.set_xlabel("Sobol' index (share of variance)")
         else:
             ax.barh(y, g["mu_star"], 0.6, xerr=g["mu_star_conf"], label="μ* (mean |effect|)")
-            ax.set_xlabel("Morris μ* (outcome units)")
+            ax.set_xlabel(f"Morris μ* ({outcome_of(outcome).unit or 'share of runs'})")
         ax.set_yticks(y, labels, fontsize=8)
-        ax.set_title(_label(outcome, scenario), fontsize=9)
+        ax.set_title(label(outcome, scenario), fontsize=9)
         ax.legend(fontsize=7)
     fig.tight_layout()
     return _save(fig, folder, "sensitivity")

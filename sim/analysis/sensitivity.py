@@ -2,7 +2,8 @@
 
 Sobol' first-order (S1) and total (ST) indices with bootstrap confidence intervals from a Saltelli
 design (Saltelli et al. 2010); Morris elementary effects μ* and σ from a Morris design (Campolongo et
-al. 2007). Replicates of a point are averaged first, so Y is the expected outcome at that point.
+al. 2007). Replicates of a point are averaged first, so Y is the expected outcome at that point;
+censored runs count as the outcome registry says (``sim.analysis.outcomes``), as everywhere.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from sim.analysis.outcomes import as_numbers, kind
+from sim.analysis.outcomes import as_numbers, censoring_notes, outcome_of
 from sim.experiments.design import Experiment, design_points, salib_problem
 from sim.experiments.sweep import ResultsFolder, load_outcomes, read_manifest
 from sim.scenario.loading import ScenarioError, validate
@@ -35,7 +36,7 @@ def load_sweep(results: str | Path) -> tuple[Experiment, Scenario, pd.DataFrame]
 
 def pick_outcomes(frame: pd.DataFrame, wanted: list[str] | None) -> list[str]:
     if wanted:
-        numeric = [c for c in frame.columns if kind(c) not in (None, "string")]
+        numeric = [c for c in frame.columns if (o := outcome_of(c)) is not None and o.kind != "category"]
         wrong = [w for w in wanted if w not in numeric]
         if wrong:
             raise ScenarioError(
@@ -101,7 +102,8 @@ def format_indices(table: pd.DataFrame) -> str:
             else f"noise share {share:.0%}: replicate noise in the variance of point means"
             + ("; add replicates before reading these" if share > 0.25 else "")
         )
-        lines.append(f"\n{outcome}  ({noise})")
+        unit = outcome_of(outcome).unit or "share of runs"
+        lines.append(f"\n{outcome} ({unit}; {noise})")
         if sobol:
             lines.append(f"  {'parameter':<44} {'S1 [95 % CI]':>22} {'ST [95 % CI]':>22}")
             for r in group.itertuples():
@@ -114,4 +116,5 @@ def format_indices(table: pd.DataFrame) -> str:
                 lines.append(
                     f"  {r.parameter:<44} {r.mu_star:>10.3g} ± {r.mu_star_conf:<9.3g} {r.sigma:>10.3g}"
                 )
-    return "\n".join(lines).lstrip("\n")
+    lines += ["", *(f"censored: {note}" for note in censoring_notes(table["outcome"]))]
+    return "\n".join(lines).strip("\n")

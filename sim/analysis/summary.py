@@ -1,4 +1,5 @@
-"""Summaries of an ensemble: each outcome's median and 5–95 % interval beside the reported figure."""
+"""Summaries of an ensemble: each outcome's statistic (from the outcome registry: median and 5–95 %
+interval, share of runs, or modal category) beside the reported figure."""
 
 from __future__ import annotations
 
@@ -7,25 +8,28 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.analysis.outcomes import CATEGORICAL, outcome_columns
+from sim.analysis.outcomes import (
+    as_numbers,
+    censored,
+    censoring_notes,
+    central,
+    headline,
+    outcome_columns,
+    outcome_of,
+    percent,
+    show,
+)
 from sim.scenario.schema import Scenario
 
 
 @dataclass(frozen=True)
 class Line:
     outcome: str
+    unit: str
     simulated: str  # "median [5 %, 95 %]", "modal (share)" or "share true"
     reported: str
     revised: str
     inside: bool | None  # reported figure inside the 5–95 % interval (None: no target)
-
-
-def _kind(column: str, values: pd.Series) -> str:
-    if column.split(".")[0] in CATEGORICAL:
-        return "categorical"
-    if pd.api.types.is_bool_dtype(values):
-        return "binary"
-    return "numeric"
 
 
 def _show(value) -> str:
@@ -55,32 +59,29 @@ def summarise(scenario: Scenario, frame: pd.DataFrame) -> list[Line]:
     for col in relevant_columns(scenario, frame):
         values = frame[col]
         rep, rev = reported.get(col), revised.get(col)
-        kind = _kind(col, values)
+        kind = outcome_of(col).kind
         inside: bool | None = None
-        if kind == "categorical":
-            shares = values.value_counts(normalize=True)
-            sim_text = f"{shares.index[0]} ({shares.iloc[0]:.0%})"
+        if kind == "category":
+            sim_text = headline(frame, col, scenario)
             if rep is not None:
-                inside = bool(shares.get(str(rep), 0.0) >= 0.05)
-        elif kind == "binary":
-            sim_text = f"{values.mean():.0%} of runs"
+                inside = bool(values.value_counts(normalize=True).get(str(rep), 0.0) >= 0.05)
+        elif kind == "boolean":
+            share = central(as_numbers(frame, col, scenario), col)
+            sim_text = f"{headline(frame, col, scenario)} of runs"
             if rep is not None:
-                inside = bool(values.mean() >= 0.05 if rep else values.mean() <= 0.95)
+                inside = bool(share >= 0.05 if rep else share <= 0.95)
         else:
-            v = values.astype(float)
-            finite = v.dropna()
-            if finite.empty:
-                sim_text = "never (all runs)"
-            else:
-                lo, med, hi = np.percentile(finite, [5, 50, 95])
-                sim_text = f"{med:,.1f} [{lo:,.1f}, {hi:,.1f}]"
-                if v.isna().any():
-                    sim_text += f"; none in {v.isna().mean():.0%}"
-                if isinstance(rep, bool):
-                    inside = bool((finite > 0).mean() >= 0.5) == rep
-                elif rep is not None:
-                    inside = bool(lo <= float(rep) <= hi)
-        lines.append(Line(col, sim_text, _show(rep), _show(rev), inside))
+            finite = as_numbers(frame, col, scenario).dropna()
+            lo, hi = np.percentile(finite, [5, 95])
+            sim_text = f"{headline(frame, col, scenario)} [{show(lo, col)}, {show(hi, col)}]"
+            cut = censored(frame, col, scenario)
+            if cut.any():
+                sim_text += f"; censored {percent(cut.mean())}"
+            if isinstance(rep, bool):
+                inside = bool((finite > 0).mean() >= 0.5) == rep
+            elif rep is not None:
+                inside = bool(lo <= float(rep) <= hi)
+        lines.append(Line(col, outcome_of(col).unit, sim_text, _show(rep), _show(rev), inside))
     return lines
 
 
@@ -94,18 +95,20 @@ def intensity_by_day(series: pd.DataFrame) -> pd.Series:
 def format_summary(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame | None) -> str:
     lines = summarise(scenario, frame)
     width = max(len(line.outcome) for line in lines)
+    unit_w = max(len("unit"), *(len(line.unit) for line in lines))
     sim_w = max(len(line.simulated) for line in lines)
     out = [
         f"{scenario.title}: {len(frame)} runs",
-        f"{'outcome':<{width}}  {'simulated median [5 %, 95 %]':<{sim_w}}  "
+        f"{'outcome':<{width}}  {'unit':<{unit_w}}  {'simulated median [5 %, 95 %]':<{sim_w}}  "
         f"{'reported':>10}  {'revised':>8}  in interval",
     ]
     for line in lines:
         mark = "" if line.inside is None else ("yes" if line.inside else "NO")
         out.append(
-            f"{line.outcome:<{width}}  {line.simulated:<{sim_w}}  {line.reported:>10}  "
-            f"{line.revised:>8}  {mark}"
+            f"{line.outcome:<{width}}  {line.unit:<{unit_w}}  {line.simulated:<{sim_w}}  "
+            f"{line.reported:>10}  {line.revised:>8}  {mark}".rstrip()
         )
+    out += [f"censored: {note}" for note in censoring_notes(line.outcome for line in lines)]
     if series is not None and not series.empty:
         days = intensity_by_day(series)
         shown = ", ".join(f"day {d + 1}: {v:.2f}" for d, v in days.items() if d < 7)

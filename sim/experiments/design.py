@@ -12,14 +12,15 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-import tomllib
+import warnings
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import Field, ValidationError, field_validator, model_validator
 
-from sim.scenario.loading import ScenarioError, load_scenario
+from sim.scenario.checks import repeated_entries
+from sim.scenario.loading import ScenarioError, ScenarioWarning, explain, load_scenario, read_toml
 from sim.scenario.schema import Scenario, Strict, field
 
 Key = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$|^[a-z_]+$")]
@@ -68,10 +69,10 @@ class Design(Strict):
 
 class Experiment(Strict):
     name: str = field(..., "Short id, used in the results folder name.")
-    description: str = field("", "What the experiment asks.")
+    description: str = field("", "What the experiment asks.", max_length=20_000)
     scenario: str = field(..., "Scenario file, relative to this experiment file.")
     overrides: dict[Key, Scalar] = field({}, "Scenario values fixed for every run (key path → value).")
-    parameters: dict[Key, Parameter] = field(..., "Varied values (key path → range or levels).")
+    parameters: dict[Key, Parameter] = field(..., "Varied values (key path → range or levels).", min_length=1)
     design: Design = field(Design(), "How design points are chosen.")
     replicates: int = field(10, "Seeded runs per design point.", ge=1, le=1_000_000)
     seed: int = field(1, "Experiment seed; each run's seed derives from it and (point, replicate).", ge=0)
@@ -82,33 +83,46 @@ class Experiment(Strict):
         grid = self.design.kind == "grid"
         for key, p in self.parameters.items():
             if grid and p.levels is None:
-                raise ValueError(f"parameters.{key}: a grid design needs levels = [...]")
+                raise ValueError(f"key `parameters.{key}`: a grid design needs levels = [...]")
             if not grid and p.levels is not None:
-                raise ValueError(f"parameters.{key}: a {self.design.kind} design needs min and max")
+                raise ValueError(f"key `parameters.{key}`: a {self.design.kind} design needs min and max")
         return self
+
+
+# keys that mark a scenario file given where an experiment file belongs
+SCENARIO_ONLY = frozenset({*Scenario.model_fields, "extends"} - set(Experiment.model_fields))
 
 
 def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, Path]:
     """Read and validate an experiment file and the scenario it names (with its overrides)."""
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such experiment file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, "experiment file")
+    marks = sorted(set(raw) & SCENARIO_ONLY, key=lambda k: (k not in ("extends", "states", "sectors"), k))
+    if marks and not {"scenario", "parameters"} & set(raw):
+        raise ScenarioError(
+            f"{path}: a scenario file (it has `{'`, `'.join(marks[:3])}`…), not an experiment file; "
+            "run it with `escsim run`, or name it in an experiment's `scenario` key"
+        )
     try:
         exp = Experiment.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(_explain(exc, path)) from None
+        raise ScenarioError(explain(exc, path, Experiment)) from None
+    found = list(repeated_entries(exp))
+    if found:
+        raise ScenarioError(f"{path}: " + "; ".join(found))
     scenario_path = (path.parent / exp.scenario).resolve()
-    scenario = load_scenario(scenario_path, exp.overrides)
+    try:
+        scenario = load_scenario(scenario_path, exp.overrides)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{path}: key `scenario` (with `overrides`): {exc}") from None
     for key, values in exp.parameters.items():  # every varied key must exist and accept its range
         for value in _extremes(values):
             try:
-                load_scenario(scenario_path, {**exp.overrides, key: value})
+                with warnings.catch_warnings():  # probes only: the scenario itself has warned already
+                    warnings.simplefilter("ignore", ScenarioWarning)
+                    load_scenario(scenario_path, {**exp.overrides, key: value})
             except ScenarioError as exc:
-                hint = "; add `integer = true` to sample whole numbers" if "integer" in str(exc) else ""
+                hint = "; add `integer = true` to sample whole numbers" if "whole number" in str(exc) else ""
                 raise ScenarioError(f"{path}: parameters.{key} at {value!r}: {exc}{hint}") from None
     return exp, scenario, scenario_path
 
@@ -121,15 +135,6 @@ def _extremes(p: Parameter) -> list[Scalar]:
     if p.integer:
         return [round(p.min), round(p.max)]
     return [p.min, p.max, p.min + 0.371 * (p.max - p.min)]
-
-
-def _explain(exc: ValidationError, path: Path) -> str:
-    parts = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"])
-        msg = "unknown key (a typo?)" if err["type"] == "extra_forbidden" else err["msg"]
-        parts.append(f"key `{key}`: {msg}" if key else msg)
-    return f"{path}: " + "; ".join(parts)
 
 
 def salib_problem(exp: Experiment) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim.analysis.outcomes import describe_columns, outcome_columns, write_parquet
 from sim.scenario.loading import scenario_hash
 from sim.scenario.schema import Scenario
 
@@ -73,7 +74,7 @@ def atomic_file(path: Path, write: Callable[[Path], object]) -> None:
 
 
 def write_tables(folder: Path, outcomes: pd.DataFrame, series: pd.DataFrame | None) -> None:
-    outcomes.to_parquet(folder / "outcomes.parquet", index=False)
+    write_parquet(outcomes, folder / "outcomes.parquet")
     outcomes.to_csv(folder / "outcomes.csv", index=False)
     if series is not None:
         series.to_parquet(folder / "timeseries.parquet", index=False)
@@ -154,6 +155,7 @@ def manifest(
         "runs": runs,
         "workers": workers,
         "seeding": "run seed = SeedSequence(seed, spawn_key=(run_id,)), see sim.experiments.runner.run_seed",
+        "columns": describe_columns(["run_id", "seed", *overrides, *outcome_columns(scenario)]),
     }
 
 

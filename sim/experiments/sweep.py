@@ -28,6 +28,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from sim.analysis.outcomes import describe_columns, outcome_columns, write_parquet
 from sim.experiments.design import Experiment, design_points, identity_hash, load_experiment
 from sim.experiments.engines import Engine, stream
 from sim.experiments.runner import Task, outcome_frame, run_batch, series_frame
@@ -141,7 +142,8 @@ class ResultsFolder:
     def write_part(self, n: int, outcomes: pd.DataFrame, series: pd.DataFrame | None) -> None:
         if series is not None and not series.empty:
             _write_parquet(series, self.series / f"part-{n:06d}.parquet")
-        _write_parquet(outcomes, self.outcomes / f"part-{n:06d}.parquet")  # the commit point
+        path = self.outcomes / f"part-{n:06d}.parquet"
+        atomic_file(path, lambda tmp: write_parquet(outcomes, tmp))  # the commit point
 
 
 def _write_parquet(frame: pd.DataFrame, path: Path) -> None:
@@ -191,6 +193,9 @@ def manifest(
         "engine": sessions[-1]["engine"],
         "sessions": sessions,
         "counts": counts,
+        "columns": describe_columns(
+            ["run_id", "point", "replicate", *exp.parameters, "seed", *outcome_columns(scenario), "error"]
+        ),
     }
 
 

@@ -3,22 +3,28 @@
 Scenario files are data, never code: nothing in them is evaluated. A what-if names its base with
 ``extends = "sept2022.toml"`` (relative to its own folder) and overrides a few keys; tables merge
 key by key, lists and values replace; a top-level ``remove = ["mediators.X", ...]`` drops
-inherited entries (key paths into the base).
+inherited entries (key paths into the base). What is read is bounded — regular ``.toml`` files of at most
+1 MB, ``extends`` chains of at most 32 files, tables nested at most 32 deep — so a bad file gives an
+error, never a hang or a crash.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import hashlib
 import json
+import stat
 import tomllib
+import warnings
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, get_args, get_origin
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
-from sim.scenario.schema import Id, Scenario
+from sim.scenario.checks import did_you_mean, horizon_warning, problems
+from sim.scenario.schema import ID_PATTERN, Id, Scenario, admitted_types
 
 # tables of entries by id (states, sectors, mediators, ...): an override may change an entry, not invent one
 ID_TABLES = frozenset(
@@ -26,10 +32,19 @@ ID_TABLES = frozenset(
     for name, f in Scenario.model_fields.items()
     if get_origin(f.annotation) is dict and get_args(f.annotation)[0] is Id
 )
+MAX_FILE_BYTES = 1_000_000
+MAX_EXTENDS = 32  # files in one extends chain
+MAX_NESTING = 32  # tables and lists inside one another (a scenario needs 4)
+MAX_ERRORS = 8  # problems listed in one message
+UNION_TAGS = frozenset({"float", "int", "str", "constrained-str", "bool", "none"})  # pydantic's union members
 
 
 class ScenarioError(ValueError):
     """A scenario (or override) that cannot be run, with a message naming file, key and expectation."""
+
+
+class ScenarioWarning(UserWarning):
+    """A scenario that runs but not as its author may think (e.g. an event after the horizon)."""
 
 
 def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any] = ()) -> Scenario:
@@ -43,7 +58,11 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     pairs = overrides.items() if isinstance(overrides, Mapping) else map(parse_override, overrides)
     for key, value in pairs:
         _set_path(raw, key, value, path)
-    return validate(raw, path)
+    scenario = validate(raw, path)
+    late = horizon_warning(scenario)
+    if late:
+        warnings.warn(f"{path}: {late}", ScenarioWarning, stacklevel=2)
+    return scenario
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], origin: str = "overrides") -> Scenario:
@@ -57,16 +76,19 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], origin: str
 
 
 def parse_override(text: str) -> tuple[str, Any]:
+    """``"key.path=value"`` → (key path, value read as TOML, or as a bare string)."""
     key, sep, value = text.partition("=")
     key = key.strip()
     if not sep or not key:
         raise ScenarioError(
-            f"--set {text!r}: expected KEY.PATH=VALUE, e.g. --set mediators.USA.arrival_hour=24"
+            f"--set {_show(text)}: expected KEY.PATH=VALUE, e.g. --set mediators.USA.arrival_hour=24"
         )
     try:
         parsed = tomllib.loads(f"v = {value.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, RecursionError):
         parsed = value.strip()
+    if _too_deep(parsed, MAX_NESTING):
+        raise ScenarioError(f"--set {_cut(key)}: values nested more than {MAX_NESTING} deep")
     return key, parsed
 
 
@@ -75,10 +97,11 @@ def validate(raw: dict[str, Any], path: Path) -> Scenario:
     try:
         scenario = Scenario.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(_explain(exc, path)) from None
-    problems = list(_dangling_ids(scenario))
-    if problems:
-        raise ScenarioError(f"{path}: " + "; ".join(problems))
+        raise ScenarioError(explain(exc, path, Scenario)) from None
+    dangling = list(_dangling_ids(scenario))
+    found = [*dangling, *problems(scenario, ids_known=not dangling)]
+    if found:
+        raise ScenarioError(_join(path, found))
     return scenario
 
 
@@ -88,23 +111,76 @@ def scenario_hash(scenario: Scenario) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
-    path = path.resolve() if path.exists() else path
-    if path in seen:
-        chain = " -> ".join(str(p) for p in (*seen, path))
-        raise ScenarioError(f"{path}: key `extends`: circular chain {chain}")
+def read_toml(path: Path, what: str, named_by: str = "") -> dict[str, Any]:
+    """The table in a TOML file, or a ScenarioError saying why it cannot be read as a ``what``;
+    ``named_by`` prefixes the message with where the path came from (e.g. an ``extends`` key)."""
+    where, a = f"{named_by}{path}", "an" if what[0] in "aeiou" else "a"
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        info = path.stat()
     except FileNotFoundError:
-        where = f" (extended by {seen[-1]})" if seen else ""
-        raise ScenarioError(f"{path}: no such scenario file{where}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+        raise ScenarioError(f"{where}: no such {what}") from None
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read the {what} ({exc.strerror})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ScenarioError(f"{where}: is a folder, not {a} {what} (a .toml file)")
+    if not stat.S_ISREG(info.st_mode):
+        raise ScenarioError(f"{where}: not a regular file; {a} {what} is a .toml file")
+    if path.suffix != ".toml":
+        raise ScenarioError(f"{where}: {a} {what} must be a .toml file")
+    try:
+        with path.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{where}: cannot read the {what} ({exc.strerror})") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{where}: larger than {MAX_FILE_BYTES:,} bytes, the most {a} {what} may be")
+    try:
+        raw = tomllib.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ScenarioError(f"{where}: not a text file (not UTF-8); {a} {what} is TOML text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError(f"{where}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise ScenarioError(f"{where}: values nested more than {MAX_NESTING} deep") from None
+    deep = _too_deep(raw, MAX_NESTING)
+    if deep:
+        raise ScenarioError(f"{where}: key `{_cut(deep)}`: tables nested more than {MAX_NESTING} deep")
+    return raw
+
+
+def _too_deep(value: Any, limit: int, key: str = "") -> str:
+    """The key path at which ``value`` holds tables or lists more than ``limit`` deep, or nothing."""
+    if not isinstance(value, dict | list):
+        return ""
+    if limit == 0:
+        return key
+    items = value.items() if isinstance(value, dict) else enumerate(value)
+    for k, v in items:
+        found = _too_deep(v, limit - 1, f"{key}.{k}" if key else str(k))
+        if found:
+            return found
+    return ""
+
+
+def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
+    """The merged table of a scenario file and the files it extends (``seen``: the files extending it)."""
+    named_by = f"{seen[-1]}: key `extends`: " if seen else ""
+    if path.resolve() in map(Path.resolve, seen):
+        chain = " -> ".join(str(p) for p in (*seen, path))
+        raise ScenarioError(f"{named_by}circular chain {chain}")
+    if len(seen) >= MAX_EXTENDS:
+        raise ScenarioError(f"{seen[0]}: key `extends`: a chain of more than {MAX_EXTENDS} files (at {path})")
+    raw = read_toml(path, "scenario file", named_by)
+    if "scenario" in raw or "parameters" in raw:  # an experiment's required keys, never a scenario's
+        raise ScenarioError(
+            f"{named_by}{path}: an experiment file (it has `scenario` and `parameters`), not a scenario "
+            "file; run it with `escsim sweep`"
+        )
     base = raw.get("extends")
     if base is None:
         return raw
     if not isinstance(base, str):
-        raise ScenarioError(f"{path}: key `extends`: expected a file name (string), got {base!r}")
+        raise ScenarioError(f"{path}: key `extends`: expected a file name (string), got {_show(base)}")
     merged = _read_with_extends(path.parent / base, (*seen, path))
     removals = raw.pop("remove", [])
     _deep_merge(merged, raw)
@@ -134,30 +210,128 @@ def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> None:
 
 def _set_path(raw: dict[str, Any], key: str, value: Any, path: Path) -> None:
     node = raw
-    *parents, leaf = key.split(".")
+    *parents, leaf = parts = key.split(".")
+    if parts[0] == "extends":
+        raise ScenarioError(
+            f"{path}: override `{key}`: `extends` cannot be overridden; write a what-if file that extends "
+            "the scenario instead"
+        )
+    if not all(parts) or len(parts) > MAX_NESTING:
+        raise ScenarioError(
+            f"{path}: override {_show(key)}: expected a key path, e.g. mediators.USA.arrival_hour"
+        )
     for i, part in enumerate(parents):
         if i == 1 and parents[0] in ID_TABLES and part not in node:
             known = ", ".join(node) or "none"
-            raise ScenarioError(f"{path}: --set {key}: no {parents[0]} entry `{part}` (known: {known})")
+            hint = did_you_mean(part, node)
+            raise ScenarioError(
+                f"{path}: override `{key}`: no {parents[0]} entry `{part}`{hint} (known: {known})"
+            )
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
             where = ".".join(parents[: i + 1])
-            raise ScenarioError(f"{path}: --set {key}: `{where}` is a value, not a table")
+            raise ScenarioError(f"{path}: override `{key}`: `{where}` is a value, not a table")
         node = child
     node[leaf] = value
 
 
-def _explain(exc: ValidationError, path: Path) -> str:
-    lines = []
+def explain(exc: ValidationError, path: Path, root: type[BaseModel]) -> str:
+    """One line naming each invalid key of a file validated as ``root`` and what it expected."""
+    lines, keys = [], set()
     for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"])
-        if err["type"] == "extra_forbidden":
-            lines.append(f"key `{key}`: unknown key (a typo?); see docs/parameters.md")
-        elif err["type"] == "missing":
-            lines.append(f"key `{key}`: required but missing")
+        loc = [str(p) for p in err["loc"]]
+        if len(loc) > 1 and loc[-1] in UNION_TAGS:  # one error per key, not one per type it could be
+            loc = loc[:-1]
+        key, kind = ".".join(loc), err["type"]
+        if key in keys:
+            continue
+        keys.add(key)
+        where = f"key `{key}`: " if key else ""
+        if kind == "extra_forbidden":
+            hint = did_you_mean(loc[-1], _fields_at(root, loc[:-1])) or "; see docs/parameters.md"
+            lines.append(f"{where}unknown key{hint}")
+        elif kind == "missing":
+            lines.append(f"{where}required but missing")
+        elif kind == "value_error":  # a model's own check: its message says it all
+            lines.append(where + err["msg"].removeprefix("Value error, "))
         else:
-            lines.append(f"key `{key}`: {err['msg'].lower()} (got {err.get('input')!r})")
-    return f"{path}: " + "; ".join(lines)
+            lines.append(f"{where}{_expected(err)}, got {_given(err)}")
+    return _join(path, lines)
+
+
+EXPECTED = {  # pydantic error type → what was expected, in the words of the other messages
+    "finite_number": "expected a finite number",
+    "float_parsing": "expected a number",
+    "float_type": "expected a number",
+    "int_from_float": "expected a whole number",
+    "int_parsing": "expected a whole number",
+    "int_type": "expected a whole number",
+    "bool_parsing": "expected true or false",
+    "bool_type": "expected true or false",
+    "string_type": "expected text (in quotes)",
+    "timezone_aware": "expected a date and time with its UTC offset, e.g. 2022-09-13T00:05:00+04:00",
+    "greater_than_equal": "expected a value ≥ {ge}",
+    "greater_than": "expected a value > {gt}",
+    "less_than_equal": "expected a value ≤ {le}",
+    "less_than": "expected a value < {lt}",
+    "too_short": "expected {min_length} or more entries",
+    "too_long": "expected {max_length} or fewer entries",
+    "string_too_long": "expected at most {max_length:,} characters",
+}
+
+
+def _expected(err: Any) -> str:
+    ctx = err.get("ctx", {})
+    if err["type"] == "string_pattern_mismatch" and ctx.get("pattern") == ID_PATTERN:
+        return "expected an id (a letter, then letters, digits or _)"
+    if err["type"] in EXPECTED:
+        return EXPECTED[err["type"]].format(**ctx)
+    message = err["msg"]  # e.g. "Input should be 'grid', 'lhs' or ..."
+    return "expected " + message.removeprefix("Input should be ") if message.startswith("Input") else message
+
+
+def _given(err: Any) -> str:
+    if err["type"] == "misfit":
+        return _show(err["ctx"]["got"])
+    if err["type"] == "string_too_long":
+        return f"{len(err['input']):,} characters"
+    return _show(err["input"])
+
+
+def _fields_at(root: type[BaseModel], parts: list[str]) -> list[str]:
+    """The keys allowed at a key path (``mediators.USA`` → a mediator's keys)."""
+    annotation: Any = root
+    for part in parts:
+        models = [t for t in admitted_types(annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
+        tables = [t for t in admitted_types(annotation) if get_origin(t) is dict]
+        if models and part in models[0].model_fields:
+            annotation = models[0].model_fields[part].annotation
+        elif tables:
+            annotation = get_args(tables[0])[1]
+        else:
+            return []
+    models = [t for t in admitted_types(annotation) if isinstance(t, type) and issubclass(t, BaseModel)]
+    return list(models[0].model_fields) if models else []
+
+
+def _show(value: Any, limit: int = 60) -> str:
+    """A value as the user wrote it (TOML-style booleans), cut short if long."""
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, dt.date | dt.time):
+        text = value.isoformat()
+    else:
+        text = repr(value)
+    return _cut(text, limit)
+
+
+def _cut(text: str, limit: int = 60) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 20]}… ({len(text):,} characters)"
+
+
+def _join(path: Path, found: list[str]) -> str:
+    more = f"; and {len(found) - MAX_ERRORS} more" if len(found) > MAX_ERRORS else ""
+    return f"{path}: " + "; ".join(found[:MAX_ERRORS]) + more
 
 
 def _dangling_ids(s: Scenario):

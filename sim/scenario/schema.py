@@ -7,11 +7,27 @@ The schema is the single source of the parameter reference in ``docs/parameters.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import math
+import types
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationInfo,
+    field_validator,
+)
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
-Id = Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_]*$")]
+# an id is also a file-name token (a scenario's name becomes a results folder name)
+ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
+Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
+TEXT_MAX = 1_000  # characters in any text value unless a field allows more (long descriptions)
+MAGNITUDE = 1e12  # no decimal quantity of a crisis comes near; beyond it the model's arithmetic overflows
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
 
@@ -22,7 +38,59 @@ def field(default, description: str, unit: str = "", **constraints):
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Base of every section. Errors: unknown keys, non-finite numbers (a field that means ∞ says so
+    with ``allow_inf_nan=True``), decimals beyond ±MAGNITUDE, over-long text, and booleans given for
+    numbers or the reverse."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False, str_max_length=TEXT_MAX)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _numbers_are_numbers(cls, value: Any, info: ValidationInfo) -> Any:
+        found = _misfit(cls.model_fields[info.field_name].annotation, value)
+        if found:
+            where, expected, got = found
+            at = f" (at `{where}`)" if where else ""
+            raise PydanticCustomError("misfit", f"expected {expected}{at}", {"got": got})
+        return value
+
+
+def admitted_types(annotation: Any) -> tuple[Any, ...]:
+    """The types a (possibly annotated, possibly union) annotation admits."""
+    if get_origin(annotation) is Annotated:
+        return admitted_types(get_args(annotation)[0])
+    if get_origin(annotation) in (Union, types.UnionType):
+        return tuple(m for a in get_args(annotation) for m in admitted_types(a))
+    return (annotation,)
+
+
+def _misfit(annotation: Any, value: Any, where: str = "") -> tuple[str, str, Any] | None:
+    """(where, what was expected, what was given) if ``value`` holds a boolean where only numbers go
+    or a non-boolean where only booleans go (pydantic would read ``true`` as 1 and ``1`` as true), or
+    a decimal so large that the model's arithmetic would overflow."""
+    members = admitted_types(annotation)
+    if isinstance(value, bool):
+        numeric = any(m in (int, float) for m in members)
+        return (where, "a number", value) if numeric and bool not in members and Any not in members else None
+    if members == (bool,):
+        return (where, "true or false", value)
+    if float in members and int not in members and isinstance(value, int | float):
+        huge = math.isfinite(value) and abs(value) > MAGNITUDE
+        return (where, f"a number within ±1e{math.log10(MAGNITUDE):.0f}", value) if huge else None
+    for m in members:
+        origin, args = get_origin(m), get_args(m)
+        if origin is dict and isinstance(value, dict) and args:
+            items = value.items()
+        elif origin is tuple and isinstance(value, list | tuple) and args:
+            items = ((str(i), v) for i, v in enumerate(value))
+            args = (None, args[0])
+        else:
+            continue
+        for key, item in items:
+            found = _misfit(args[1], item, f"{where}.{key}" if where else str(key))
+            if found:
+                return found
+    return None
 
 
 class Source(Strict):
@@ -650,8 +718,8 @@ class Target(Strict):
 class Scenario(Strict):
     name: Id = field(..., "Short id, used in result folder names.")
     title: str = field(..., "One-line description.")
-    description: str = field("", "Longer description: what the scenario represents.")
-    start: dt.datetime = field(..., "Local date and time of hour 0 (with UTC offset).")
+    description: str = field("", "Longer description: what the scenario represents.", max_length=20_000)
+    start: AwareDatetime = field(..., "Local date and time of hour 0 (with UTC offset).")
     horizon_hours: int = field(168, "Length of one run.", "h", ge=1, le=24 * 365)
     calibration_target: Literal["reported", "revised"] = field(
         "reported", "Which target set plots and calibration use by default."
@@ -692,8 +760,8 @@ SECTIONS: tuple[type[Strict], ...] = (
 )
 
 
-def unit_of(key: str) -> str:
-    """The unit of a scenario value addressed by its key path (``mediators.USA.arrival_hour`` → h)."""
+def field_of(key: str) -> FieldInfo | None:
+    """The schema field of a scenario value addressed by its key path (``mediators.USA.arrival_hour``)."""
     model: type[BaseModel] | None = Scenario
     info = None
     for part in key.split("."):
@@ -707,6 +775,12 @@ def unit_of(key: str) -> str:
         model = next(
             (a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
         )
+    return info
+
+
+def unit_of(key: str) -> str:
+    """The unit of a scenario value addressed by its key path (``mediators.USA.arrival_hour`` → h)."""
+    info = field_of(key)
     return (info.json_schema_extra or {}).get("unit", "") if info is not None else ""
 
 
@@ -716,7 +790,9 @@ def reference_markdown() -> str:
         "# Scenario parameter reference",
         "",
         "Generated from `sim/scenario/schema.py` by `escsim schema > docs/parameters.md`; "
-        "a test checks it is current. Unknown keys are errors.",
+        "a test checks it is current. Unknown keys are errors, and so are, in every field: `inf` and "
+        "`nan` (unless its range says ∞), numbers beyond ±1e12, `true` for a number or `1` for `true`, "
+        f"text over {TEXT_MAX:,} characters (unless it says more), ids over 64 characters.",
     ]
     for section in SECTIONS:
         lines += ["", f"## {section.__name__}", ""]
@@ -731,6 +807,7 @@ def reference_markdown() -> str:
                 for attr, op in (("ge", "≥"), ("gt", ">"), ("le", "≤"), ("lt", "<"))
                 if getattr(m, attr, None) is not None
             ]
+            bounds += ["∞ allowed" for m in info.metadata if getattr(m, "allow_inf_nan", False)]
             default = "required" if info.is_required() else f"`{_show(info.default)}`"
             lines.append(
                 f"| `{key}` | {info.description} | {extra.get('unit', '')} | "

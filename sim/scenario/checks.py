@@ -1,0 +1,94 @@
+"""Checks across a validated scenario's sections that no single field can make, and its warnings.
+
+Errors: an entry listed twice, one id naming two things, an alliance of fewer than two states, a sector
+that neighbours itself, a scenario without a front (nothing would ever be fought over). Warnings: what
+the horizon cuts off (an event or a mediator arrival at or after it never happens).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Iterator
+from random import Random
+
+from pydantic import BaseModel
+
+from sim.model.geography import build_sectors, fronts
+from sim.scenario.schema import Scenario
+
+ACTOR_TABLES = ("states", "alliances", "mediators")  # events name these by id, so one id is one actor
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean `x`?)`` for a close match among ``choices``, else nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def problems(scenario: Scenario, ids_known: bool = True) -> Iterator[str]:
+    """What makes a scenario unrunnable although every field is valid, one message per problem
+    (fronts are looked for only when every id names something: ``ids_known``)."""
+    yield from repeated_entries(scenario)
+    first_use: dict[str, str] = {}
+    for table in ACTOR_TABLES:
+        for xid in getattr(scenario, table):
+            if xid in first_use:
+                yield (
+                    f"key `{table}.{xid}`: id `{xid}` is also used in `{first_use[xid]}`; "
+                    "state, alliance and mediator ids must differ"
+                )
+            first_use.setdefault(xid, table)
+    for aid, alliance in scenario.alliances.items():
+        if len(set(alliance.members)) < 2:
+            yield f"key `alliances.{aid}.members`: an alliance needs at least two member states"
+    for sid, sector in scenario.sectors.items():
+        if sid in sector.neighbours:
+            yield f"key `sectors.{sid}.neighbours`: a sector cannot neighbour itself"
+    if ids_known and not _has_front(scenario):
+        yield (
+            "key `sectors`: no front: a scenario needs at least two adjacent border sectors "
+            "(`border = true`, listed in `neighbours`) held by states that are each other's adversary"
+        )
+
+
+def repeated_entries(model: BaseModel, prefix: str = "") -> Iterator[str]:
+    """Lists (members, neighbours, demands, levels, ...) that name the same entry twice."""
+    for name, value in model:
+        key = f"{prefix}{name}"
+        if isinstance(value, BaseModel):
+            yield from repeated_entries(value, f"{key}.")
+        elif isinstance(value, dict):
+            for xid, item in value.items():
+                if isinstance(item, BaseModel):
+                    yield from repeated_entries(item, f"{key}.{xid}.")
+        elif isinstance(value, tuple):
+            seen: set = set()
+            for item in value:
+                if item in seen:
+                    yield f"key `{key}`: {item!r} is listed twice"
+                    break
+                seen.add(item)
+
+
+def horizon_warning(scenario: Scenario) -> str:
+    """One line naming the events and mediator arrivals that the horizon cuts off, or nothing."""
+    horizon = scenario.horizon_hours
+    late = [
+        f"events.{eid}.hour = {e.hour:g}"
+        for eid, e in scenario.events.items()
+        if e.enabled and e.hour >= horizon
+    ]
+    late += [
+        f"mediators.{mid}.arrival_hour = {m.arrival_hour:g}"
+        for mid, m in scenario.mediators.items()
+        if m.enabled and m.arrival_hour >= horizon
+    ]
+    if not late:
+        return ""
+    return f"at or after the horizon (horizon_hours = {horizon}), so never happens: {', '.join(late)}"
+
+
+def _has_front(scenario: Scenario) -> bool:
+    """By the model's own definition of a front."""
+    _, space = build_sectors(scenario, Random(0))
+    return bool(fronts(scenario, space.G))
