@@ -385,9 +385,9 @@ def parser() -> argparse.ArgumentParser:
 
     ab = sub.add_parser("ablate", help="each mechanism off against all on, paired by seed")
     scenario_args(ab)
-    ab.add_argument("--runs", type=_positive, default=200, help="runs per variant (default 200)")
+    ab.add_argument("--runs", type=_runs, default=200, help="runs per variant (default 200)")
     ab.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
-    ab.add_argument("--workers", type=_positive, default=None, help="local worker processes")
+    ab.add_argument("--workers", type=_workers, default=None, help="local worker processes")
     ab.set_defaults(func=cmd_ablate)
 
     pl = sub.add_parser("plot", help="plots of a sweep's results folder")

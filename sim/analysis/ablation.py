@@ -2,16 +2,16 @@
 
 Each ``[mechanisms]`` switch is turned off in turn (``mechanisms.<name> = false``); the runs share
 their seeds with the baseline's (common random numbers), and ``sim.analysis.compare`` gives each
-outcome's paired difference with its bootstrap interval. The table keeps the outcomes that say
-what the mechanism does: fighting hours, ceasefire broker, failed ceasefires, concessions,
-alliance responses, deep strikes.
+outcome's difference (of medians; of shares of runs for events) with its paired bootstrap
+interval. The table keeps the outcomes that say what the mechanism does: fighting hours, mediated
+ceasefires, failed ceasefires, concessions, treaty invocations, deep strikes.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
-from sim.analysis.compare import compare, paired_interval
+from sim.analysis.compare import compare, paired_difference
 from sim.scenario.loading import with_overrides
 from sim.scenario.schema import Mechanisms, Scenario
 
@@ -22,19 +22,27 @@ def variants(scenario: Scenario) -> dict[str, Scenario]:
     return {k: with_overrides(scenario, {f"mechanisms.{k}": False}, f"mechanisms.{k}=false") for k in on}
 
 
-def indicators(frame: pd.DataFrame, scenario: Scenario) -> pd.DataFrame:
-    """Binary and count columns the table reports besides the numeric outcomes."""
-    out = pd.DataFrame(index=frame.index)
-    out["mediated ceasefire"] = ~frame["ceasefire_broker"].isin(["tacit", "none", "bilateral"])
+def indicators(frame: pd.DataFrame, scenario: Scenario) -> dict[str, tuple[str, pd.Series]]:
+    """Yes/no events the table reports, by name: (the categorical column it reads, per run)."""
+    out = {
+        "mediated ceasefire": (
+            "ceasefire_broker",
+            ~frame["ceasefire_broker"].isin(["tacit", "none", "bilateral"]),
+        )
+    }
     for sid in scenario.states:
-        out[f"concession by {sid}"] = frame[f"concession.{sid}"].ne("none")
+        out[f"concession by {sid}"] = (f"concession.{sid}", frame[f"concession.{sid}"].ne("none"))
     for aid in scenario.alliances:
-        out[f"{aid} invoked"] = frame[f"alliance_response.{aid}"].ne("not_invoked")
+        out[f"{aid} invoked"] = (
+            f"alliance_response.{aid}",
+            frame[f"alliance_response.{aid}"].ne("not_invoked"),
+        )
     return out
 
 
 def table(scenario: Scenario, base: pd.DataFrame, offs: dict[str, pd.DataFrame], seed: int) -> pd.DataFrame:
-    """Rows: (mechanism off, outcome, baseline value, value with it off, paired difference, CI)."""
+    """Rows: (mechanism off, outcome, baseline value, value with it off, paired difference, CI) —
+    medians for numbers, shares of runs for events, as ``sim.analysis.compare`` reports them."""
     keep = {"fighting_hours", "failed_ceasefires"} | {f"deep_strikes.{s}" for s in scenario.states}
     rows = []
     for name, off in offs.items():
@@ -42,10 +50,9 @@ def table(scenario: Scenario, base: pd.DataFrame, offs: dict[str, pd.DataFrame],
             if r.outcome in keep:
                 rows.append((name, r.outcome, *r.values, r.difference, r.low, r.high))
         ind_b, ind_o = indicators(base, scenario), indicators(off, scenario)
-        for col in ind_b:
-            d = ind_o[col].to_numpy(float) - ind_b[col].to_numpy(float)
-            mean, lo, hi = paired_interval(d, seed)
-            rows.append((name, col, ind_b[col].mean(), ind_o[col].mean(), mean, lo, hi))
+        for label, (column, yes) in ind_b.items():
+            a, b = yes.to_numpy(float), ind_o[label][1].to_numpy(float)
+            rows.append((name, label, a.mean(), b.mean(), *paired_difference(a, b, column, seed)))
     return pd.DataFrame(
         rows,
         columns=["mechanism_off", "outcome", "baseline", "off", "paired_difference", "ci_low", "ci_high"],
