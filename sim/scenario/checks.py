@@ -55,12 +55,10 @@ def _positional(model: BaseModel, name: str) -> bool:
     """A fixed-length tuple (one value per rung or per response level) holds values by position,
     not entries: repeated values are fine."""
     info = type(model).model_fields.get(name)
-    lengths = {
-        (getattr(m, "min_length", None), getattr(m, "max_length", None))
-        for m in (info.metadata if info else ())
-    }
-    bounds = {x for pair in lengths for x in pair if x is not None}
-    return len(bounds) == 1
+    meta = info.metadata if info else ()
+    low = [m.min_length for m in meta if getattr(m, "min_length", None) is not None]
+    high = [m.max_length for m in meta if getattr(m, "max_length", None) is not None]
+    return bool(low) and low == high
 
 
 def repeated_entries(model: BaseModel, prefix: str = "") -> Iterator[str]:
