@@ -251,6 +251,25 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_score(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from sim.analysis.score import score
+
+    out = Path(args.out or f"results/score-seed{args.seed}-{args.runs}")
+    result = score(
+        args.scenarios,
+        args.runs,
+        args.seed,
+        out,
+        args.workers or os.cpu_count() or 1,
+        lambda items: tqdm(items, unit="crisis", disable=args.quiet, file=sys.stderr),
+    )
+    print(result.text)
+    print(f"\n{args.runs} runs per crisis, seed {args.seed}; results in {out}/")
+    return 0
+
+
 def cmd_plot(args: argparse.Namespace) -> int:
     from sim.analysis import plots
     from sim.analysis.sensitivity import load_sweep, pick_outcomes
@@ -389,6 +408,17 @@ def parser() -> argparse.ArgumentParser:
     ab.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
     ab.add_argument("--workers", type=_workers, default=None, help="local worker processes")
     ab.set_defaults(func=cmd_ablate)
+
+    sc = sub.add_parser(
+        "score", help="score scenarios' ensembles against their [observed] tables (always exits 0)"
+    )
+    sc.add_argument("scenarios", nargs="+", help="scenario files with an [observed] table")
+    sc.add_argument("--runs", type=_runs, default=200, help="runs per scenario (default 200)")
+    sc.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
+    sc.add_argument("--workers", type=_workers, default=None, help="local worker processes")
+    sc.add_argument("--out", default=None, help="results folder (default results/score-seed<S>-<runs>)")
+    sc.add_argument("--quiet", action="store_true", help="no progress bar")
+    sc.set_defaults(func=cmd_score)
 
     pl = sub.add_parser("plot", help="plots of a sweep's results folder")
     pl.add_argument("results", type=_folder, help="results folder written by `escsim sweep`")

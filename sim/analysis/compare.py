@@ -5,7 +5,8 @@ Every outcome that differs between the two gets the registry's statistic (``sim.
 in each scenario — the median for numbers, the share of runs for yes/no outcomes and for each
 category — and the difference B − A of that statistic with its 95 % bootstrap interval. The
 bootstrap resamples runs in pairs (run i of both scenarios together; ``scipy.stats.bootstrap``,
-``paired=True``, percentile method), so the luck they share cancels out of the interval.
+``paired=True``, percentile method), so the luck they share cancels out of the interval. Outcomes
+with an observed figure in the baseline scenario show it (reported / revised) beside them.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.analysis import observed
 from sim.analysis.outcomes import (
     as_numbers,
     censored,
@@ -44,6 +46,7 @@ class Row:
     low: float
     high: float
     censored: tuple[float, float] | None  # share of censored runs in A and B
+    observed: str = ""  # the baseline scenario's observed figure: reported (/ revised), if any
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, column: str, seed: int) -> tuple[float, float, float]:
@@ -105,7 +108,16 @@ def compare(scenario: Scenario, frames: list[pd.DataFrame], seed: int = 0) -> li
                 )
             mid = (central(a, col), central(b, col))
             rows.append(
-                Row(col, col, outcome_of(col).unit, "median", mid, *paired_difference(a, b, col, seed), cut)
+                Row(
+                    col,
+                    col,
+                    outcome_of(col).unit,
+                    "median",
+                    mid,
+                    *paired_difference(a, b, col, seed),
+                    cut,
+                    observed_text(scenario, col),
+                )
             )
         for (col, name), (a, b) in share_series(scenario, [base, other]).items():
             rows.append(
@@ -121,6 +133,15 @@ def compare(scenario: Scenario, frames: list[pd.DataFrame], seed: int = 0) -> li
             )
         out.append(rows)
     return out
+
+
+def observed_text(scenario: Scenario, column: str) -> str:
+    """The scenario's observed figure for a column, ``reported / revised``; empty if none."""
+    obs = scenario.observed.get(column)
+    if obs is None:
+        return ""
+    revised = f" / {observed.show(obs.revised)}" if obs.revised is not None else ""
+    return (observed.show(obs.reported) or "–") + revised
 
 
 def _table(rows: list[Row], head: list[str], cells) -> list[str]:
@@ -174,6 +195,9 @@ def format_rows(names: list[str], rows: list[Row]) -> str:
             ),
         ]
     lines += [f"censored: {note}" for note in censoring_notes(r.column for r in medians if r.censored)]
+    seen = [f"{r.outcome} {r.observed}" for r in medians if r.observed]
+    if seen:
+        lines.append(f"observed in {names[0]} (reported / revised): " + "; ".join(seen))
     return "\n".join(lines)
 
 
@@ -194,6 +218,7 @@ def rows_frame(names: list[str], rows: list[Row]) -> pd.DataFrame:
                 "ci_high": r.high,
                 "baseline_censored": r.censored[0] if r.censored else np.nan,
                 "what_if_censored": r.censored[1] if r.censored else np.nan,
+                "observed": r.observed,
             }
             for r in rows
         ]

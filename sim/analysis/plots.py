@@ -1,4 +1,4 @@
-"""Figures of an ensemble: outcome histograms with the reported value marked, a fan chart of each
+"""Figures of an ensemble: outcome histograms with the observed values marked, a fan chart of each
 state's rung over time, and cumulative deaths over time. PNG and SVG, labels in words with units."""
 
 from __future__ import annotations
@@ -12,11 +12,12 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from sim.analysis.outcomes import as_numbers, censored, central, label, outcome_of, percent
+from sim.analysis import observed
+from sim.analysis.outcomes import as_numbers, censored, label, outcome_of, percent
 from sim.analysis.summary import relevant_columns
 from sim.experiments.storage import atomic_file
 from sim.model.ladder import LADDER
-from sim.scenario.schema import Scenario, unit_of
+from sim.scenario.schema import Observed, Scenario, unit_of
 
 
 def _save(fig, folder: Path, name: str) -> list[Path]:
@@ -29,40 +30,68 @@ def _save(fig, folder: Path, name: str) -> list[Path]:
     return paths
 
 
+OBSERVED_STYLE = {"reported": ("tab:red", 0.25), "revised": ("tab:orange", 0.2)}
+
+
+def mark_observed(ax, obs: Observed | None) -> None:
+    """Mark an observed number (a line) or range (a band) on a histogram, reported and revised."""
+    if obs is None:
+        return
+    for which, (color, alpha) in OBSERVED_STYLE.items():
+        value = getattr(obs, which)
+        text = f"{which}: {observed.show(value)}"
+        if observed.is_range(value):
+            ax.axvspan(float(value[0]), float(value[1]), color=color, alpha=alpha, label=text)
+        elif observed.is_number(value):
+            ax.axvline(float(value), color=color, lw=2, label=text)
+
+
+def distribution_panel(ax, values: pd.Series, obs: Observed | None, title: str) -> None:
+    """One observable's distribution over runs with its observed figures marked: a histogram for
+    numbers, bars of shares for categories and yes/no answers (red: reported, orange: revised)."""
+    dist = observed.distribution(values, obs and (obs.revised if obs.reported is None else obs.reported))
+    if dist.kind != "numeric":
+        names = [k for k, _ in dist.shares]
+        wanted = {}
+        for which in ("revised", "reported"):  # reported wins where both name the same category
+            value = getattr(obs, which) if obs else None
+            if isinstance(value, bool):
+                value = "yes" if value else "no"
+            for k in (value,) if isinstance(value, str) else (value or ()):
+                wanted[str(k)] = OBSERVED_STYLE[which][0]
+        ax.bar(names, [v for _, v in dist.shares], color=[wanted.get(k, "tab:blue") for k in names])
+        missing = [k for k in wanted if k not in names]  # observed but never simulated
+        if missing:
+            ax.bar(missing, [0.0] * len(missing))
+            for k in missing:
+                ax.annotate("0 %", (k, 0.0), color=wanted[k], ha="center", va="bottom", fontsize=8)
+        ax.set_ylabel("share of runs")
+        ax.tick_params(axis="x", labelrotation=30)
+        ax.set_title(title + (" (red: reported, orange: revised)" if wanted else ""), fontsize=8)
+        return
+    v = values.astype(float).dropna()
+    ax.hist(v, bins=30, color="tab:blue", alpha=0.8)
+    mark_observed(ax, obs)
+    if v.size:
+        ax.axvline(float(np.median(v)), color="black", ls="--", lw=1)
+    if obs is not None and (observed.is_number(obs.reported) or observed.is_range(obs.reported)):
+        ax.legend(fontsize=7)
+    ax.set_xlabel(title, fontsize=9)
+    ax.set_ylabel("runs")
+
+
 def outcome_histograms(scenario: Scenario, frame: pd.DataFrame, folder: Path) -> list[Path]:
-    targets = scenario.targets.get(scenario.calibration_target, {})
     cols = [c for c in relevant_columns(scenario, frame) if outcome_of(c).kind != "boolean"]
     ncol = 3
     nrow = max(1, -(-len(cols) // ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(4.2 * ncol, 3.0 * nrow), squeeze=False)
     for ax, col in zip(axes.flat, cols, strict=False):
-        values = frame[col]
-        target = targets.get(col)
-        if outcome_of(col).kind == "category":
-            counts = values.value_counts(normalize=True)
-            colors = ["tab:red" if target and str(target.value) == k else "tab:blue" for k in counts.index]
-            ax.bar(counts.index.astype(str), counts.values, color=colors)
-            ax.set_ylabel("share of runs")
-            ax.tick_params(axis="x", labelrotation=30)
-            ax.set_title(label(col, scenario) + (" (red: reported)" if target else ""), fontsize=9)
-            continue
-        v = as_numbers(frame, col, scenario).dropna()
-        ax.hist(v, bins=30, color="tab:blue", alpha=0.8)
+        numeric = outcome_of(col).kind != "category"
+        values = as_numbers(frame, col, scenario) if numeric else frame[col]
+        distribution_panel(ax, values, scenario.observed.get(col), label(col, scenario))
         cut = censored(frame, col, scenario).mean()
         if cut:
             ax.set_title(f"censored: {percent(cut)} of runs (see summary)", fontsize=8)
-        if target is not None and not isinstance(target.value, (bool, str)):
-            ax.axvline(
-                float(target.value),
-                color="tab:red",
-                lw=2,
-                label=f"{scenario.calibration_target}: {target.value:,}",
-            )
-            ax.legend(fontsize=8)
-        if v.size:
-            ax.axvline(central(v, col), color="black", ls="--", lw=1)
-        ax.set_xlabel(label(col, scenario), fontsize=9)
-        ax.set_ylabel("runs")
     for ax in list(axes.flat)[len(cols) :]:
         ax.set_visible(False)
     fig.suptitle(f"{scenario.title}: outcomes of {len(frame)} runs (dashed: median)")
@@ -101,19 +130,17 @@ def cumulative_deaths(
     scenario: Scenario, series: pd.DataFrame, states: list[str], folder: Path
 ) -> list[Path]:
     fig, ax = plt.subplots(figsize=(10, 4))
-    targets = scenario.targets.get(scenario.calibration_target, {})
     for sid, color in zip(states, plt.cm.tab10.colors, strict=False):
         hours, m = _matrix(series, f"military_deaths.{sid}")
         _fan(ax, hours, m, color, scenario.states[sid].name)
-        target = targets.get(f"military_deaths.{sid}")
-        if target is not None:
-            ax.axhline(
-                float(target.value),
-                color=color,
-                ls=":",
-                lw=1.5,
-                label=f"{scenario.states[sid].name}: {scenario.calibration_target} {target.value:,}",
-            )
+        obs = scenario.observed.get(f"military_deaths.{sid}")
+        for which, ls in (("reported", ":"), ("revised", "-.")):
+            value = getattr(obs, which) if obs else None
+            label = f"{scenario.states[sid].name}: {which} {observed.show(value)}"
+            if observed.is_range(value):
+                ax.axhspan(float(value[0]), float(value[1]), color=color, alpha=0.15, label=label)
+            elif observed.is_number(value):
+                ax.axhline(float(value), color=color, ls=ls, lw=1.5, label=label)
     ax.set_xlabel(f"hours since {scenario.start:%d %b %Y %H:%M}")
     ax.set_ylabel("cumulative military deaths (people)")
     ax.legend(fontsize=8)

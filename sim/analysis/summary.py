@@ -1,5 +1,6 @@
 """Summaries of an ensemble: each outcome's statistic (from the outcome registry: median and 5–95 %
-interval, share of runs, or modal category) beside the reported figure."""
+interval, share of runs, or modal category) beside the observed figures, reported and revised, each
+matched separately (see sim/analysis/observed.py)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from sim.analysis import observed
 from sim.analysis.outcomes import (
     as_numbers,
     censored,
     censoring_notes,
-    central,
     headline,
     outcome_columns,
     outcome_of,
@@ -29,59 +30,63 @@ class Line:
     simulated: str  # "median [5 %, 95 %]", "modal (share)" or "share true"
     reported: str
     revised: str
-    inside: bool | None  # reported figure inside the 5–95 % interval (None: no target)
-
-
-def _show(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, float) and value.is_integer():
-        return f"{int(value):,}"
-    if isinstance(value, (int, float)):
-        return f"{value:,}"
-    return str(value)
+    inside: bool | None  # reported figure matches the ensemble (None: no figure; see observed.py)
+    inside_revised: bool | None = None  # the revised figure likewise
 
 
 def relevant_columns(scenario: Scenario, frame: pd.DataFrame) -> list[str]:
-    """Contract columns worth a line: those with a target, and those that vary across runs."""
-    targeted = {c for table in scenario.targets.values() for c in table}
+    """Contract columns worth a line: those with an observed figure, and those that vary across runs."""
     return [
-        col for col in outcome_columns(scenario) if col in targeted or frame[col].nunique(dropna=False) > 1
+        col
+        for col in outcome_columns(scenario)
+        if col in scenario.observed or frame[col].nunique(dropna=False) > 1
     ]
 
 
+def simulated_text(frame: pd.DataFrame, key: str, scenario: Scenario, values: pd.Series) -> str:
+    """An observable's statistic as text: the registry's for an outcome column, else (a sum or a
+    derived observable) its median and 5–95 % interval."""
+    outcome = outcome_of(key) if key in frame else None
+    if outcome is None:
+        return observed.distribution(values).text()
+    if outcome.kind == "category":
+        return headline(frame, key, scenario)
+    if outcome.kind == "boolean":
+        return f"{headline(frame, key, scenario)} of runs"
+    finite = as_numbers(frame, key, scenario).dropna()
+    if finite.empty:
+        return "n/a"
+    lo, hi = np.percentile(finite, [5, 95])
+    text = f"{headline(frame, key, scenario)} [{show(lo, key)}, {show(hi, key)}]"
+    cut = censored(frame, key, scenario)
+    return text + (f"; censored {percent(cut.mean())}" if cut.any() else "")
+
+
 def summarise(scenario: Scenario, frame: pd.DataFrame) -> list[Line]:
-    reported = {k: t.value for k, t in scenario.targets.get("reported", {}).items()}
-    revised = {k: t.value for k, t in scenario.targets.get("revised", {}).items()}
+    """A line per relevant column, then per observed sum or derived observable; observables the
+    model does not produce are left out here (``format_summary`` names them)."""
+    keys = relevant_columns(scenario, frame)
+    keys += [k for k in scenario.observed if k not in keys]
     lines = []
-    for col in relevant_columns(scenario, frame):
-        values = frame[col]
-        rep, rev = reported.get(col), revised.get(col)
-        kind = outcome_of(col).kind
-        inside: bool | None = None
-        if kind == "category":
-            sim_text = headline(frame, col, scenario)
-            if rep is not None:
-                inside = bool(values.value_counts(normalize=True).get(str(rep), 0.0) >= 0.05)
-        elif kind == "boolean":
-            share = central(as_numbers(frame, col, scenario), col)
-            sim_text = f"{headline(frame, col, scenario)} of runs"
-            if rep is not None:
-                inside = bool(share >= 0.05 if rep else share <= 0.95)
-        else:
-            finite = as_numbers(frame, col, scenario).dropna()
-            lo, hi = np.percentile(finite, [5, 95])
-            sim_text = f"{headline(frame, col, scenario)} [{show(lo, col)}, {show(hi, col)}]"
-            cut = censored(frame, col, scenario)
-            if cut.any():
-                sim_text += f"; censored {percent(cut.mean())}"
-            if isinstance(rep, bool):
-                inside = bool((finite > 0).mean() >= 0.5) == rep
-            elif rep is not None:
-                inside = bool(lo <= float(rep) <= hi)
-        lines.append(Line(col, outcome_of(col).unit, sim_text, _show(rep), _show(rev), inside))
+    for key in keys:
+        obs = scenario.observed.get(key)
+        rep, rev = (obs.reported, obs.revised) if obs else (None, None)
+        values = observed.values_of(frame, key, scenario)
+        if values is None:
+            continue
+        dist = observed.distribution(values, rep if rep is not None else rev)
+        outcome = outcome_of(observed.columns_of(key)[0])
+        lines.append(
+            Line(
+                key,
+                outcome.unit if outcome else "",
+                simulated_text(frame, key, scenario, values),
+                observed.show(rep),
+                observed.show(rev),
+                observed.overlaps(dist, rep),
+                observed.overlaps(dist, rev),
+            )
+        )
     return lines
 
 
@@ -92,28 +97,41 @@ def intensity_by_day(series: pd.DataFrame) -> pd.Series:
     return per_run.groupby(level=1).median().rename_axis("day")
 
 
+def _mark(inside: bool | None) -> str:
+    return "" if inside is None else ("yes" if inside else "NO")
+
+
 def format_summary(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame | None) -> str:
     lines = summarise(scenario, frame)
     width = max(len(line.outcome) for line in lines)
     unit_w = max(len("unit"), *(len(line.unit) for line in lines))
     sim_w = max(len(line.simulated) for line in lines)
+    rep_w = max(10, *(len(line.reported) for line in lines))
+    rev_w = max(8, *(len(line.revised) for line in lines))
     out = [
         f"{scenario.title}: {len(frame)} runs",
         f"{'outcome':<{width}}  {'unit':<{unit_w}}  {'simulated median [5 %, 95 %]':<{sim_w}}  "
-        f"{'reported':>10}  {'revised':>8}  in interval",
+        f"{'reported':>{rep_w}}  {'revised':>{rev_w}}  matches: reported  revised",
     ]
     for line in lines:
-        mark = "" if line.inside is None else ("yes" if line.inside else "NO")
         out.append(
             f"{line.outcome:<{width}}  {line.unit:<{unit_w}}  {line.simulated:<{sim_w}}  "
-            f"{line.reported:>10}  {line.revised:>8}  {mark}".rstrip()
+            f"{line.reported:>{rep_w}}  {line.revised:>{rev_w}}  {_mark(line.inside):>17}  "
+            f"{_mark(line.inside_revised):>7}".rstrip()
         )
     out += [f"censored: {note}" for note in censoring_notes(line.outcome for line in lines)]
     if series is not None and not series.empty:
         days = intensity_by_day(series)
         shown = ", ".join(f"day {d + 1}: {v:.2f}" for d, v in days.items() if d < 7)
         out.append(f"fire intensity (median of daily means): {shown}")
-    covered = [line.inside for line in lines if line.inside is not None]
-    if covered:
-        out.append(f"reported figures inside the ensemble's 5–95 % range: {sum(covered)} of {len(covered)}")
+    missing = [k for k in scenario.observed if observed.values_of(frame, k, scenario) is None]
+    if missing:
+        out.append(f"observed but not modelled (no such outcome yet): {', '.join(missing)}")
+    for which, attr in (("reported", "inside"), ("revised", "inside_revised")):
+        covered = [getattr(line, attr) for line in lines if getattr(line, attr) is not None]
+        if covered:
+            out.append(
+                f"{which} figures matching the ensemble (inside its 5–95 % range; categories "
+                f"and yes/no: the modal answer): {sum(covered)} of {len(covered)}"
+            )
     return "\n".join(out)

@@ -401,10 +401,21 @@ def _dangling_ids(s: Scenario):
             yield f"key `events.{eid}.actor`: {ev.actor!r} is not a member of {ev.target!r}"
         if ev.kind == "offensive" and ev.rung is None:
             yield f"key `events.{eid}.rung`: an offensive needs the rung it opens with"
-    for which, table in s.targets.items():
-        for sid, t in table.items():
-            if t.source is not None and t.source not in s.sources:
-                yield f"key `targets.{which}.{sid}.source`: unknown source id {t.source!r}"
+    parties = states | set(s.alliances)
+    for key, obs in s.observed.items():
+        for which in ("source", "revised_source"):
+            ref = getattr(obs, which)
+            if ref is not None and ref not in s.sources:
+                known = _ls(set(s.sources))
+                yield f"key `observed.{key!r}.{which}`: unknown source id {ref!r} (known: {known})"
+        for term in key.split("+"):
+            measure, _, who = term.strip().partition(".")
+            if not measure or (who and who not in parties):
+                yield (
+                    f"key `observed.{key!r}`: expected an outcome column such as "
+                    f"`military_deaths.<STATE>` or columns joined by `+`, with known state or "
+                    f"alliance ids (known: {_ls(parties)}), got {term.strip()!r}"
+                )
 
 
 def _ls(ids: set[str]) -> str:

@@ -19,6 +19,7 @@ from pydantic import (
     StringConstraints,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
@@ -706,13 +707,66 @@ class Event(Strict):
     note: str = field("", "What happened, with its source.")
 
 
-Scalar = float | int | str | bool
+ObservedValue = (
+    bool | int | float | str | tuple[float, float] | Annotated[tuple[str, ...], Field(min_length=1)]
+)
 
 
-class Target(Strict):
-    value: Scalar = field(..., "The reported figure (number, or category for categorical outcomes).")
-    source: Id | None = field(None, "Id of an entry in [sources].")
+class Observed(Strict):
+    """What was observed of one outcome, keyed by observable: an outcome column
+    (``military_deaths.<STATE>``), a sum of columns (``military_deaths.A+civilian_deaths.A``, where a
+    source gives only totals) or a derived observable (``deaths.<STATE>`` = military + civilian
+    deaths). See sim/analysis/observed.py."""
+
+    reported: ObservedValue | None = field(
+        None,
+        "The figure as reported at the time: a number, a [low, high] range, a category, a list of "
+        "acceptable categories (where sources disagree), or true/false; none if only revised.",
+    )
+    revised: ObservedValue | None = field(None, "Later figures, in the same form; none if not revised.")
+    source: Id | None = field(None, "Id of the entry in [sources] for the reported figure.")
+    revised_source: Id | None = field(None, "Id of the entry in [sources] for the revised figure.")
     note: str = field("", "How the figure was read or converted.")
+
+    @field_validator("reported", "revised", mode="before")
+    @classmethod
+    def _one_figure(cls, value: Any) -> Any:
+        """One clear error for a figure of no admitted form (rather than one per form)."""
+        if value is None or isinstance(value, bool | str):
+            return value
+        if isinstance(value, int | float) and math.isfinite(value):
+            return value
+        if isinstance(value, list | tuple) and value and all(isinstance(v, str) for v in value):
+            return value
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and all(
+                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value
+            )
+        ):
+            return value
+        raise PydanticCustomError(
+            "observed",
+            "expected a finite number, a [low, high] range of finite numbers, a category, a list of "
+            "categories, or true/false",
+            {"got": value},
+        )
+
+    @model_validator(mode="after")
+    def _ranges_ascend(self) -> Observed:
+        if self.reported is None and self.revised is None:
+            raise ValueError("give the reported figure, the revised figure or both")
+        for which in ("reported", "revised"):
+            value = getattr(self, which)
+            if (
+                isinstance(value, tuple)
+                and len(value) == 2
+                and all(isinstance(v, float) for v in value)
+                and value[0] > value[1]
+            ):
+                raise ValueError(f"{which}: a range is [low, high] with low ≤ high, got {list(value)}")
+        return self
 
 
 class Scenario(Strict):
@@ -721,9 +775,6 @@ class Scenario(Strict):
     description: str = field("", "Longer description: what the scenario represents.", max_length=20_000)
     start: AwareDatetime = field(..., "Local date and time of hour 0 (with UTC offset).")
     horizon_hours: int = field(168, "Length of one run.", "h", ge=1, le=24 * 365)
-    calibration_target: Literal["reported", "revised"] = field(
-        "reported", "Which target set plots and calibration use by default."
-    )
     sources: dict[Id, Source] = field({}, "Sources cited by the numbers below, by id.")
     model: Model = field(Model(), "Decision-making constants.")
     ladder: Ladder = field(Ladder(), "The ladder's numeric columns.")
@@ -736,8 +787,10 @@ class Scenario(Strict):
     mediators: dict[Id, Mediator] = field({}, "Mediators by id.")
     sectors: dict[Id, Sector] = field(..., "Border and interior sectors by id.")
     events: dict[Id, Event] = field({}, "Scheduled events by id.")
-    targets: dict[Literal["reported", "revised"], dict[str, Target]] = field(
-        {}, "Observed figures by outcome column (e.g. `military_deaths.<STATE>`), per target set."
+    observed: dict[str, Observed] = field(
+        {},
+        "What was observed, by observable (an outcome column such as `military_deaths.<STATE>`, a "
+        "sum of columns joined by `+`, or `deaths.<STATE>`), reported and revised.",
     )
 
 
@@ -756,7 +809,7 @@ SECTIONS: tuple[type[Strict], ...] = (
     AcceptanceChange,
     Sector,
     Event,
-    Target,
+    Observed,
 )
 
 

@@ -1,0 +1,68 @@
+"""The crisis library: one shared behavioural file, facts only in each crisis, and a score of a
+handful of runs per crisis (the full scoring is a README command, not a test)."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from sim import load_scenario
+from sim.analysis.score import NOT_COMPARABLE, score
+from sim.scenario.schema import Ceasefire, Combat, Harm, Model
+
+ROOT = Path(__file__).resolve().parent.parent
+BEHAVIOUR = ROOT / "scenarios" / "behaviour.toml"
+CRISES = sorted((ROOT / "scenarios" / "crises").glob("*.toml"))
+BEHAVIOURAL = {"model": Model, "combat": Combat, "harm": Harm, "ceasefire": Ceasefire}
+
+
+def test_the_shared_file_holds_only_valid_behavioural_tables():
+    raw = tomllib.loads(BEHAVIOUR.read_text(encoding="utf-8"))
+    assert set(raw) == set(BEHAVIOURAL)
+    for table, model in BEHAVIOURAL.items():
+        model.model_validate(raw[table])  # known keys, values in range
+
+
+def test_four_crises_and_the_template_is_not_one_of_them():
+    assert len(CRISES) == 4
+    assert (ROOT / "scenarios" / "crises" / "TEMPLATE.toml.example").exists()
+
+
+@pytest.mark.parametrize("path", CRISES, ids=lambda p: p.stem)
+def test_each_crisis_extends_the_shared_file_and_sets_no_behaviour(path):
+    raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    assert (path.parent / raw["extends"]).resolve() == BEHAVIOUR
+    assert not set(raw) & set(BEHAVIOURAL), "a crisis changing behaviour is a finding, not a fix"
+    scenario = load_scenario(path)
+    shared = tomllib.loads(BEHAVIOUR.read_text(encoding="utf-8"))
+    for table in BEHAVIOURAL:
+        assert getattr(scenario, table).model_dump() == {
+            **getattr(scenario, table).model_dump(),
+            **shared[table],
+        }
+    assert scenario.observed, "a crisis is scored against its [observed] table"
+    for key, obs in scenario.observed.items():
+        assert obs.source or obs.revised_source, f"{key}: every observed figure cites a source"
+
+
+def test_a_handful_of_runs_scores_every_crisis(tmp_path):
+    result = score([ROOT / "scenarios" / "sept2022.toml", *CRISES], runs=4, seed=1, out=tmp_path / "s")
+    table = result.table
+    assert set(table["crisis"]) == {"sept2022", *(load_scenario(p).name for p in CRISES)}
+    assert not table["status"].eq(NOT_COMPARABLE).any(), table[table["status"] == NOT_COMPARABLE]
+    overall = result.totals.set_index("crisis").loc["all"]
+    assert overall["observables"] == len(table) and overall["match_of"] > 0
+    assert sorted(p.name for p in (tmp_path / "s" / "plots").glob("*.png")) == sorted(
+        f"score-{name}.png" for name in table["crisis"].unique()
+    )
+
+
+def test_the_template_is_a_valid_crisis_once_filled_in(tmp_path):
+    text = (ROOT / "scenarios" / "crises" / "TEMPLATE.toml.example").read_text(encoding="utf-8")
+    filled = re.sub(r"<[^>\n]*>", "x", text).replace('"../behaviour.toml"', f'"{BEHAVIOUR}"')
+    (tmp_path / "crisis.toml").write_text(filled, encoding="utf-8")
+    scenario = load_scenario(tmp_path / "crisis.toml")
+    assert {"ceasefire_hour", "deaths.BBB", "ceasefire_broker"} <= set(scenario.observed)
