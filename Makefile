@@ -2,15 +2,21 @@
 RUNS ?= 500
 SEED ?= 1
 
-.PHONY: baseline test lint bench
+.PHONY: baseline test lint bench app bench-app
 baseline:  ## the calibrated Sept-2022 baseline ensemble, its summary and plots -> results/baseline
 	@py="$$(scripts/venv.sh)" && "$$(dirname $$py)/escsim" run scenarios/sept2022.toml --runs $(RUNS) --seed $(SEED) --workers 2 --out results/baseline
 
-test:  ## the test suite
-	@py="$$(scripts/venv.sh)" && "$$py" -m pytest -q
+test:  ## the test suite (installs Debian's chromium for the browser tests when root and missing)
+	@scripts/browser.sh; py="$$(scripts/venv.sh)" && "$$py" -m pytest -q
 
 lint:
 	@py="$$(scripts/venv.sh)" && "$$(dirname $$py)/ruff" check . && "$$(dirname $$py)/ruff" format --check .
 
 bench:  ## cost of one baseline run and of one agent-step
 	@py="$$(scripts/venv.sh)" && "$$py" experiments/bench_run.py
+
+app:  ## the classroom page on http://127.0.0.1:8765/
+	@py="$$(scripts/venv.sh)" && "$$(dirname $$py)/escsim" app scenarios/sept2022.toml
+
+bench-app:  ## the classroom page's load time and the time of one day of steps, in a headless browser
+	@scripts/browser.sh; py="$$(scripts/venv.sh)" && "$$py" experiments/bench_app.py

@@ -59,7 +59,7 @@ class BatchRunModel(EscalationModel):
     """
 
     def __init__(self, rng: int, hourly: bool) -> None:
-        super().__init__(SCENARIO, rng)
+        super().__init__(SCENARIO, rng, collect=False)  # its own, leaner DataCollector below
         self.hourly = hourly
         reporters = {"outcomes": lambda m: None if m.running else outcomes(m)}
         if hourly:

@@ -126,9 +126,26 @@ def cmd_narrate(args: argparse.Namespace) -> int:
     from sim.experiments.runner import run
 
     scenario = load_scenario(args.scenario, _overrides(args.set))
+    if args.figure and Path(args.figure).exists():
+        raise ScenarioError(
+            f"--figure {args.figure}: the file exists; give a new name (nothing is overwritten)"
+        )
     result = run(scenario, args.seed)
-    print(timeline(scenario, result.events, result.outcomes))
+    print(timeline(scenario, result.events, result.outcomes, sources=args.sources))
+    if args.figure:
+        from sim.viz.figures import save_run_figure
+
+        save_run_figure(scenario, result, Path(args.figure))
+        print(f"figure in {args.figure}")
     return 0
+
+
+def cmd_app(args: argparse.Namespace) -> int:
+    from sim.viz.server import serve
+
+    load_scenario(args.scenario)  # a clear error now, not in the browser
+    serve(Path(args.scenario), args.host, args.port)
+    return 0  # not reached: the server replaces this process
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
@@ -362,7 +379,21 @@ def parser() -> argparse.ArgumentParser:
     n = sub.add_parser("narrate", help="the event log of one run as a timeline")
     scenario_args(n)
     n.add_argument("--seed", type=_seed, default=1, help="run seed (default 1)")
+    n.add_argument("--sources", action="store_true", help="under each line, where the fact comes from")
+    n.add_argument(
+        "--figure", metavar="PNG", default=None, help="also draw the run's ladder and events on a timeline"
+    )
     n.set_defaults(func=cmd_narrate)
+
+    a = sub.add_parser("app", help="the classroom page in a browser (SolaraViz), on this computer")
+    a.add_argument("scenario", nargs="?", default="scenarios/sept2022.toml", help="starting scenario file")
+    a.add_argument("--port", type=_whole(1, 65535, "a port"), default=8765, help="port (default 8765)")
+    a.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1, this computer only; 0.0.0.0 shares it on the network)",
+    )
+    a.set_defaults(func=cmd_app, interrupted="the page is closed")
 
     w = sub.add_parser("sweep", help="run (or resume) an experiment's design into a results folder")
     w.add_argument("experiment", help="experiment file (TOML)")

@@ -170,7 +170,7 @@ def test_terrain_factor_is_a_parameter():
 
 # --- moving fronts ---------------------------------------------------------------------------------
 def test_a_captured_sector_moves_the_front_forces_and_deep_targets():
-    model = EscalationModel(grid(cols=1, a_rows=1, b_rows=3), seed=1)
+    model = EscalationModel(grid(cols=1, a_rows=1, b_rows=3), 1)
     a, b = model.states["A"], model.states["B"]
     s0, s1, s2 = (model.sectors[f"S{r}_0"] for r in range(3))
     assert model.fronts == [("S0_0", "S1_0")]
@@ -191,7 +191,7 @@ def test_a_captured_sector_moves_the_front_forces_and_deep_targets():
 
 def test_large_war_gives_weeks_of_fighting_and_thousands_of_km2():
     """64,000 against 40,000 troops, a front of five 100-km² sectors ten deep."""
-    model = EscalationModel(grid(), seed=2)
+    model = EscalationModel(grid(), 2)
     taken = fight(model, 24 * 14, OFFENSIVE)
     check_invariants(model)
     assert taken[-1] > 1000.0
@@ -205,7 +205,7 @@ def test_large_war_gives_weeks_of_fighting_and_thousands_of_km2():
 
 def test_without_manoeuvre_fronts_stay_where_they_were():
     scenario = with_overrides(grid(), {"mechanisms.manoeuvre": False})
-    model = EscalationModel(scenario, seed=2)
+    model = EscalationModel(scenario, 2)
     fronts = list(model.fronts)
     taken = fight(model, 24 * 21, OFFENSIVE)
     assert model.fronts == fronts
@@ -293,7 +293,7 @@ def test_territory_forces_and_deaths_stay_consistent(
 
 # --- mobilisation ----------------------------------------------------------------------------------
 def test_reserves_arrive_over_the_mobilisation_days_up_to_what_there_is():
-    model = EscalationModel(grid(reserves=24_000, mobilisation_days=10.0), seed=4)
+    model = EscalationModel(grid(reserves=24_000, mobilisation_days=10.0), 4)
     mob = model.mobilisation["B"]
     fight(model, 1, {"A": Rung.ARTILLERY, "B": Rung.ARTILLERY})
     assert not mob.ordered  # below the trigger rung (a ground offensive) nothing happens
@@ -306,7 +306,7 @@ def test_reserves_arrive_over_the_mobilisation_days_up_to_what_there_is():
 
 
 def test_reinforcements_go_to_the_most_threatened_front():
-    model = EscalationModel(grid(cols=3, reserves=3000, mobilisation_days=1.0), seed=5)
+    model = EscalationModel(grid(cols=3, reserves=3000, mobilisation_days=1.0), 5)
     weak = model.sectors["S2_1"]
     model._add_forces(weak, "B", -weak.forces["B"] + 10.0)  # one thinly held sector
     before = {s.id: s.forces["B"] for s in model.garrisons["B"]}
@@ -322,17 +322,17 @@ def test_mobilisation_rule_and_cost():
     assert not mobilisation.should_mobilise(4, 5, 1000, 1000, 0.5)
     assert mobilisation.should_mobilise(1, None, 400, 1000, 0.5)  # worn down
     assert not mobilisation.should_mobilise(6, None, 600, 1000, 0.5)
-    model = EscalationModel(grid(reserves=1000, mobilisation_cost=0.3), seed=0)
+    model = EscalationModel(grid(reserves=1000, mobilisation_cost=0.3), 0)
     assert model.mobilisation_cost(model.states["B"]) == 0.3
     assert model.mobilisation_cost(model.states["A"]) == 0.0  # nothing to mobilise
-    off = EscalationModel(with_overrides(grid(reserves=1000), {"mechanisms.mobilisation": False}), seed=0)
+    off = EscalationModel(with_overrides(grid(reserves=1000), {"mechanisms.mobilisation": False}), 0)
     fight(off, 48, OFFENSIVE)
     assert not off.mobilisation["B"].ordered and off.mobilisation_cost(off.states["B"]) == 0.0
 
 
 # --- deep strikes ----------------------------------------------------------------------------------
 def test_deep_strikes_land_only_behind_the_line_and_follow_it():
-    model = EscalationModel(grid(cols=2, b_rows=4), seed=6)
+    model = EscalationModel(grid(cols=2, b_rows=4), 6)
     rear = {s.id for s in model.rear("B", "A")}
     assert rear == {f"S{r}_{c}" for r in (3, 4, 5) for c in (0, 1)}
     fight(model, 24 * 10, {"A": Rung.FULL_WAR, "B": Rung.ARTILLERY})
@@ -347,7 +347,7 @@ def test_deep_strikes_land_only_behind_the_line_and_follow_it():
 def test_strike_targeting_follows_population(exponent, low, high):
     """Column 1 is twice as populous as column 0: it draws 2^k times as many strikes."""
     params = {"strike_population_exponent": exponent, "deep_strikes_per_hour": 5.0}
-    model = EscalationModel(grid(cols=2, b_rows=3, combat_params=params), seed=7)
+    model = EscalationModel(grid(cols=2, b_rows=3, combat_params=params), 7)
     hits = []
     model._civilian_harm = lambda sector, owner, fire: hits.append(sector.id)
     for _ in range(400):
@@ -359,7 +359,7 @@ def test_strike_targeting_follows_population(exponent, low, high):
 
 
 def test_no_deep_strikes_when_switched_off():
-    model = EscalationModel(with_overrides(grid(), {"mechanisms.deep_strikes": False}), seed=8)
+    model = EscalationModel(with_overrides(grid(), {"mechanisms.deep_strikes": False}), 8)
     fight(model, 48, {"A": Rung.FULL_WAR, "B": Rung.DEEP_STRIKES})
     assert model.deep_strikes == {"A": 0, "B": 0}
 

@@ -18,7 +18,7 @@ import pandas as pd
 
 from sim.analysis.outcomes import contract_frame, outcomes
 from sim.experiments.engines import engine, stream
-from sim.model.escalation import EscalationModel
+from sim.model.escalation import DEFAULT_SCENARIO, EscalationModel, resolve_scenario
 from sim.scenario.loading import with_overrides
 from sim.scenario.schema import Scenario
 
@@ -54,7 +54,7 @@ def run_seed(seed: int, *key: int) -> int:
 
 
 def simulate(scenario: Scenario, seed: int) -> EscalationModel:
-    return EscalationModel(scenario, seed).run()
+    return EscalationModel(scenario, seed, collect=False).run()
 
 
 def run(scenario: Scenario, seed: int) -> RunResult:
@@ -63,6 +63,15 @@ def run(scenario: Scenario, seed: int) -> RunResult:
     series = pd.DataFrame(model.series)
     series.insert(0, "hour", np.arange(len(series)))
     return RunResult(outcomes(model), model.log.to_frame(), series)
+
+
+def evaluate(
+    params: Mapping[str, Any], seed: int, scenario: str | os.PathLike | Scenario = DEFAULT_SCENARIO
+) -> dict[str, Any]:
+    """The outcomes of one run as a plain dict, for EMA Workbench, SALib and other callers that
+    want a function of (parameters, seed). ``params`` use the scenario's dotted keys
+    (``mediators.USA.arrival_hour``) or their keyword-safe spelling (``mediators__USA__arrival_hour``)."""
+    return outcomes(simulate(resolve_scenario(scenario, dict(params)), seed))
 
 
 def run_batch(scenario: Scenario, seed: int, keep_series: bool, tasks: list[Task]) -> list[dict]:

@@ -13,10 +13,13 @@ then: mediators' arrivals and acceptance changes, the breakdown hazard and the r
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
 
 import mesa
 import numpy as np
 from mesa.agentset import AgentSet
+from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim.model import combat, harm, territory
 from sim.model.agents import AllianceAgent, MediatorAgent, StateAgent
@@ -28,19 +31,64 @@ from sim.model.geography import Sector, behind_the_line, build_sectors, fronts
 from sim.model.ladder import FIGHTING, LADDER, Rung, describe
 from sim.model.mobilisation import Mobilisation, should_mobilise
 from sim.model.randomness import keyed, streams
+from sim.scenario.loading import load_scenario, with_overrides
 from sim.scenario.schema import Scenario
+
+DEFAULT_SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "sept2022.toml"
+
+
+class ScenarioFile(MesaScenario):
+    """Mesa's record of how the model was made: the scenario file. SolaraViz's Reset builds the next
+    model from it (a ``file`` model parameter picks another)."""
+
+    file: str = str(DEFAULT_SCENARIO)
+
+
+def override_key(name: str) -> str:
+    """A keyword-safe override name as the scenario's dotted key: ``mediators__USA__arrival_hour``
+    → ``mediators.USA.arrival_hour`` (so ``mesa.batch_run`` can pass it as a keyword)."""
+    return name.replace("__", ".")
+
+
+def resolve_scenario(scenario: str | Path | Scenario | ScenarioFile, overrides: dict[str, Any]) -> Scenario:
+    """A scenario object from a file or an object, with keyword-safe overrides applied."""
+    dotted = {override_key(k): v for k, v in overrides.items()}
+    if isinstance(scenario, MesaScenario):
+        scenario = getattr(scenario, "file", DEFAULT_SCENARIO)
+    if isinstance(scenario, Scenario):
+        return with_overrides(scenario, dotted)
+    path = Path(scenario)
+    if not path.exists() and not path.is_absolute() and (DEFAULT_SCENARIO.parents[1] / path).exists():
+        path = DEFAULT_SCENARIO.parents[1] / path  # a repository path, from any working folder
+    return load_scenario(path, dotted)
 
 
 class EscalationModel(mesa.Model):
     """A crisis between states, run hour by hour for the scenario's horizon.
 
     A run is a pure function of (scenario, seed): ``EscalationModel(scenario, seed).run()``.
+    ``scenario`` is a file or a ``Scenario``; keyword ``overrides`` use the scenario's dotted keys
+    spelt with ``__`` (``mediators__USA__arrival_hour=24``), so ``mesa.batch_run`` and SolaraViz can
+    build it from keywords. ``collect`` keeps ``datacollector`` up to date each hour (Mesa's tools
+    read it); the sweep runner turns it off, since it reads ``series`` and the outcomes directly.
     """
 
-    def __init__(self, scenario: Scenario, seed: int) -> None:
-        super().__init__(rng=seed)
-        self.streams = streams(seed)
-        self._seed = seed
+    def __init__(
+        self,
+        scenario: str | Path | Scenario | ScenarioFile = DEFAULT_SCENARIO,
+        rng: int | None = None,
+        *,
+        collect: bool = True,
+        **overrides: Any,
+    ) -> None:
+        if isinstance(rng, np.integer):
+            rng = int(rng)  # a numpy integer (EMA Workbench, SALib samples) as the int Mesa expects
+        super().__init__(rng=rng)
+        if not isinstance(scenario, Scenario):
+            file = scenario.file if isinstance(scenario, ScenarioFile) else str(scenario)
+            self.scenario = ScenarioFile(rng=rng, file=file)
+        scenario = resolve_scenario(scenario, overrides)
+        self.streams = streams(self._seed)  # Mesa's seed: ``rng``, or one drawn for an unseeded model
         # hourly values (pressure, a state's own view of each adversary) computed once per hour
         self.memo: dict[tuple, object] = {}
         self.spec = scenario
@@ -90,6 +138,58 @@ class EscalationModel(mesa.Model):
             **{f"civilian_deaths.{s}": np.zeros(horizon, dtype=np.int32) for s in ids},
         }
         self._intensity = 0.0
+        self.place_agents()
+        self.collect = collect
+        self.final_outcomes: dict[str, Any] = {}
+        self.datacollector = self.make_datacollector()
+
+    def place_agents(self) -> None:
+        """Put each state in a cell of the sectors it holds (an interior one if it has any, where
+        its capital would be) and each mediator beside the first state it deals with, so that the
+        network space shows who is where."""
+        home: dict[str, str] = {}
+        for sid, sectors in self.sectors_of.items():
+            if sectors:
+                home[sid] = min(sectors, key=lambda s: (s.spec.border, s.id)).id
+        for agent in (*self.states.values(), *self.mediators.values()):
+            parties = [agent.id] if isinstance(agent, StateAgent) else [s.id for s in self.belligerents]
+            where = next((home[p] for p in parties if p in home), None)
+            agent.cell = self.space[where] if where is not None else None
+            if agent.cell is not None:
+                agent.cell.add_agent(agent)
+
+    def make_datacollector(self) -> mesa.DataCollector:
+        """The hourly series as model reporters (read from the arrays ``record`` fills, no second
+        copy of the dynamics), the outcome contract's columns (filled at the horizon) and, per
+        agent, its rung and its belief about the adversary."""
+        from sim.analysis.outcomes import outcome_columns
+
+        last = self.spec.horizon_hours - 1
+
+        def series_at(name: str):
+            return lambda m: m.series[name][min(max(m.hour, 0), last)].item()
+
+        reporters = {name: series_at(name) for name in self.series}
+        # outcome columns that are also hourly series (deaths) take the series: equal at the horizon
+        reporters |= {
+            c: (lambda m, c=c: m.final_outcomes.get(c))
+            for c in outcome_columns(self.spec)
+            if c not in reporters
+        }
+        return mesa.DataCollector(
+            model_reporters=reporters,
+            agent_reporters={"name": agent_name, "rung": agent_rung, "believed_share": believed_share},
+        )
+
+    def end_hour(self) -> None:
+        """Stop at the horizon (``running``, as Mesa's loops expect) and collect, when asked."""
+        self.running = self.hour + 1 < self.spec.horizon_hours
+        if self.collect:
+            if not self.running:
+                from sim.analysis.outcomes import outcomes
+
+                self.final_outcomes = outcomes(self)
+            self.datacollector.collect(self)
 
     def stream(self, name: str, key: str) -> np.random.Generator:
         """The generator of one agent (or dyad) within mechanism ``name`` (``randomness.keyed``)."""
@@ -144,6 +244,7 @@ class EscalationModel(mesa.Model):
             self.learn()
         self.ceasefire_hazard()
         self.record()
+        self.end_hour()
         self._stepping = False
 
     def learn(self) -> None:
@@ -690,3 +791,20 @@ class EscalationModel(mesa.Model):
         if not rungs:
             return np.zeros(self.spec.horizon_hours, dtype=np.int8)
         return np.max(rungs, axis=0)
+
+
+# --- agent reporters (plain functions: every agent type is asked; non-states answer None) -------
+def agent_name(agent: mesa.Agent) -> str:
+    return getattr(agent, "name", None) or agent.spec.name
+
+
+def agent_rung(agent: mesa.Agent) -> int | None:
+    return agent.rung if isinstance(agent, StateAgent) else None
+
+
+def believed_share(agent: mesa.Agent) -> float | None:
+    """A belligerent's believed share of the strength on its front (None for others)."""
+    adv = agent.adversary if isinstance(agent, StateAgent) else None
+    if adv is None:
+        return None
+    return agent.beliefs[adv.id].share(agent.strength)
