@@ -167,7 +167,7 @@ def test_narrate_prints_a_dated_timeline():
     proc = escsim("narrate", BASELINE, "--seed", "2", *SHORT)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert any(line.startswith("13 Sep 00:05  Azerbaijan attacks") for line in lines)
+    assert any(line.startswith("13 Sep 00:05  Azerbaijan strikes deep inside Armenia") for line in lines)
     assert any(re.search(r"strikes deep inside Armenia \d+ times? in \d+ hours? \(", line) for line in lines)
     assert any("CSTO" in line for line in lines)
     assert "Outcome:" in proc.stdout
