@@ -28,6 +28,9 @@ COLUMNS = {  # outcome column: heading; each cell is the registry's statistic as
     "displaced.ARM": "ARM displaced",
     "full_war": "full war",
     "alliance_response.CSTO": "CSTO response (modal)",
+    "ceasefire_broker": "broker (modal)",
+    "failed_ceasefires": "failed ceasefires",
+    "concession.ARM": "ARM concession (modal)",
 }
 
 
@@ -37,13 +40,17 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--workers", type=int, default=2)
     args = ap.parse_args()
-    rows = []
+    rows, base = [], None
     for path in SCENARIOS:
         scenario = sim.load_scenario(path)
         df = sim.run_ensemble(scenario, args.runs, args.seed, args.workers)
+        base = df if base is None else base
         row = {"scenario": scenario.name}
         row |= {label: headline(df, col, scenario) for col, label in COLUMNS.items()}
         row["no ceasefire (censored)"] = percent(censored(df, "ceasefire_hour", scenario).mean())
+        # paired by seed: how far the what-if keeps each run's luck (common random numbers)
+        paired = df["fighting_hours"].astype(float).corr(base["fighting_hours"].astype(float))
+        row["corr. fighting h"] = f"{paired:.2f}"
         rows.append(row)
     print(f"Over {args.runs} runs, seed {args.seed}: medians; shares of runs in %\n")
     print(markdown(pd.DataFrame(rows)))

@@ -321,6 +321,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def cmd_ablate(args: argparse.Namespace) -> int:
+    from sim.analysis import ablation
+    from sim.experiments.runner import run_ensemble
+
+    base = load_scenario(args.scenario, _overrides(args.set))
+    workers = args.workers or os.cpu_count() or 1
+    frames = {"baseline": run_ensemble(base, args.runs, args.seed, workers)}
+    for name, scenario in ablation.variants(base).items():
+        frames[name] = run_ensemble(scenario, args.runs, args.seed, workers)
+    base_frame = frames.pop("baseline")
+    print(ablation.markdown(ablation.table(base, base_frame, frames, args.seed)))
+    print(f"\n{args.runs} paired runs per mechanism, seed {args.seed}")
+    return 0
+
+
 def cmd_score(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
@@ -532,6 +547,13 @@ def parser() -> argparse.ArgumentParser:
         func=cmd_calibrate,
         interrupted="finished generations are in history.db; run the same command again to resume",
     )
+
+    ab = sub.add_parser("ablate", help="each mechanism off against all on, paired by seed")
+    scenario_args(ab)
+    ab.add_argument("--runs", type=_runs, default=200, help="runs per variant (default 200)")
+    ab.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
+    ab.add_argument("--workers", type=_workers, default=None, help="local worker processes")
+    ab.set_defaults(func=cmd_ablate)
 
     sc = sub.add_parser(
         "score", help="score scenarios' ensembles against their [observed] tables (always exits 0)"

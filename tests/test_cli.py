@@ -168,7 +168,7 @@ def test_narrate_prints_a_dated_timeline():
     proc = escsim("narrate", BASELINE, "--seed", "2", *SHORT)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
-    assert any(line.startswith("13 Sep 00:05  Azerbaijan attacks") for line in lines)
+    assert any(line.startswith("13 Sep 00:05  Azerbaijan strikes deep inside Armenia") for line in lines)
     assert any(re.search(r"strikes deep inside Armenia \d+ times? in \d+ hours? \(", line) for line in lines)
     assert any("CSTO" in line for line in lines)
     assert "Outcome:" in proc.stdout
@@ -178,3 +178,13 @@ def test_usage_errors_exit_2_without_traceback():
     for args in (["run", BASELINE, "--runs", "0"], ["run", BASELINE, "--seed", "x"], ["frobnicate"]):
         proc = escsim(*args)
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_ablate_prints_one_row_per_mechanism():
+    proc = escsim("ablate", BASELINE, "--runs", "4", "--seed", "2", "--workers", "1", *SHORT)
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert lines[0].startswith("| mechanism off | fighting_hours")
+    for name in ("learning", "bargaining", "agreements", "breakdown", "alliances", "deep_strikes"):
+        assert any(line.startswith(f"| {name} | ") for line in lines), name
+    assert "4 paired runs per mechanism, seed 2" in proc.stdout

@@ -3,15 +3,28 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy.integrate import solve_ivp
 
-from sim.model import bargaining, beliefs, ceasefire, combat, decision, harm, territory
+import sim
+from sim.experiments.runner import run_seed
+from sim.model import bargaining, beliefs, ceasefire, combat, decision, harm, parties, territory
 from sim.model.agents.alliance import RESPONSES, response_level
 from sim.model.agents.state import draw_resolve
 from sim.model.ladder import ACTS, LADDER, N_RUNGS, Rung, describe
+from sim.scenario.loading import load_scenario
+from sim.scenario.schema import Alliance, Ladder
+
+BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "sept2022.toml"
+
+COLS = decision.Columns(
+    *(tuple(getattr(Ladder(), k)) for k in ("leverage", "condemnation", "fire_rate", "exposure")), 0.5
+)
+REQUIRED = Alliance.model_fields["required_capacity"].default
 
 
 # --- combat: Lanchester laws ------------------------------------------------------------------
@@ -56,22 +69,12 @@ def test_casualty_draws_are_whole_bounded_and_unbiased():
 
 
 def test_defensibility_blunts_fire():
-    open_ground = combat.effectiveness(1e-4, 1.0, 2.0, 0.0)
-    fortress = combat.effectiveness(1e-4, 1.0, 2.0, 1.0)
+    open_ground = combat.effectiveness(1e-4, 1.0, 2.0, 0.0, 0.5)
+    fortress = combat.effectiveness(1e-4, 1.0, 2.0, 1.0, 0.5)
     assert fortress == pytest.approx(open_ground / 2)
 
 
 # --- territory ----------------------------------------------------------------------------------
-def test_no_ground_below_the_required_ratio_and_never_more_than_there_is():
-    rng = np.random.default_rng(1)
-    assert territory.capture_km2(rng, 1.5, 1.6, 0.0, 1.0, 50.0) == 0.0
-    taken = [territory.capture_km2(rng, 20.0, 1.6, 0.0, 5.0, 2.0) for _ in range(200)]
-    assert max(taken) <= 2.0 and np.mean(taken) > 0.5
-    low = np.mean([territory.capture_km2(rng, 4.0, 1.6, 0.0, 1.0, 99.0) for _ in range(2000)])
-    high = np.mean([territory.capture_km2(rng, 4.0, 1.6, 0.5, 1.0, 99.0) for _ in range(2000)])
-    assert high < low  # terrain slows the advance
-
-
 def test_transfer_conserves_area():
     control = {"A": 10.0, "B": 0.0}
     assert territory.transfer(control, "A", "B", 4.0) == 4.0
@@ -119,6 +122,7 @@ def _situation(**kw):
         aim="coercive",
         stake=2.0,
         unmet=1.0,
+        yields=1.0,
         share=0.7,
         opponent_rung=3,
         loss_weight=0.1,
@@ -136,20 +140,20 @@ def _situation(**kw):
 
 
 def test_utilities_respond_to_each_term():
-    u = np.array(decision.utilities(_situation()))
+    u = np.array(decision.utilities(_situation(), COLS))
     assert u.shape == (N_RUNGS,)
-    calm = np.array(decision.utilities(_situation(pressure=0.0)))
+    calm = np.array(decision.utilities(_situation(pressure=0.0), COLS))
     assert (calm >= u - 1e-12).all() and calm[6] > u[6]
-    bold = np.array(decision.utilities(_situation(unmet=0.0)))
+    bold = np.array(decision.utilities(_situation(unmet=0.0), COLS))
     assert np.argmax(bold) <= np.argmax(u)  # nothing left to coerce for: climb no higher
-    committed = decision.utilities(_situation(commitment=5.0))
+    committed = decision.utilities(_situation(commitment=5.0), COLS)
     assert committed[0] < u[0] and committed[5] == pytest.approx(u[5])
 
 
 def test_defender_prefers_a_mutual_ceasefire_to_being_attacked():
     s = _situation(aim="defensive", opponent_rung=5)
-    attacked = decision.utilities(s)
-    quiet = decision.utilities(_situation(aim="defensive", opponent_rung=0))
+    attacked = decision.utilities(s, COLS)
+    quiet = decision.utilities(_situation(aim="defensive", opponent_rung=0), COLS)
     assert quiet[0] > max(attacked)
 
 
@@ -192,23 +196,62 @@ def test_transfers_are_capped_by_leverage():
     assert t == 0.4 and not bargaining.accepts(2.0, t, 0.0)
 
 
+def test_gap_scales_hourly_values_by_the_horizon():
+    assert bargaining.gap(1.0, 0.5, 48.0) == 24.0 and bargaining.gap(0.0, 0.5, 10.0) == -5.0
+
+
+def test_cheapest_offer_concedes_only_what_it_must_and_can_afford():
+    options = [("a", 1.0), ("b", 5.0)]
+
+    def responder(terms):  # the responder stops once `b` is conceded
+        return -1.0 if "b" in terms else 2.0
+
+    assert bargaining.cheapest_offer(options, -10.0, responder) == ("a", "b")
+    assert bargaining.cheapest_offer(options, -3.0, responder) is None  # b costs more than stopping is worth
+    assert bargaining.cheapest_offer(options, -10.0, lambda t: -1.0) == ()  # a plain ceasefire suffices
+    assert bargaining.cheapest_offer([], 1.0, lambda t: -1.0) is None  # it would rather fight on
+
+
+def test_a_coercer_loses_hope_as_its_adversary_bears_losses_without_yielding():
+    assert beliefs.yield_update(0.7, 0.0) == pytest.approx(0.7)
+    assert beliefs.yield_update(0.7, 1.0) < 0.7
+    assert beliefs.yield_update(0.7, 5.0) < beliefs.yield_update(0.7, 1.0)
+    assert beliefs.yield_update(1.0, 3.0) == pytest.approx(1.0) and beliefs.yield_update(0.0, 3.0) == 0.0
+
+
 # --- ceasefire ------------------------------------------------------------------------------------
-def test_hazard_falls_with_strength_and_rises_as_leverage_fades():
+def test_strength_adds_guarantees_and_the_brokers_part_fades():
+    assert ceasefire.strength(0.1, 0.4, 0.3, 0, 72) == pytest.approx(0.8)
+    assert ceasefire.strength(0.1, 0.4, 0.3, 72, 72) == pytest.approx(0.65)
+    assert ceasefire.strength(0.5, 0.4, 0.9, 0, 72) == 1.0
+    assert ceasefire.broker_part(0.5, [1.0, 0.2], 0.0) == pytest.approx(0.1)
+
+
+def test_hazard_rises_with_the_incentive_to_resume_and_falls_with_strength():
     h = ceasefire.breakdown_hazard
-    assert h(0.9, 0, 0.1, 0.02, 72) < h(0.1, 0, 0.1, 0.02, 72)
-    assert h(0.5, 200, 0.1, 0.02, 72) > h(0.5, 10, 0.1, 0.02, 72) > h(0.5, 0, 0.1, 0.02, 72)
-    assert ceasefire.agreement_strength(0.5, [1.0, 0.2], False) == pytest.approx(0.1)
-    assert ceasefire.agreement_strength(0.9, [1.0, 1.0], True) == 1.0
+    assert h(0.9, 0.0, 0, 0.1, 0.05, 0.0, 72) < h(0.1, 0.0, 0, 0.1, 0.05, 0.0, 72)
+    assert h(0.5, 2.0, 0, 0.01, 0.05, 0.0, 72) > h(0.5, 0.0, 0, 0.01, 0.05, 0.0, 72)
+    assert h(0.5, -3.0, 0, 0.01, 0.05, 0.0, 72) == h(0.5, 0.0, 0, 0.01, 0.05, 0.0, 72)  # no pull below 0
+    assert h(1.0, 5.0, 0, 0.1, 0.05, 0.0, 72) == 0.0  # a perfect agreement holds while leverage lasts
+    assert h(0.5, 0.0, 200, 0.1, 0.0, 0.02, 72) > h(0.5, 0.0, 10, 0.1, 0.0, 0.02, 72)
+
+
+# --- third parties --------------------------------------------------------------------------------
+def test_invocation_weighs_expected_help_against_the_cost_of_refusal():
+    assert parties.invocation_value(0.9, 3.0, 0.5, 0.5) > 0 > parties.invocation_value(0.05, 3.0, 0.5, 0.5)
+    assert parties.invocation_value(0.3, 3.0, 0.05, 0.1) < parties.invocation_value(0.3, 3.0, 0.5, 0.1)
+    assert parties.logistic(0.0) == 0.5 and parties.logistic(-800) == 0.0 and parties.logistic(800) == 1.0
+    assert parties.join_value(3.0, 0.5, 0.8, 0.2, 0.5) > 0 > parties.join_value(3.0, 0.05, 0.8, 0.2, 0.5)
 
 
 # --- alliances ------------------------------------------------------------------------------------
 def test_alliance_response_ladder():
-    assert RESPONSES[response_level(False, True, 1.0, "collective_defence")] == "statement"
-    assert RESPONSES[response_level(False, False, 1.0, "collective_defence")] == "ignore"
-    assert RESPONSES[response_level(True, True, 0.2, "collective_defence")] == "fact_finding"
-    assert RESPONSES[response_level(True, True, 1.0, "collective_defence")] == "military_aid"
-    assert RESPONSES[response_level(True, True, 1.0, "consultation")] == "diplomatic_pressure"
-    levels = [response_level(True, True, c, "collective_defence") for c in np.linspace(0, 1, 21)]
+    assert RESPONSES[response_level(False, True, 1.0, "collective_defence", REQUIRED)] == "statement"
+    assert RESPONSES[response_level(False, False, 1.0, "collective_defence", REQUIRED)] == "ignore"
+    assert RESPONSES[response_level(True, True, 0.2, "collective_defence", REQUIRED)] == "fact_finding"
+    assert RESPONSES[response_level(True, True, 1.0, "collective_defence", REQUIRED)] == "military_aid"
+    assert RESPONSES[response_level(True, True, 1.0, "consultation", REQUIRED)] == "diplomatic_pressure"
+    levels = [response_level(True, True, c, "collective_defence", REQUIRED) for c in np.linspace(0, 1, 21)]
     assert levels == sorted(levels)
 
 
@@ -216,9 +259,11 @@ def test_alliance_response_ladder():
 def test_ladder_table_is_complete_and_monotone():
     assert [r.rung for r in LADDER] == list(Rung)
     assert all(r.cameo and r.mid_level in (1, 2, 3, 4, 5) for r in LADDER)
-    leverage = [r.leverage for r in LADDER]
-    assert leverage == sorted(leverage)
-    assert [r.fire_rate for r in LADDER][:6] == sorted(r.fire_rate for r in LADDER[:6])
+    assert list(COLS.leverage) == sorted(COLS.leverage)
+    assert list(COLS.fire_rate[:6]) == sorted(COLS.fire_rate[:6])
+    assert all(
+        len(getattr(COLS, k)) == N_RUNGS for k in ("leverage", "condemnation", "fire_rate", "exposure")
+    )
     assert LADDER[Rung.FULL_WAR].mid_level == 5 and LADDER[Rung.CEASEFIRE].goldstein > 0
     assert describe(Rung.DEEP_STRIKES, "B") == "strikes deep inside B"
     assert all(a.cameo or a.label == "takes no action" for a in ACTS.values())
@@ -230,3 +275,71 @@ def test_private_resolve_has_the_prior_mean():
     assert min(draws) > 0
     assert np.mean(draws) == pytest.approx(1.5, rel=0.02)
     assert np.std(draws) == pytest.approx(0.5, rel=0.05)
+
+
+# --- ablation: each mechanism moves its outcome in the documented direction ----------------------
+# Paired runs of the baseline with one switch off (common random numbers: run i of both uses the
+# same seed); a paired t statistic beyond 3 cannot pass by chance (p < 0.003 one-sided).
+RUNS = 60
+
+
+def _ensemble(overrides: dict) -> pd.DataFrame:
+    scenario = load_scenario(BASELINE, overrides)
+    return pd.DataFrame([sim.run(scenario, run_seed(11, i)).outcomes for i in range(RUNS)])
+
+
+@pytest.fixture(scope="module")
+def baseline() -> pd.DataFrame:
+    return _ensemble({})
+
+
+def _paired_t(on: pd.Series, off: pd.Series) -> float:
+    diff = off.astype(float).to_numpy() - on.astype(float).to_numpy()
+    return float(diff.mean() / (diff.std(ddof=1) / math.sqrt(len(diff))))
+
+
+@pytest.mark.parametrize(
+    "override",
+    [
+        {"mechanisms.learning": False},
+        {"model.signal_noise": 10.0},
+        {"mechanisms.bargaining": False},
+        {"mechanisms.mediator_pressure": False},
+        {"mechanisms.agreements": False},
+        {"mechanisms.concessions": False},
+    ],
+    ids=lambda o: next(iter(o)),
+)
+def test_switching_a_mechanism_off_makes_fighting_longer(baseline, override):
+    off = _ensemble(override)
+    assert _paired_t(baseline.fighting_hours, off.fighting_hours) > 3.0
+
+
+def test_without_agreements_fighting_ends_tacitly_or_not_at_all(baseline):
+    off = _ensemble({"mechanisms.agreements": False})
+    assert set(off.ceasefire_broker) <= {"tacit", "none"} and (off.failed_ceasefires == 0).all()
+    assert baseline.ceasefire_broker.isin(["tacit", "none"]).mean() < 0.5
+
+
+def test_without_breakdown_no_ceasefire_fails(baseline):
+    off = _ensemble({"mechanisms.breakdown": False})
+    assert (off.failed_ceasefires == 0).all()
+    assert _paired_t(off.failed_ceasefires, baseline.failed_ceasefires) > 3.0
+
+
+def test_without_concessions_none_is_made(baseline):
+    off = _ensemble({"mechanisms.concessions": False})
+    assert (off["concession.ARM"] == "none").all()
+    assert 0.1 < (baseline["concession.ARM"] != "none").mean() < 0.9
+
+
+def test_without_alliances_no_treaty_is_invoked(baseline):
+    off = _ensemble({"mechanisms.alliances": False})
+    assert (off["alliance_response.CSTO"] == "not_invoked").all()
+    assert (baseline["alliance_response.CSTO"] != "not_invoked").mean() > 0.9
+
+
+def test_without_deep_strikes_none_lands(baseline):
+    off = _ensemble({"mechanisms.deep_strikes": False})
+    assert (off["deep_strikes.ARM"] == 0).all()
+    assert (baseline["deep_strikes.ARM"] > 0).mean() > 0.9

@@ -150,11 +150,14 @@ def test_scheduled_events_fire_and_disabled_ones_do_not(tiny):
     model = EscalationModel(tiny, 1).run()
     assert model.series["rung.A"][0] == Rung.GROUND_OFFENSIVE
     assert model.alliances["PACT"].invoked
-    quiet = with_overrides(tiny, {"events.attack.enabled": False, "events.appeal.enabled": False})
+    quiet = with_overrides(
+        tiny,
+        {"events.attack.enabled": False, "events.appeal.enabled": False, "mechanisms.alliances": False},
+    )
     model = EscalationModel(quiet, 1).run()
     assert model.series["rung.A"][0] <= Rung.ARTILLERY  # climbs from rung 1 at most two an hour
     assert not model.alliances["PACT"].invoked
-    moved = with_overrides(tiny, {"events.appeal.hour": 30})
+    moved = with_overrides(tiny, {"events.appeal.hour": 30, "alliances.PACT.refusal_cost": 100.0})
     invoked = EscalationModel(moved, 1).run().log.to_frame().query("action.str.startswith('invokes')")
     assert list(invoked.hour) == [30]
 
@@ -249,3 +252,165 @@ def test_code_is_not_specific_to_any_crisis():
     pattern = re.compile(r"armenia|azerbaijan|\bARM\b|\bAZE\b|CSTO|Russia|Minsk|Jermuk", re.I)
     for path in (ROOT / "sim").rglob("*.py"):
         assert not pattern.search(path.read_text(encoding="utf-8")), path
+
+
+PARTIES = """
+name = "parties"
+title = "A great power, a small state, a de facto entity and its patron"
+start = 2030-01-01T00:00:00+00:00
+horizon_hours = 72
+
+[states.G]
+name = "Greatland"
+adversaries = ["E", "S"]
+forces = 20000
+drones = 2.0
+stake = 4.0
+war_aim = "coercive"
+demands = ["neutrality"]
+[states.S]
+name = "Smallia"
+forces = 3000
+war_aim = "defensive"
+concessions = { neutrality = 2.0 }
+[states.E]
+name = "Enclave"
+patron = "P"
+forces = 1000
+war_aim = "defensive"
+[states.P]
+name = "Patronia"
+forces = 8000
+stake = 6.0
+join_cost = 0.0
+
+[alliances.PACT]
+name = "Pact"
+members = ["P", "E"]
+leader = "P"
+covers = ["P1"]
+
+[sectors.G1]
+name = "G front"
+owner = "G"
+area_km2 = 50
+neighbours = ["S1", "E1", "P1"]
+[sectors.S1]
+name = "S front"
+owner = "S"
+area_km2 = 40
+[sectors.E1]
+name = "E front"
+owner = "E"
+area_km2 = 30
+[sectors.P1]
+name = "P front"
+owner = "P"
+area_km2 = 30
+
+[events.attack]
+hour = 0
+kind = "offensive"
+actor = "G"
+target = "S"
+rung = 4
+"""
+
+
+def test_several_adversaries_a_patron_that_joins_and_a_treaty_that_covers_only_listed_land(tmp_path):
+    path = tmp_path / "parties.toml"
+    path.write_text(PARTIES, encoding="utf-8")
+    scenario = load_scenario(path)
+    joined = invoked = 0
+    for seed in range(6):
+        model = EscalationModel(scenario, seed).run()
+        g = model.states["G"]
+        assert {a.id for a in g.adversaries} >= {"E", "S"}
+        assert len(model.fronts) >= 2  # G fights on two fronts at once
+        joined += model.states["P"] in g.adversaries
+        invoked += model.alliances["PACT"].invoked
+    assert joined > 0  # the patron enters its client's war by its own decision
+    # the Pact covers only P's land: E is attacked on land it does not cover, so E never invokes it
+    # (P may, once it has joined and is itself attacked on P1)
+    model = EscalationModel(with_overrides(scenario, {"states.P.join_cost": 100.0}), 0).run()
+    assert model.states["P"] not in model.states["G"].adversaries
+    assert not model.alliances["PACT"].invoked
+
+
+def test_a_unilateral_declaration_can_be_matched_and_agreements_are_kept(tiny):
+    declared = with_overrides(
+        tiny, {"events.truce": {"hour": 6, "kind": "ceasefire_declaration", "actor": "A", "target": "B"}}
+    )
+    models = [EscalationModel(declared, seed).run() for seed in range(6)]
+    assert any(
+        (m.log.to_frame().action == "declares a unilateral ceasefire").any()
+        and any(a.kind == "declaration" and a.broker == "bilateral" for a in m.history)
+        for m in models
+    )
+    for model in models:  # failed ceasefires: those in the history that ended before the fighting did
+        row = sim.analysis.outcomes.outcomes(model)
+        end = row["ceasefire_hour"]
+        ended = [a.end_hour for a in model.history if a.end_hour is not None]
+        assert row["failed_ceasefires"] == sum(np.isnan(end) or h <= end for h in ended)
+
+
+def test_extends_can_remove_inherited_entries(tmp_path):
+    base = ROOT / "scenarios" / "sept2022.toml"
+    child = tmp_path / "no_minsk.toml"
+    child.write_text(
+        f'extends = "{base}"\nname = "no_minsk"\nremove = ["mediators.MINSK"]\n', encoding="utf-8"
+    )
+    assert "MINSK" not in load_scenario(child).mediators
+    child.write_text(f'extends = "{base}"\nname = "x"\nremove = ["mediators.NOPE"]\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"remove.*NOPE"):
+        load_scenario(child)
+
+
+def test_acceptance_can_change_and_economic_pressure_moves_it(tiny):
+    def engaged(scenario) -> bool:
+        for seed in range(4):
+            log = EscalationModel(scenario, seed).run().log.to_frame()
+            mine = log[
+                (log.actor == "Aland") & (log.target == "Mediator") & log.action.str.contains("the ceasefire")
+            ]
+            if (~mine.reason.str.startswith("does not engage")).any():
+                return True
+        return False
+
+    assert not engaged(tiny)  # A rejects the mediator outright
+    assert engaged(
+        with_overrides(tiny, {"mediators.M.acceptance_after": {"hour": 3, "acceptance": {"A": 1.0}}})
+    )
+    pressed = with_overrides(
+        tiny,
+        {
+            "events.squeeze": {
+                "hour": 2,
+                "kind": "economic_pressure",
+                "actor": "M",
+                "target": "A",
+                "amount": 1.0,
+            }
+        },
+    )
+    model = EscalationModel(pressed, 4).run()
+    assert (
+        model.states["A"].extra_pressure == 1.0 and model.mediators["M"].acceptance(model.states["A"]) == 1.0
+    )
+    assert engaged(pressed)
+
+
+def test_fighting_teaches_an_optimist_the_truth_and_a_coercer_the_others_resolve(tiny):
+    optimist = with_overrides(tiny, {"states.A.belief_bias": 0.3, "states.B.concessions.pay": 1e6})
+    model = EscalationModel(optimist, 5)
+    model.run_for(24)
+    a, b = model.states["A"], model.states["B"]
+    assert b.military_deaths > 0 and not b.conceded
+    assert a.beliefs["B"].expected == pytest.approx(b.strength, rel=0.35)  # from 0.3× the truth
+    assert a.yields["B"] < a.spec.yield_prior  # losses borne without conceding
+    blind = EscalationModel(with_overrides(optimist, {"mechanisms.learning": False}), 5)
+    blind.run_for(24)
+    assert blind.states["A"].beliefs["B"].expected == pytest.approx(
+        0.3 * blind.states["B"].spec.forces, rel=0.3
+    )
+    assert blind.states["A"].yields["B"] == blind.states["A"].spec.yield_prior

@@ -138,7 +138,7 @@ def _median_of(text: str, column: str, label: str) -> str:
 
 
 def test_compare_and_run_print_the_same_median_for_the_same_runs(tmp_path):
-    args = ["--runs", "24", "--seed", "2", "--workers", "2", "--quiet", "--set", "horizon_hours=48"]
+    args = ["--runs", "24", "--seed", "2", "--workers", "2", "--quiet", "--set", "horizon_hours=30"]
     runs = {p: escsim("run", p, *args, "--out", tmp_path / p.stem) for p in (BASELINE, WHATIF)}
     cmp = escsim("compare", BASELINE, WHATIF, *args, "--out", tmp_path / "cmp")
     assert cmp.returncode == 0 and all(p.returncode == 0 for p in runs.values()), cmp.stderr

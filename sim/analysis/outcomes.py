@@ -169,8 +169,18 @@ OUTCOMES: tuple[Outcome, ...] = (
         "category",
         "",
         "ceasefire broker",
-        "Id of the mediator whose agreement ended the fighting; tacit if it ended without one, "
-        "none if it did not end.",
+        "Who made the agreement in force when the fighting ended (a mediator id, or bilateral); "
+        "tacit if it ended without one, none if it did not end.",
+    ),
+    Outcome(
+        "failed_ceasefires",
+        "global",
+        "Int64",
+        "count",
+        "agreements",
+        "failed ceasefires",
+        "Agreed ceasefires that broke down before the fighting ended (all that broke down, if it "
+        "did not end).",
     ),
     Outcome(
         "concession",
@@ -188,7 +198,7 @@ OUTCOMES: tuple[Outcome, ...] = (
         "boolean",
         "",
         "full-scale war",
-        "Whether any state reached the full-war rung (6).",
+        "Whether any hour was fought at the full-war rung (6).",
     ),
 )
 REGISTRY = {o.name: o for o in OUTCOMES}
@@ -392,16 +402,20 @@ def outcomes(model: EscalationModel) -> dict[str, Any]:
     for aid, alliance in model.alliances.items():
         row[f"alliance_response.{aid}"] = alliance.response_label
     row["ceasefire_broker"] = broker(model, end)
+    row["failed_ceasefires"] = sum(
+        a.end_hour is not None and (math.isnan(end) or a.end_hour <= end) for a in model.history
+    )
     for sid, state in model.states.items():
         row[f"concession.{sid}"] = "+".join(state.conceded) or "none"
-    row["full_war"] = any(s.peak_rung >= Rung.FULL_WAR for s in model.states.values())
+    row["full_war"] = bool((peak >= Rung.FULL_WAR).any())  # an hour was fought at that rung
     return row
 
 
 def broker(model: EscalationModel, end: float) -> str:
+    """Who made the agreement in force when the fighting ended (from the kept history)."""
     if math.isnan(end):
         return "none"
-    for agreement in model.agreements.values():
-        if agreement.start_hour <= end:
+    for agreement in reversed(model.history):
+        if agreement.start_hour <= end and (agreement.end_hour is None or agreement.end_hour > end):
             return agreement.broker
     return "tacit"

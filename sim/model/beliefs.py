@@ -6,6 +6,13 @@ signal ``y = log S_j + ε``, ε ~ N(0, σ²/f), where ``f`` is the hour's fire i
 fighting, the more it reveals (Slantchev 2003; Filson & Werner 2002). Shuttle diplomacy adds a
 signal of its own (Kydd 2003). Its expected share of any fight is ``S_i / (S_i + E[S_j])`` with
 E[S_j] = exp(m + v/2).
+
+A coercer also learns whether its adversary is a type that yields to force (its cost tolerance;
+Smith & Stam 2004): a yielding type would have conceded as its losses mounted, so each hour the
+adversary loses ``d`` soldiers without conceding is evidence ``η·d`` against it (η =
+``resolve_evidence`` / signal_noise²):
+
+    π' = π·e^(−η·d) / (π·e^(−η·d) + 1 − π)
 """
 
 from __future__ import annotations
@@ -40,3 +47,9 @@ class StrengthBelief:
         """Believed probability of prevailing: own strength over the total."""
         total = own_strength + self.expected
         return own_strength / total if total > 0 else 0.5
+
+
+def yield_update(prior: float, evidence: float) -> float:
+    """Posterior probability that the adversary yields after ``evidence`` (η·d) of non-yielding."""
+    kept = prior * math.exp(-evidence)
+    return kept / (kept + 1.0 - prior) if kept + 1.0 - prior > 0.0 else 0.0

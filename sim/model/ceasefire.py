@@ -1,10 +1,23 @@
-"""An agreed ceasefire and its breakdown hazard.
+"""Agreed ceasefires: their strength, the hazard that they break down, and their history.
 
-Agreements are stronger when the broker has leverage and both parties accept it, and weaken as the
-broker's attention moves on (Fortna 2003; Beardsley 2008). With strength ``q`` in [0, 1] and the
-broker's leverage decaying with half-life ``T``, the hourly hazard of breakdown ``t`` hours in is
+Every agreement is kept (broker or ``bilateral``, hour, terms, strength, guarantees, how and when it
+ended) so that outcomes can say who brokered the one in force when the fighting ended and how many
+broke down before it.
 
-    h(t) = h₀ · (1 − q) + h_f · (1 − 2^(−t/T))
+**Strength** (Fortna 2004): written terms, monitors and peacekeepers add fixed amounts; a broker adds
+its leverage × the parties' least acceptance (plus a bonus for a manipulative broker's guarantees),
+and that part fades with the broker's attention (half-life ``T``):
+
+    q(t) = min(1, q_terms + q_monitors + q_peacekeepers + q_broker · 2^(−t/T))
+
+**Breakdown.** Each party's incentive to resume is its hourly value of fighting on minus its value
+of the agreement, ``I_k = max(0, F_k − C_k)`` (``sim.model.bargaining``); the hourly hazard is
+
+    h(t) = (1 − q(t)) · min(1, h₀ + h_r · max_k I_k) + h_f · (1 − 2^(−t/T))
+
+``h₀``: incidents and spoilers nobody chose; ``h_r``: how fast an incentive turns into a breach;
+``h_f``: the extra hazard once the broker's leverage has faded. The party with the larger incentive
+is the one that breaks it.
 """
 
 from __future__ import annotations
@@ -12,18 +25,50 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
-def agreement_strength(leverage: float, acceptances: list[float], manipulative: bool) -> float:
-    """Strength q of an agreement brokered with this leverage and these acceptances."""
-    q = leverage * min(acceptances, default=1.0) + (0.15 if manipulative else 0.0)
-    return min(1.0, max(0.0, q))
+def strength(terms: float, guards: float, broker: float, hours_in: float, half_life: float) -> float:
+    """q(t): written terms and guarantees hold; the broker's part fades."""
+    return min(1.0, max(0.0, terms + guards + broker * 2.0 ** (-hours_in / half_life)))
 
 
-def breakdown_hazard(strength: float, hours_in: float, base: float, fade: float, half_life: float) -> float:
-    return base * (1.0 - strength) + fade * (1.0 - 2.0 ** (-hours_in / half_life))
+def broker_part(leverage: float, acceptances: list[float], bonus: float) -> float:
+    """A broker's share of an agreement's strength: leverage × least acceptance + style bonus."""
+    return leverage * min(acceptances, default=1.0) + bonus
+
+
+def breakdown_hazard(
+    q: float, incentive: float, hours_in: float, base: float, resume: float, fade: float, half_life: float
+) -> float:
+    """h(t) from the agreement's strength now and the strongest incentive to resume."""
+    pull = min(1.0, base + resume * max(0.0, incentive))
+    return min(1.0, (1.0 - q) * pull + fade * (1.0 - 2.0 ** (-hours_in / half_life)))
 
 
 @dataclass(slots=True)
 class Agreement:
-    broker: str
+    """One ceasefire agreement between two states, from the hour it took effect to its end."""
+
+    parties: tuple[str, str]
+    broker: str  # mediator id, or "bilateral"
+    kind: str  # mediated | offer | declaration
     start_hour: int
-    strength: float
+    terms: tuple[str, ...]  # concessions it settled
+    broker_strength: float  # q_broker at the start
+    end_hour: int | None = None
+    ended_by: str = ""  # who broke it
+    cache: tuple | None = None  # (inputs, parties' strongest incentive to resume) of the last hour
+
+    @property
+    def in_force(self) -> bool:
+        return self.end_hour is None
+
+    def as_record(self) -> dict:
+        return {
+            "parties": "+".join(self.parties),
+            "broker": self.broker,
+            "kind": self.kind,
+            "start_hour": self.start_hour,
+            "terms": "+".join(self.terms),
+            "broker_strength": self.broker_strength,
+            "end_hour": self.end_hour,
+            "ended_by": self.ended_by,
+        }

@@ -12,6 +12,10 @@ Each side's fire is aimed or area by the rung it fights at (``sim.model.ladder``
 Deitchman's (1962) mixed law. One hour of fire is the mean-field loss, drawn binomially so that
 casualties are whole soldiers and can never exceed the force (Helmbold 1964 on stochastic
 Lanchester models).
+
+Only the soldiers in contact fight (``engaged``): a sector's frontage holds at most
+``engaged_per_km2`` × its area; the rest wait behind and replace losses. Casualties come out of the
+whole force in the sector.
 """
 
 from __future__ import annotations
@@ -44,7 +48,17 @@ def draw_casualties(rng: np.random.Generator, force: float, expected: float) -> 
     return int(rng.binomial(n, min(1.0, expected / n)))
 
 
-def effectiveness(rate: float, fire_rate: float, shooter: float, target_defensibility: float) -> float:
+def effectiveness(
+    rate: float, fire_rate: float, shooter: float, target_defensibility: float, terrain_factor: float
+) -> float:
     """Per-soldier coefficient of one side's fire: the law's base rate × the rung's fire rate × the
-    shooter's effectiveness (firepower × drones × aid), halved at most by the target's terrain."""
-    return rate * fire_rate * shooter * (1.0 - 0.5 * target_defensibility)
+    shooter's effectiveness (firepower × drones × aid), reduced by the target's terrain
+    (× (1 − terrain_factor · defensibility))."""
+    return rate * fire_rate * shooter * (1.0 - terrain_factor * target_defensibility)
+
+
+def engaged(force: float, area_km2: float, per_km2: float) -> float:
+    """Soldiers in contact: the force, up to the sector's frontage limit. Those beyond it are local
+    reserves that replace losses, so a bigger army bleeds at the same hourly rate for longer
+    instead of faster (the linear law's a·d would otherwise grow with the square of army size)."""
+    return min(force, per_km2 * area_km2)

@@ -4,19 +4,24 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
 
     EU(r) = G(r) − L(r) − P·c'(r) − Σ_A κ_A·X_A·e(r) + D·r − a·max(0, ρ − r) − k·|r − r_now|
 
-* G(r)  gains: coercive  V·θ·u·s·ℓ(r)  (stake V, private resolve θ, unmet share of demands u,
-  believed share s, ladder leverage ℓ); defensive  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being
+* G(r)  gains: coercive  V·θ·u·π·s·ℓ(r)  (stake V, private resolve θ, unmet share of demands u,
+  believed probability π that the adversary yields to force, believed share s, ladder
+  leverage ℓ); defensive  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being
   coerced costs ℓ(r_j), meeting the attack wins back a share of it, out-climbing it wins nothing);
   territorial adds τ·(km² per hour) at r ≥ 5.
-* L(r)  expected own losses: σ_c · (1 + deaths/w) · E[deaths per hour at max(r, r_j)] / 10 —
+* L(r)  expected own losses: σ_c · (1 + deaths/w) · E[deaths per hour at max(r, r_j)] / n₀ —
   climbing invites the adversary to the same level; aversion grows with losses (war weariness).
 * P·(c(r) − δ·c(min(r, r_j))) international and mediator pressure P times the ladder's
   condemnation weight c; answering fire in kind is condemned less than starting it
-  (self-defence, δ = 0.5).
+  (self-defence discount δ, a scenario parameter).
 * κ_A·X_A·e(r) expected third-party intervention: credibility κ of each alliance protecting the
   adversary, its intervention cost X, the rung's exposure e.
 * D·r domestic pressure; a·max(0, ρ − r) audience cost of backing down from a public commitment ρ
   (Fearon 1994); k·|r − r_now| switching cost.
+
+The ladder's columns (ℓ, c, fire rate, e) come from the scenario's ``[ladder]`` table. A state
+facing several adversaries chooses one rung against all of them: its EU is the sum of one EU per
+adversary, with the shared terms (P, D, a, k) split evenly between them.
 
 The choice is P(r) ∝ exp(λ·EU(r)) over the rungs within reach (McKelvey & Palfrey 1995).
 """
@@ -29,29 +34,47 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.ladder import LADDER, N_RUNGS, Rung
+from sim.model.ladder import N_RUNGS, Rung
+from sim.scenario.schema import Scenario
 
-# A ladder of seven rungs: plain tuples and floats beat numpy's per-call overhead on arrays this small,
-# and give the same IEEE results term by term.
-LEVERAGE = tuple(r.leverage for r in LADDER)
-CONDEMNATION = tuple(r.condemnation for r in LADDER)
-FIRE_RATE = tuple(r.fire_rate for r in LADDER)
-EXPOSURE = tuple(r.intervention_exposure for r in LADDER)
 RUNGS = range(N_RUNGS)
-SELF_DEFENCE = 0.5  # share of condemnation waived for answering fire in kind
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """The ladder's numeric columns and the decision constants of one scenario (plain tuples and
+    floats: on a ladder of seven rungs they beat numpy's per-call overhead)."""
+
+    leverage: tuple[float, ...]
+    condemnation: tuple[float, ...]
+    fire_rate: tuple[float, ...]
+    exposure: tuple[float, ...]
+    self_defence: float  # δ: share of condemnation waived for answering fire in kind
+
+    @classmethod
+    def of(cls, scenario: Scenario) -> Columns:
+        lad = scenario.ladder
+        return cls(
+            tuple(lad.leverage),
+            tuple(lad.condemnation),
+            tuple(lad.fire_rate),
+            tuple(lad.exposure),
+            scenario.model.self_defence_discount,
+        )
 
 
 @dataclass(slots=True)
 class Situation:
-    """What a state weighs in one hour, already in utility units (not frozen: built every hour by
-    every belligerent, and freezing triples the cost)."""
+    """What a state weighs in one hour against one adversary, already in utility units (not
+    frozen: built every hour by every belligerent, and freezing triples the cost)."""
 
     aim: str  # coercive | territorial | defensive
     stake: float  # V·θ
     unmet: float  # share of demands not yet conceded
+    yields: float  # believed probability π that the adversary yields to force
     share: float  # believed share s
     opponent_rung: int
-    loss_weight: float  # σ_c·(1 + deaths/w)/10
+    loss_weight: float  # σ_c·(1 + deaths/w)/loss_scale
     deaths_per_fire: float  # expected own deaths per hour per unit fire rate
     pressure: float  # P
     intervention: float  # Σ κ·X
@@ -63,21 +86,27 @@ class Situation:
     switching: float  # k
 
 
-def utilities(s: Situation) -> list[float]:
-    """EU(r) for every rung r."""
-    j = s.opponent_rung
+def gains(s: Situation, c: Columns) -> list[float]:
+    """G(r) for every rung r."""
+    j, lev = s.opponent_rung, c.leverage
     if s.aim == "defensive":
-        gain = [s.stake * (s.share * LEVERAGE[min(r, j)] - LEVERAGE[j]) for r in RUNGS]
+        gain = [s.stake * (s.share * lev[min(r, j)] - lev[j]) for r in RUNGS]
     else:
-        gain = [s.stake * s.unmet * s.share * lev for lev in LEVERAGE]
+        gain = [s.stake * s.unmet * s.yields * s.share * x for x in lev]
     if s.aim == "territorial" or s.territory_gain > 0.0:
         gain = [g + s.territory_gain * (r >= Rung.GROUND_OFFENSIVE) for r, g in enumerate(gain)]
+    return gain
+
+
+def utilities(s: Situation, c: Columns) -> list[float]:
+    """EU(r) for every rung r."""
+    j, cond, gain = s.opponent_rung, c.condemnation, gains(s, c)
     loss_per_fire = s.loss_weight * s.deaths_per_fire
     return [
         gain[r]
-        - loss_per_fire * FIRE_RATE[max(r, j)]
-        - s.pressure * (CONDEMNATION[r] - SELF_DEFENCE * CONDEMNATION[min(r, j)])
-        - s.intervention * EXPOSURE[r]
+        - loss_per_fire * c.fire_rate[max(r, j)]
+        - s.pressure * (cond[r] - c.self_defence * cond[min(r, j)])
+        - s.intervention * c.exposure[r]
         + s.domestic * r
         - s.audience * max(0.0, s.commitment - r)
         - s.switching * abs(r - s.current)
@@ -85,12 +114,25 @@ def utilities(s: Situation) -> list[float]:
     ]
 
 
+def summed(per_adversary: list[list[float]]) -> list[float]:
+    """EU of a state facing several adversaries: its one rung answers them all (the shared terms
+    were split between the situations, so each counts once)."""
+    if len(per_adversary) == 1:
+        return per_adversary[0]
+    return [sum(u) for u in zip(*per_adversary, strict=True)]
+
+
 def logit_choice(rng: np.random.Generator, utility: list[float], precision: float, allowed: range) -> int:
     """Draw a rung with probability ∝ exp(λ·EU) among the allowed ones."""
+    return logit_pick(rng.random(), utility, precision, allowed)
+
+
+def logit_pick(uniform: float, utility: list[float], precision: float, allowed: range) -> int:
+    """The logit choice for a given uniform draw in [0, 1) (inverse of the cumulative weights)."""
     u = [precision * utility[r] for r in allowed]
     top = max(u)
     weights = list(itertools.accumulate(np.exp([x - top for x in u]).tolist()))
-    return allowed[bisect.bisect_right(weights, rng.random() * weights[-1])]
+    return allowed[bisect.bisect_right(weights, uniform * weights[-1])]
 
 
 def reachable(current: int, max_change: int, ceiling: int = N_RUNGS - 1) -> range:

@@ -1,9 +1,13 @@
 """The escalation model: one hour per tick, states, alliances and mediators on border sectors.
 
-Each hour (``step``): mediators act; states invoke treaties if attacked, consider concessions and
-choose their rungs simultaneously; fire is exchanged across every front, deep strikes land, ground
-changes hands; states learn from the fighting; an agreed ceasefire may break down; the hour is
-recorded. Scheduled events fire between hours on Mesa's event list.
+Each hour (``step``): mediators act (in a random order); attacked states decide whether to invoke
+their treaties, patrons and allies whether to join; belligerents make offers; states choose their
+rungs simultaneously; states mobilise and reserves arrive; fire is exchanged across every front,
+ground changes hands and fronts move, deep strikes land; each state learns from the fighting on the
+fronts it shares with each adversary; agreed ceasefires may break down; the hour is recorded.
+Scheduled events fire between hours on Mesa's event list. A quiet hour (every belligerent bound by
+agreements with all its adversaries, nobody firing, no reserves moving) runs only what can change
+then: mediators' arrivals and acceptance changes, the breakdown hazard and the record.
 """
 
 from __future__ import annotations
@@ -19,13 +23,14 @@ from mesa.experimental.scenarios import Scenario as MesaScenario
 
 from sim.model import combat, harm, territory
 from sim.model.agents import AllianceAgent, MediatorAgent, StateAgent
-from sim.model.ceasefire import Agreement, breakdown_hazard
-from sim.model.decision import FIRE_RATE
+from sim.model.ceasefire import Agreement, breakdown_hazard, strength
+from sim.model.decision import Columns
 from sim.model.eventlog import EventLog
 from sim.model.events import ScheduledEvent
-from sim.model.geography import Sector, build_sectors, fronts
-from sim.model.ladder import LADDER, Rung, describe
-from sim.model.randomness import streams
+from sim.model.geography import Sector, behind_the_line, build_sectors, fronts
+from sim.model.ladder import FIGHTING, LADDER, Rung, describe
+from sim.model.mobilisation import Mobilisation, should_mobilise
+from sim.model.randomness import keyed, streams
 from sim.scenario.loading import load_scenario, with_overrides
 from sim.scenario.schema import Scenario
 
@@ -84,48 +89,42 @@ class EscalationModel(mesa.Model):
             self.scenario = ScenarioFile(rng=rng, file=file)
         scenario = resolve_scenario(scenario, overrides)
         self.streams = streams(self._seed)  # Mesa's seed: ``rng``, or one drawn for an unseeded model
+        # hourly values (pressure, a state's own view of each adversary) computed once per hour
+        self.memo: dict[tuple, object] = {}
         self.spec = scenario
+        self.columns = Columns.of(scenario)
+        self.horizon_value = scenario.model.settlement_horizon_hours
         self.log = EventLog()
         self._stepping = False
 
         self.sectors, self.space = build_sectors(scenario, self.random)
-        self.fronts = fronts(scenario, self.space.G)
         self.sectors_of: dict[str, list[Sector]] = {sid: [] for sid in scenario.states}
         for sector in self.sectors.values():
-            self.sectors_of[sector.owner].append(sector)
+            self.sectors_of[sector.owner].append(sector)  # de jure: losses are counted against these
+        # sectors where each state has forces, and its total on the ground (kept by _add_forces)
         self.garrisons = {
             sid: [s for s in sectors if sid in s.forces] for sid, sectors in self.sectors_of.items()
         }
-        # per state: (own sector, adversary's sector) on each front it holds
-        self.exposure: dict[str, list[tuple[Sector, Sector]]] = {sid: [] for sid in scenario.states}
-        for u, v in self.fronts:
-            su, sv = self.sectors[u], self.sectors[v]
-            self.exposure[su.owner].append((su, sv))
-            self.exposure[sv.owner].append((sv, su))
+        self.force_total = {sid: sum(s.forces[sid] for s in g) for sid, g in self.garrisons.items()}
+        self.mobilisation = {sid: Mobilisation(spec) for sid, spec in scenario.states.items()}
+        self._deaths_per_fire: dict[tuple[str, str], float] = {}
+        self._hostile: set[frozenset[str]] = set()
 
         self.states = {sid: StateAgent(self, sid, spec) for sid, spec in scenario.states.items()}
         self.alliances = {aid: AllianceAgent(self, aid, spec) for aid, spec in scenario.alliances.items()}
         self.mediators = {mid: MediatorAgent(self, mid, spec) for mid, spec in scenario.mediators.items()}
         for state in self.states.values():
-            if state.spec.adversary is not None:
-                state.meet_adversary(self.states[state.spec.adversary])
-        self.belligerents = [s for s in self.states.values() if s.belligerent]
+            for other in (*([state.spec.adversary] if state.spec.adversary else []), *state.spec.adversaries):
+                state.meet(self.states[other])
+            if state.spec.patron is not None:
+                self.states[state.spec.patron].clients.append(state)
         self.state_agents = AgentSet(list(self.states.values()), random=self.random)
-        self.mediator_agents = AgentSet(list(self.mediators.values()), random=self.random)
-        self._front_fire: dict[str, float] = {}
-        self.dyads = sorted(
-            {
-                tuple(sorted((s, s.adversary), key=lambda x: x.id))
-                for s in self.belligerents
-                if s.adversary.belligerent
-            },
-            key=lambda d: (d[0].id, d[1].id),
-        )
-        self.agreements: dict[frozenset[str], Agreement] = {}
+        self.agreements: dict[frozenset[str], Agreement] = {}  # in force, by dyad
+        self._breakdown_rng: dict[frozenset[str], np.random.Generator] = {}
+        self.history: list[Agreement] = []  # every agreement, in the order made
+        self.guards: dict[frozenset[str], str] = {}  # dyad → "monitors" | "peacekeepers"
         self.deep_strikes = dict.fromkeys(scenario.states, 0)
-        self._deep_targets = {
-            sid: [s for s in self.sectors_of[sid] if not s.spec.border] for sid in scenario.states
-        }
+        self.refresh_wars()
 
         self._events = [ScheduledEvent(self, eid, e) for eid, e in scenario.events.items() if e.enabled]
         for event in self._events:
@@ -192,6 +191,25 @@ class EscalationModel(mesa.Model):
                 self.final_outcomes = outcomes(self)
             self.datacollector.collect(self)
 
+    def stream(self, name: str, key: str) -> np.random.Generator:
+        """The generator of one agent (or dyad) within mechanism ``name`` (``randomness.keyed``)."""
+        return keyed(self._seed, name, key)
+
+    def refresh_wars(self) -> None:
+        """Belligerents, dyads at war and the fronts between them (again when a state joins)."""
+        self.belligerents = [s for s in self.states.values() if s.belligerent]
+        self.dyads = sorted(
+            {
+                tuple(sorted((s, a), key=lambda x: x.id))
+                for s in self.belligerents
+                for a in s.adversaries
+                if a.belligerent
+            },
+            key=lambda d: (d[0].id, d[1].id),
+        )
+        self._hostile = {frozenset((a.id, b.id)) for a, b in self.dyads}
+        self.recompute_fronts()
+
     # --- time ---------------------------------------------------------------------------------
     @property
     def hour(self) -> int:
@@ -204,57 +222,202 @@ class EscalationModel(mesa.Model):
 
     def step(self) -> None:
         self._stepping = True
-        states = self.state_agents
-        self.mediator_agents.do("act")
-        states.do("invoke_if_attacked")
-        states.do("decide")
-        states.do("commit")
-        self._intensity = self.exchange_fire()
-        self.deep_strike()
-        noise = self.spec.model.signal_noise
-        for state in self.belligerents:
-            state.learn(self._intensity_for(state), noise)
+        self.memo.clear()
+        mediators = list(self.mediators.values())
+        if self.spec.model.mediator_order == "random":
+            mediators = [mediators[i] for i in self.streams["mediation"].permutation(len(mediators))]
+        for mediator in mediators:
+            mediator.act()  # with nobody fighting, only arrivals and acceptance changes happen
+        if self.quiet():
+            self._intensity = 0.0
+        else:
+            states = self.state_agents
+            states.do("invoke_if_attacked")
+            states.do("consider_joining")
+            if self.spec.mechanisms.bargaining:
+                states.do("make_offers")
+            states.do("decide")
+            states.do("commit")
+            self.mobilise()
+            self._intensity = self.exchange_fire()
+            self.deep_strike()
+            self.learn()
         self.ceasefire_hazard()
         self.record()
         self.end_hour()
         self._stepping = False
 
-    # --- fire, strikes, ground ---------------------------------------------------------------
-    def _fire(self, state: StateAgent, target_owner: str) -> float:
-        if state.adversary is None or state.adversary.id != target_owner:
-            return 0.0
-        return FIRE_RATE[state.rung]
+    def learn(self) -> None:
+        """Each state learns about each adversary from the fire on the fronts they share."""
+        fire: dict[frozenset[str], float] = {}
+        for u, v in self.fronts:
+            a, b = self.states[self.sectors[u].holder], self.states[self.sectors[v].holder]
+            f = self._fire(a, b.id) + self._fire(b, a.id)
+            if f > 0.0:
+                key = frozenset((a.id, b.id))
+                fire[key] = fire.get(key, 0.0) + f
+        noise = self.spec.model.signal_noise
+        evidence = self.spec.model.resolve_evidence / (noise * noise)
+        for a, b in self.dyads:
+            f = fire.get(frozenset((a.id, b.id)), 0.0)
+            if f > 0.0:
+                a.learn(b, f, noise)
+                b.learn(a, f, noise)
+            a.learn_resolve(b, evidence)
+            b.learn_resolve(a, evidence)
+        for state in self.belligerents:
+            state.deaths_seen = state.military_deaths
 
-    def _intensity_for(self, state: StateAgent) -> float:
-        return self._front_fire.get(state.id, 0.0)
+    def quiet(self) -> bool:
+        """Nothing but a ceasefire's breakdown can change this hour: every belligerent is bound by
+        agreements with all its adversaries and stands below the fighting rungs (it keeps them
+        until one breaks down), and no reserves are on their way."""
+        return (
+            bool(self.agreements)
+            and bool(self.belligerents)
+            and all(
+                s.rung < FIGHTING and all(self.agreement(s, a) is not None for a in s.adversaries)
+                for s in self.belligerents
+            )
+            and not any(m.moving for m in self.mobilisation.values())
+        )
 
-    def exchange_fire(self) -> float:
-        """Lanchester attrition on every front; returns total fire this hour."""
-        h, rng = self.spec.harm, self.streams["combat"]
-        total = 0.0
-        self._front_fire = {}
-        gains: dict[tuple[StateAgent, StateAgent], dict[str, float]] = {}
+    # --- fronts and forces --------------------------------------------------------------------
+    def hostile(self, a: str, b: str) -> bool:
+        """Does the holder ``a`` fight the holder ``b``?"""
+        return frozenset((a, b)) in self._hostile
+
+    def recompute_fronts(self) -> None:
+        """Fronts, each state's exposure on them and its rear, from who holds each sector now."""
+        self.fronts = fronts(self.sectors, self.space.G, self.hostile)
+        # per state: (own sector, adversary's sector) on each front it holds
+        self.exposure: dict[str, list[tuple[Sector, Sector]]] = {sid: [] for sid in self.spec.states}
         for u, v in self.fronts:
             su, sv = self.sectors[u], self.sectors[v]
-            a, b = self.states[su.owner], self.states[sv.owner]
+            self.exposure[su.holder].append((su, sv))
+            self.exposure[sv.holder].append((sv, su))
+        self._rear: dict[tuple[str, str], list[Sector]] = {}
+        self._deaths_per_fire.clear()
+
+    def rear(self, state: str, enemy: str) -> list[Sector]:
+        """Sectors ``state`` holds behind its line facing ``enemy`` (deep-strike targets)."""
+        key = (state, enemy)
+        if key not in self._rear:
+            self._rear[key] = behind_the_line(self.sectors, self.space.G, state, enemy)
+        return self._rear[key]
+
+    def _add_forces(self, sector: Sector, state: str, delta: float) -> None:
+        """Change a state's soldiers in a sector (never below zero), keeping totals current."""
+        before = sector.forces.get(state)
+        if before is None:
+            before = sector.forces[state] = 0.0
+            self.garrisons[state].append(sector)
+        after = max(0.0, before + delta)
+        sector.forces[state] = after
+        self.force_total[state] = max(0.0, self.force_total[state] + after - before)
+        self._deaths_per_fire.clear()
+
+    # --- mobilisation -------------------------------------------------------------------------
+    def mobilise(self, state: StateAgent | None = None, reason: str = "") -> None:
+        """Order ``state``'s mobilisation now (for the decision module), or — with no state — apply
+        each belligerent's rung-linked rule and bring this hour's reserves to the fronts."""
+        if not self.spec.mechanisms.mobilisation:
+            return
+        if state is not None:
+            self._order_mobilisation(state, reason)
+            return
+        for s in self.belligerents:
+            spec, mob = s.spec, self.mobilisation[s.id]
+            if spec.reserves < 1.0:
+                continue  # nothing to mobilise
+            if not mob.ordered and should_mobilise(
+                s.adversary.rung, spec.mobilise_at_rung, s.forces, spec.forces, spec.mobilise_below_share
+            ):
+                why = (
+                    f"{s.adversary.name} {describe(s.adversary.rung, s.name)}"
+                    if spec.mobilise_at_rung is not None and s.adversary.rung >= spec.mobilise_at_rung
+                    else f"its forces are worn down to {s.forces:.0f}"
+                )
+                self._order_mobilisation(s, why)
+            if mob.moving:
+                target = self._most_threatened(s)
+                if target is not None:
+                    n = mob.draw(self.streams["mobilisation"])
+                    if n:
+                        self._add_forces(target, s.id, float(n))
+
+    def _order_mobilisation(self, state: StateAgent, reason: str) -> None:
+        if self.mobilisation[state.id].order(self.hour):
+            target = state.adversary.name if state.adversary else ""
+            self.log.rung(
+                self.hour,
+                state.name,
+                target,
+                state.rung,
+                reason or "orders mobilisation",
+                action=f"mobilises {state.spec.reserves:.0f} reservists",
+            )
+
+    def mobilisation_cost(self, state: StateAgent) -> float:
+        """Utility per hour mobilising costs ``state`` (whether or not it has mobilised yet)."""
+        return self.mobilisation[state.id].cost_per_hour if self.spec.mechanisms.mobilisation else 0.0
+
+    def _most_threatened(self, state: StateAgent) -> Sector | None:
+        """The sector it holds on a front where the adversary's effective force most exceeds its own."""
+        c, threat = self.spec.combat, {}
+        for mine, theirs in self.exposure[state.id]:
+            enemy = self.states[theirs.holder]
+            threat[mine.id] = threat.get(mine.id, 0.0) + territory.effective_ratio(
+                theirs.forces.get(enemy.id, 0.0),
+                enemy.effectiveness,
+                mine.forces.get(state.id, 0.0) + 1.0,
+                state.effectiveness,
+                mine.spec.defensibility,
+                c.defensibility_weight,
+            )
+        if not threat:
+            return None
+        return self.sectors[max(sorted(threat), key=threat.__getitem__)]
+
+    # --- fire, strikes, ground ---------------------------------------------------------------
+    def _fire(self, state: StateAgent, target_owner: str) -> float:
+        """Fire rate of ``state`` on a sector of ``target_owner``: its rung's, if they are at war
+        and no agreement holds between them."""
+        key = frozenset((state.id, target_owner))
+        if key in self.agreements or target_owner in state.declared:
+            return 0.0
+        if all(a.id != target_owner for a in state.adversaries):
+            return 0.0
+        return self.columns.fire_rate[state.rung]
+
+    def exchange_fire(self) -> float:
+        """Lanchester attrition on every front, then ground offensives; returns total fire."""
+        h, c, rng = self.spec.harm, self.spec.combat, self.streams["combat"]
+        total = 0.0
+        if all(s.rung < FIGHTING for s in self.belligerents):
+            return 0.0  # nobody fires: nothing on any front can change
+        gains: dict[tuple[StateAgent, StateAgent], dict[str, float]] = {}
+        crossed: list[tuple[StateAgent, Sector, Sector, StateAgent]] = []
+        for u, v in self.fronts:
+            su, sv = self.sectors[u], self.sectors[v]
+            a, b = self.states[su.holder], self.states[sv.holder]
             fa, fb = self._fire(a, b.id), self._fire(b, a.id)
             if fa == 0.0 and fb == 0.0:
                 continue
             total += fa + fb
-            for s in (a, b):
-                self._front_fire[s.id] = self._front_fire.get(s.id, 0.0) + fa + fb
             area_a, area_b = LADDER[a.rung].area_fire, LADDER[b.rung].area_fire
             alpha = self._fire_coefficient(a, fa, sv)
             beta = self._fire_coefficient(b, fb, su)
-            fa_n, fb_n = su.forces.get(a.id, 0.0), sv.forces.get(b.id, 0.0)
+            fa_n = combat.engaged(su.forces.get(a.id, 0.0), su.spec.area_km2, c.engaged_per_km2)
+            fb_n = combat.engaged(sv.forces.get(b.id, 0.0), sv.spec.area_km2, c.engaged_per_km2)
             to_a, to_b = combat.lanchester_rates(fa_n, fb_n, alpha, beta, area_a, area_b)
             self._casualties(a, su, combat.draw_casualties(rng, fa_n, to_a))
             self._casualties(b, sv, combat.draw_casualties(rng, fb_n, to_b))
             for sector, owner, incoming in ((su, a, fb), (sv, b, fa)):
                 self._civilian_harm(sector, owner, h.border_fire_spill * incoming)
             for atk, src, dst, loser in ((a, su, sv, b), (b, sv, su, a)):
-                if atk.rung >= Rung.GROUND_OFFENSIVE:
-                    self._advance(atk, src, dst, loser, gains)
+                if atk.rung >= Rung.GROUND_OFFENSIVE and self._advance(atk, src, dst, loser, gains):
+                    crossed.append((atk, src, dst, loser))
         for (atk, loser), places in gains.items():
             km2 = sum(places.values())
             if km2 >= 0.05:
@@ -267,19 +430,24 @@ class EscalationModel(mesa.Model):
                     f"{km2:.1f} km² taken this hour",
                     action=f"advances near {where}",
                 )
+        for atk, src, dst, loser in crossed:
+            self._capture(atk, src, dst, loser)
         return total
 
     def _fire_coefficient(self, shooter: StateAgent, fire: float, target: Sector) -> float:
         """Lanchester coefficient of ``shooter``'s fire on a sector: its law's base rate scaled."""
         c = self.spec.combat
         rate = c.area_rate if LADDER[shooter.rung].area_fire else c.aimed_rate
-        return combat.effectiveness(rate, fire, shooter.effectiveness, target.spec.defensibility)
+        return combat.effectiveness(
+            rate, fire, shooter.effectiveness, target.spec.defensibility, c.terrain_fire_factor
+        )
 
-    def _casualties(self, state: StateAgent, sector: Sector, n: int) -> None:
+    def _casualties(self, state: StateAgent, sector: Sector, n: int, stream: str = "combat") -> None:
+        """``n`` soldiers out of action in ``sector``; the killed or missing among them are drawn."""
         if n <= 0:
             return
-        sector.forces[state.id] = max(0.0, sector.forces.get(state.id, 0.0) - n)
-        state.military_deaths += int(self.streams["combat"].binomial(n, self.spec.combat.kill_fraction))
+        self._add_forces(sector, state.id, -n)
+        state.military_deaths += int(self.streams[stream].binomial(n, self.spec.combat.kill_fraction))
 
     def _civilian_harm(self, sector: Sector, owner: StateAgent, fire: float) -> None:
         h = self.spec.harm
@@ -290,46 +458,95 @@ class EscalationModel(mesa.Model):
         sector.civilian_deaths += deaths
         sector.displaced += displaced
 
-    def _advance(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent, gains: dict) -> None:
+    def _advance(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent, gains: dict) -> bool:
+        """Ground taken from ``loser`` in ``dst`` this hour; True once the line has crossed it."""
         c = self.spec.combat
-        mine = src.forces.get(atk.id, 0.0) * atk.effectiveness
-        theirs = max(dst.forces.get(loser.id, 0.0) * loser.effectiveness, 1e-9)
-        km2 = territory.capture_km2(
-            self.streams["ground"],
-            mine / theirs,
-            c.capture_force_ratio,
+        ratio = territory.effective_ratio(
+            src.forces.get(atk.id, 0.0),
+            atk.effectiveness,
+            dst.forces.get(loser.id, 0.0),
+            loser.effectiveness,
             dst.spec.defensibility,
-            c.advance_km2_per_hour,
-            dst.control.get(loser.id, 0.0),
+            c.defensibility_weight,
         )
+        mean = territory.advance_rate(
+            ratio,
+            c.capture_force_ratio,
+            c.advance_km2_per_hour,
+            c.advance_cap,
+            c.terrain_slowdown,
+            dst.spec.defensibility,
+        )
+        km2 = territory.capture_km2(self.streams["ground"], mean, dst.control.get(loser.id, 0.0))
         moved = territory.transfer(dst.control, loser.id, atk.id, km2)
         if moved > 0.0:
             places = gains.setdefault((atk, loser), {})
             places[dst.spec.name] = places.get(dst.spec.name, 0.0) + moved
+        return self.spec.mechanisms.manoeuvre and territory.line_crossed(
+            dst.control, atk.id, dst.spec.area_km2, c.capture_share
+        )
+
+    def _capture(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent) -> None:
+        """The line crosses ``dst``: the rest of it changes hands, the defender's forces there retreat
+        to its neighbouring sectors or are lost, the attacker moves forward, fronts are recomputed."""
+        if dst.holder != loser.id or src.holder != atk.id:
+            return  # something else changed hands this hour first
+        c, rng = self.spec.combat, self.streams["ground"]
+        rest = territory.transfer(dst.control, loser.id, atk.id, dst.control.get(loser.id, 0.0))
+        dst.holder = atk.id
+        defenders = dst.forces.get(loser.id, 0.0)
+        around = (self.sectors[n] for n in sorted(self.space.G.neighbors(dst.id)))
+        refuges = [s for s in around if s.holder == loser.id]
+        retreat = c.retreat_share * defenders if refuges else 0.0
+        self._add_forces(dst, loser.id, -defenders)
+        for refuge in refuges:
+            self._add_forces(refuge, loser.id, retreat / len(refuges))
+        lost = round(defenders - retreat)
+        if lost > 0:
+            loser.military_deaths += int(rng.binomial(lost, c.kill_fraction))
+        self.recompute_fronts()
+        still_front = any(mine is src for mine, _ in self.exposure[atk.id])
+        moving = src.forces.get(atk.id, 0.0) * (c.advance_share if still_front else 1.0)
+        self._add_forces(src, atk.id, -moving)
+        self._add_forces(dst, atk.id, moving)
+        self.log.rung(
+            self.hour,
+            atk.name,
+            loser.name,
+            atk.rung,
+            f"the line crosses {dst.spec.name} (+{rest:.1f} km²); {loser.name}'s "
+            f"{defenders:.0f} troops there retreat or are lost",
+            action=f"takes {dst.spec.name}",
+        )
 
     def deep_strike(self) -> None:
-        """Strikes on sectors behind the adversary's line, at the deep-strike rung and above."""
+        """Strikes on sectors behind the adversary's line (touching no sector the striker holds), at
+        the deep-strike rung and above: a Poisson number per hour, each aimed at a sector chosen with
+        weight (population + 1)^k, each inflicting Poisson military casualties on the front."""
         c, rng = self.spec.combat, self.streams["strikes"]
+        if not self.spec.mechanisms.deep_strikes:
+            return
         for state in self.belligerents:
             if state.rung < Rung.DEEP_STRIKES:
                 continue
-            targets = self._deep_targets[state.adversary.id]
+            adv = state.adversary
+            targets = self.rear(adv.id, state.id)
             if not targets:
                 continue
-            rate = c.deep_strikes_per_hour * FIRE_RATE[state.rung] / FIRE_RATE[Rung.DEEP_STRIKES]
+            fire = self.columns.fire_rate
+            rate = c.deep_strikes_per_hour * fire[state.rung] / fire[Rung.DEEP_STRIKES]
             n = int(rng.poisson(rate))
             if n == 0:
                 continue
-            weights = np.array([math.sqrt(t.spec.population + 1.0) for t in targets])
+            weights = np.array([(t.spec.population + 1.0) ** c.strike_population_exponent for t in targets])
             hit = rng.choice(len(targets), size=n, p=weights / weights.sum())
-            adv = state.adversary
             for i in hit:
                 self._civilian_harm(targets[i], adv, 1.0)
             self.deep_strikes[adv.id] += n
             casualties = int(rng.poisson(c.casualties_per_strike * n))
-            front = [s for s in self.garrisons[adv.id] if s.forces[adv.id] > 0]
+            front = [mine for mine, _ in self.exposure[adv.id] if mine.forces.get(adv.id, 0.0) > 0]
             if casualties and front:
-                self._casualties(adv, front[int(rng.integers(len(front)))], casualties)
+                self._casualties(adv, front[int(rng.integers(len(front)))], casualties, "strikes")
             places = ", ".join(sorted({targets[i].spec.name for i in hit}))
             self.log.rung(
                 self.hour,
@@ -340,61 +557,222 @@ class EscalationModel(mesa.Model):
                 action=f"{describe(Rung.DEEP_STRIKES, adv.name)} ({places})",
             )
 
-    # --- pressure, ceasefires -------------------------------------------------------------------
-    def expected_deaths_per_fire(self, state: StateAgent) -> float:
-        """Expected own deaths per hour per unit of the adversary's fire rate (area fire)."""
-        c, adv, total = self.spec.combat, state.adversary, 0.0
+    # --- pressure, third parties ----------------------------------------------------------------
+    def expected_deaths_per_fire(self, state: StateAgent, adv: StateAgent) -> float:
+        """Expected own deaths per hour per unit of ``adv``'s fire rate (area fire on the soldiers
+        in contact on the fronts they share, and its deep strikes); cached until forces or fronts
+        change."""
+        cached = self._deaths_per_fire.get((state.id, adv.id))
+        if cached is not None:
+            return cached
+        c, total = self.spec.combat, 0.0
+        per_km2, terrain = c.engaged_per_km2, c.terrain_fire_factor
         for mine, theirs in self.exposure[state.id]:
-            if theirs.owner != adv.id:
+            if theirs.holder != adv.id:
                 continue
-            beta = combat.effectiveness(c.area_rate, 1.0, adv.effectiveness, mine.spec.defensibility)
-            total += beta * mine.forces.get(state.id, 0.0) * theirs.forces.get(adv.id, 0.0)
-        return (total + c.casualties_per_strike * c.deep_strikes_per_hour) * c.kill_fraction
+            beta = combat.effectiveness(c.area_rate, 1.0, adv.effectiveness, mine.spec.defensibility, terrain)
+            total += (
+                beta
+                * combat.engaged(mine.forces.get(state.id, 0.0), mine.spec.area_km2, per_km2)
+                * combat.engaged(theirs.forces.get(adv.id, 0.0), theirs.spec.area_km2, per_km2)
+            )
+        strikes = c.casualties_per_strike * c.deep_strikes_per_hour * self.spec.mechanisms.deep_strikes
+        value = self._deaths_per_fire[(state.id, adv.id)] = (total + strikes) * c.kill_fraction
+        return value
 
     def pressure_on(self, state: StateAgent) -> float:
-        p = self.spec.model.international_pressure
+        """Background pressure, mediators', economic, and alliances answering its adversaries."""
+        key = ("pressure", state.id)
+        if key in self.memo:
+            return self.memo[key]
+        p = self.spec.model.international_pressure + state.extra_pressure
         p += sum(m.pressure_on(state) for m in self.mediators.values())
-        if state.adversary is not None:
-            p += sum(a.pressure for a in state.adversary.alliances if state not in a.members)
+        for adv in state.adversaries:
+            p += sum(a.pressure for a in adv.alliances if a.invoked_by is adv and state not in a.members)
+        self.memo[key] = p
         return p
 
-    def ceasefire_for(self, state: StateAgent) -> Agreement | None:
-        if state.adversary is None:
-            return None
-        return self.agreements.get(frozenset((state.id, state.adversary.id)))
+    def intervention_against(self, state: StateAgent, adv: StateAgent) -> float:
+        """Σ κ·X over the alliances that protect ``adv`` and not ``state``."""
+        if not self.spec.mechanisms.alliances:
+            return 0.0
+        return sum(a.credibility * a.spec.intervention_cost for a in adv.alliances if state not in a.members)
 
-    def agree_ceasefire(self, broker: MediatorAgent, a: StateAgent, b: StateAgent, strength: float) -> None:
-        self.agreements[frozenset((a.id, b.id))] = Agreement(broker.id, self.hour, strength)
+    def attack_on(self, state: StateAgent, alliance: AllianceAgent) -> tuple[int, StateAgent | None]:
+        """The heaviest attack on territory ``alliance`` covers, of ``state`` or of a client it
+        backs (a patron treats an attack on its client as one on itself), by a non-member: its
+        rung and the attacker (rung 0 and None if there is none)."""
+        owners = {state.id, *(c.id for c in state.clients)}
+        members = {m.id for m in alliance.members}
+        best, attacker = 0, None
+        for owner in owners:
+            victim = self.states[owner]
+            for adv in victim.adversaries:
+                if adv.id in members or adv.rung < FIGHTING or frozenset((owner, adv.id)) in self.agreements:
+                    continue
+                hit = any(
+                    mine.id in alliance.covers
+                    for mine, theirs in self.exposure[owner]
+                    if theirs.holder == adv.id
+                ) or (
+                    adv.rung >= Rung.DEEP_STRIKES
+                    and self.spec.mechanisms.deep_strikes
+                    and any(s.id in alliance.covers for s in self.rear(owner, adv.id))
+                )
+                if hit and adv.rung > best:
+                    best, attacker = adv.rung, adv
+        return best, attacker
+
+    def wards_of(self, state: StateAgent) -> list[StateAgent]:
+        """States ``state`` may fight for: its clients, and members it leads an alliance for that
+        answered their invocation with military aid."""
+        wards = list(state.clients)
+        for alliance in self.alliances.values():
+            if (
+                alliance.spec.leader == state.id
+                and alliance.response_label == "military_aid"
+                and alliance.invoked_by not in wards
+            ):
+                wards.append(alliance.invoked_by)
+        return wards
+
+    def join_war(self, state: StateAgent, attacker: StateAgent, ward: StateAgent) -> None:
+        if state.aim == "none":
+            state.aim = "defensive"
+        state.meet(attacker)
+        self.refresh_wars()
+        self.log.act(self.hour, state.name, attacker.name, "join_war", f"fights for {ward.name}")
+
+    def apply_pressure(self, actor: str, target: StateAgent, amount: float, note: str) -> None:
+        """Economic pressure: adds to the target's pressure; a mediator applying it becomes more
+        acceptable to the target."""
+        target.extra_pressure += amount
+        if actor in self.mediators:
+            self.mediators[actor].raise_acceptance(target, amount)
+        name = self.mediators[actor].name if actor in self.mediators else self.states[actor].name
+        self.log.act(self.hour, name, target.name, "economic_pressure", note or f"pressure {amount:.2f}")
+
+    # --- ceasefires -------------------------------------------------------------------------------
+    def agreement(self, a: StateAgent, b: StateAgent) -> Agreement | None:
+        return self.agreements.get(frozenset((a.id, b.id)))
+
+    def agree(
+        self,
+        broker: MediatorAgent | None,
+        a: StateAgent,
+        b: StateAgent,
+        kind: str,
+        terms: tuple[str, ...],
+        broker_strength: float = 0.0,
+    ) -> None:
+        """A ceasefire between ``a`` and ``b`` takes effect now; kept in the history."""
+        key = frozenset((a.id, b.id))
+        agreement = Agreement(
+            (a.id, b.id), broker.id if broker else "bilateral", kind, self.hour, terms, broker_strength
+        )
+        self.agreements[key] = agreement
+        self.history.append(agreement)
         for state in (a, b):
             state.stand_down()
-        self.log.act(
-            self.hour,
-            broker.name,
-            f"{a.name}, {b.name}",
-            "ceasefire",
-            f"brokered by {broker.name}; strength {strength:.2f}",
+            state.declared.pop((b if state is a else a).id, None)
+        if broker is not None and broker.spec.guarantee != "none":
+            self.guard(a, b, broker.spec.guarantee)
+        who = broker.name if broker else "the parties themselves"
+        self.log.act(self.hour, who, f"{a.name}, {b.name}", "ceasefire", f"{kind}; made by {who}")
+
+    def guard(self, a: StateAgent, b: StateAgent, kind: str) -> None:
+        """Monitors or peacekeepers on the dyad's fronts for the rest of the run."""
+        key = frozenset((a.id, b.id))
+        if self.guards.get(key) == "peacekeepers":
+            return
+        self.guards[key] = kind
+        act = "peacekeepers" if kind == "peacekeepers" else "deploy_monitors"
+        self.log.act(self.hour, kind, f"{a.name}, {b.name}", act, "separate the forces on their fronts")
+
+    def rung_cap(self, state: StateAgent, adv: StateAgent) -> int:
+        guard = self.guards.get(frozenset((state.id, adv.id)))
+        cf = self.spec.ceasefire
+        if guard == "peacekeepers":
+            return cf.peacekept_rung_cap
+        return cf.monitored_rung_cap if guard == "monitors" else Rung.FULL_WAR
+
+    def agreement_strength(self, agreement: Agreement) -> float:
+        cf = self.spec.ceasefire
+        guard = self.guards.get(frozenset(agreement.parties))
+        guards = cf.peacekeepers if guard == "peacekeepers" else cf.monitors if guard == "monitors" else 0.0
+        return strength(
+            cf.written_terms,
+            guards,
+            agreement.broker_strength,
+            self.hour - agreement.start_hour,
+            cf.leverage_half_life_hours,
         )
 
+    def cede_territory(self, conceder: StateAgent, to: StateAgent, demand: str) -> None:
+        """A concession that names a sector hands the whole sector over."""
+        sector = self.sectors.get(demand)
+        if sector is not None and sector.holder == conceder.id:
+            territory.transfer(sector.control, conceder.id, to.id, sector.control.get(conceder.id, 0.0))
+            sector.holder = to.id
+            self._add_forces(sector, conceder.id, -sector.forces.get(conceder.id, 0.0))  # its garrison leaves
+            self.recompute_fronts()
+
     def ceasefire_hazard(self) -> None:
+        """Each agreement in force may break down, driven by the parties' incentives to resume."""
+        if not self.spec.mechanisms.breakdown:
+            return
         cf = self.spec.ceasefire
         for key, agreement in list(self.agreements.items()):
+            a, b = (self.states[p] for p in agreement.parties)
+            broker = self.mediators.get(agreement.broker)
+            incentive, breaker = self._incentive(agreement, a, b, broker)
             hazard = breakdown_hazard(
-                agreement.strength,
+                self.agreement_strength(agreement),
+                incentive,
                 self.hour - agreement.start_hour,
                 cf.base_hazard,
+                cf.resume_hazard,
                 cf.fade_hazard,
                 cf.leverage_half_life_hours,
             )
-            if self.streams["ceasefire"].random() < hazard:
+            rng = self._breakdown_rng.get(key)
+            if rng is None:
+                rng = self._breakdown_rng[key] = self.stream("ceasefire", "+".join(sorted(key)))
+            if rng.random() < hazard:
                 del self.agreements[key]
-                names = ", ".join(self.states[s].name for s in sorted(key))
+                agreement.end_hour, agreement.ended_by = self.hour, breaker.id
+                by = broker.name if broker else "bilateral"
                 self.log.act(
-                    self.hour,
-                    names,
-                    self.mediators[agreement.broker].name,
-                    "ceasefire_breaks",
-                    f"agreement strength {agreement.strength:.2f}",
+                    self.hour, breaker.name, by, "ceasefire_breaks", f"{agreement.kind} ceasefire breaks down"
                 )
+
+    def _incentive(
+        self, agreement: Agreement, a: StateAgent, b: StateAgent, broker: MediatorAgent | None
+    ) -> tuple[float, StateAgent]:
+        """The stronger of the two parties' hourly incentives to resume, and whose it is; recomputed
+        only when something it depends on has changed (quiet hours under an agreement are cheap)."""
+        inputs = (
+            *(
+                (
+                    s.rung,
+                    s.military_deaths,
+                    s.commitment,
+                    len(s.conceded),
+                    self.pressure_on(s),
+                    *((x.mean, x.var) for x in s.beliefs.values()),
+                    *s.yields.values(),
+                )
+                for s in (a, b)
+            ),
+            *(al.response for al in self.alliances.values()),
+        )
+        if agreement.cache is None or agreement.cache[0] != inputs:
+            pulls = []
+            for state, other in ((a, b), (b, a)):
+                fight, stop = state.fight_and_stop(other, broker.cover(state) if broker else 0.0)
+                pulls.append((fight - stop, state))
+            agreement.cache = (inputs, max(pulls, key=lambda p: p[0]))
+        return agreement.cache[1]
 
     # --- records --------------------------------------------------------------------------------
     def record(self) -> None:
@@ -426,6 +804,7 @@ def agent_rung(agent: mesa.Agent) -> int | None:
 
 def believed_share(agent: mesa.Agent) -> float | None:
     """A belligerent's believed share of the strength on its front (None for others)."""
-    if not isinstance(agent, StateAgent) or agent.belief is None:
+    adv = agent.adversary if isinstance(agent, StateAgent) else None
+    if adv is None:
         return None
-    return agent.belief.share(agent.strength)
+    return agent.beliefs[adv.id].share(agent.strength)

@@ -1,6 +1,9 @@
 """Scheduled events from the scenario, fired on Mesa's event list at their hour.
 
-What-ifs move (``hour``), remove (``enabled = false``) or add events; nothing else changes.
+Events open a crisis and bring the facts exogenous to it (the opening move, an envoy's proposal, a
+summit, economic pressure, a declaration); they never decide how it goes: an offensive sets the
+actor's opening rung once, and every later rung, invocation, concession and ceasefire is an agent's
+decision. What-ifs move (``hour``), remove (``enabled = false``) or add events.
 Each event is an object whose bound ``fire`` method Mesa holds (Mesa keeps callbacks by weak
 reference, so the model keeps the objects alive).
 """
@@ -37,3 +40,13 @@ class ScheduledEvent:
                 m.mediators[e.actor].propose_ceasefire(reason=e.note)
             case "restraint_call":
                 m.mediators[e.actor].call_for_restraint(reason=e.note)
+            case "ceasefire_declaration":
+                m.states[e.actor].declare(m.states.get(e.target), e.note)
+            case "summit":
+                m.mediators[e.actor].summit(e.note)
+                for state in m.belligerents if m.spec.mechanisms.bargaining else ():
+                    for adv in list(state.adversaries):
+                        if m.agreement(state, adv) is None:
+                            state.offer(adv)
+            case "economic_pressure":
+                m.apply_pressure(e.actor, m.states[e.target], e.amount, e.note)

@@ -1,12 +1,17 @@
-"""Border sectors on a Mesa network space.
+"""Sectors on a Mesa network space, who holds them, and where the fronts run.
 
 A sector is a cell of ``mesa.discrete_space.Network``: its neighbours are the sectors it touches.
-A *front* is a pair of adjacent border sectors held by adversaries; fire and ground offensives
-happen across fronts, deep strikes reach the sectors behind them.
+Each sector has a de jure ``owner`` (the scenario's, fixed: losses are counted against it) and a
+``holder`` (who holds the line there now; it changes when a ground offensive crosses the sector).
+A *front* is a pair of adjacent sectors whose holders are adversaries: fire and ground offensives
+happen across fronts. The sectors *behind the line* of a state are those it holds that touch no
+sector held by its adversary: deep strikes land there. Fronts and rear areas are recomputed from the
+holders whenever a sector changes hands.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from random import Random
 
@@ -25,12 +30,14 @@ class Sector:
     spec: SectorSpec
     control: dict[str, float]  # km² held by each state; sums to the sector's area
     residents: int  # civilians still living there
+    holder: str  # who holds the line here now
     civilian_deaths: int = 0
     displaced: int = 0
     forces: dict[str, float] = field(default_factory=dict)  # soldiers present, by state
 
     @property
     def owner(self) -> str:
+        """The de jure owner at hour 0 (never changes)."""
         return self.spec.owner
 
 
@@ -43,7 +50,7 @@ def build_sectors(scenario: Scenario, random: Random) -> tuple[dict[str, Sector]
     space = Network(graph, layout=None, random=random)
 
     sectors = {
-        sid: Sector(sid, spec, {spec.owner: spec.area_km2}, int(spec.population))
+        sid: Sector(sid, spec, {spec.owner: spec.area_km2}, int(spec.population), spec.owner)
         for sid, spec in scenario.sectors.items()
     }
     for state_id, state in scenario.states.items():
@@ -54,13 +61,22 @@ def build_sectors(scenario: Scenario, random: Random) -> tuple[dict[str, Sector]
     return sectors, space
 
 
-def fronts(scenario: Scenario, graph: nx.Graph) -> list[tuple[str, str]]:
-    """Adjacent border-sector pairs whose owners are adversaries (each pair once)."""
+Hostile = Callable[[str, str], bool]  # (holder u, holder v) -> are they adversaries?
+
+
+def fronts(sectors: dict[str, Sector], graph: nx.Graph, hostile: Hostile) -> list[tuple[str, str]]:
+    """Adjacent sector pairs whose holders are adversaries, each pair once (lower id first)."""
     out = []
     for u, v in graph.edges:
-        su, sv = scenario.sectors[u], scenario.sectors[v]
-        if su.border and sv.border and scenario.states[su.owner].adversary == sv.owner:
-            out.append((u, v))
-        elif su.border and sv.border and scenario.states[sv.owner].adversary == su.owner:
-            out.append((v, u))
+        if hostile(sectors[u].holder, sectors[v].holder) or hostile(sectors[v].holder, sectors[u].holder):
+            out.append((u, v) if u < v else (v, u))
     return sorted(out)
+
+
+def behind_the_line(sectors: dict[str, Sector], graph: nx.Graph, state: str, enemy: str) -> list[Sector]:
+    """Sectors ``state`` holds that touch no sector held by ``enemy`` (deep-strike targets)."""
+    return [
+        s
+        for s in sectors.values()
+        if s.holder == state and all(sectors[n].holder != enemy for n in graph.neighbors(s.id))
+    ]

@@ -5,9 +5,8 @@ the CAMEO root code (Gerner et al. 2002), the Goldstein (1992) conflict–cooper
 root, and the Correlates-of-War MID hostility level (Palmer et al. 2022: 1 no militarised action,
 2 threat, 3 display, 4 use of force, 5 war).
 
-The numeric columns are the ladder's *shape*: how much coercive leverage a rung buys, how hard it
-is condemned, how intense and of which kind its fire is. Scenario files scale them, never rewrite
-them, so that what-ifs stay comparable.
+Whether a rung's fire is aimed or area fire is part of its definition here; its numeric columns
+(leverage, condemnation, fire rate, exposure) are scenario parameters (``[ladder]``).
 """
 
 from __future__ import annotations
@@ -33,29 +32,18 @@ class RungInfo:
     cameo: str  # CAMEO root code
     goldstein: float  # Goldstein weight of that root code
     mid_level: int  # CoW MID hostility level
-    leverage: float  # coercive leverage the rung buys, 0..1 (Schelling's "power to hurt")
-    condemnation: float  # weight of international and mediator pressure, 0..1
-    fire_rate: float  # relative intensity of fire on the line, 0..1
     area_fire: bool  # True: indiscriminate area fire (Lanchester linear law); False: aimed fire
-    intervention_exposure: float  # how strongly the rung triggers third-party commitments, 0..1
 
 
 # fmt: off
 LADDER: tuple[RungInfo, ...] = (
-    RungInfo(Rung.CEASEFIRE, "observes the ceasefire and negotiates", "04", 1.0, 1,
-             0.00, 0.00, 0.00, False, 0.0),
-    RungInfo(Rung.THREATS, "accuses and threatens", "13", -4.4, 2,
-             0.05, 0.02, 0.00, False, 0.0),
-    RungInfo(Rung.SMALL_ARMS, "fires small arms across the line", "19", -10.0, 4,
-             0.15, 0.10, 0.10, False, 0.05),
-    RungInfo(Rung.ARTILLERY, "shells border positions with artillery", "19", -10.0, 4,
-             0.35, 0.25, 0.45, True, 0.10),
-    RungInfo(Rung.DEEP_STRIKES, "strikes deep inside {target}", "19", -10.0, 4,
-             0.60, 0.45, 0.70, True, 0.25),
-    RungInfo(Rung.GROUND_OFFENSIVE, "attacks to seize {target}'s territory", "19", -10.0, 4,
-             0.80, 0.65, 1.00, False, 0.50),
-    RungInfo(Rung.FULL_WAR, "wages full-scale war on {target}", "19", -10.0, 5,
-             0.90, 1.00, 1.60, True, 1.00),
+    RungInfo(Rung.CEASEFIRE, "observes the ceasefire and negotiates", "04", 1.0, 1, False),
+    RungInfo(Rung.THREATS, "accuses and threatens", "13", -4.4, 2, False),
+    RungInfo(Rung.SMALL_ARMS, "fires small arms across the line", "19", -10.0, 4, False),
+    RungInfo(Rung.ARTILLERY, "shells border positions with artillery", "19", -10.0, 4, True),
+    RungInfo(Rung.DEEP_STRIKES, "strikes deep inside {target}", "19", -10.0, 4, True),
+    RungInfo(Rung.GROUND_OFFENSIVE, "attacks to seize {target}'s territory", "19", -10.0, 4, False),
+    RungInfo(Rung.FULL_WAR, "wages full-scale war on {target}", "19", -10.0, 5, True),
 )
 # fmt: on
 
@@ -100,6 +88,12 @@ ACTS: dict[str, ActInfo] = {
     "reject_ceasefire":   ActInfo("rejects the ceasefire", "12", -4.0),
     "ceasefire":          ActInfo("ceasefire takes effect", "08", 5.0),
     "ceasefire_breaks":   ActInfo("ceasefire breaks down", "19", -10.0, 4),
+    "declare_ceasefire":  ActInfo("declares a unilateral ceasefire", "03", 4.0),
+    "summit":             ActInfo("brings the leaders together", "04", 1.0),
+    "economic_pressure":  ActInfo("applies economic pressure", "16", -4.0),
+    "join_war":           ActInfo("enters the war", "19", -10.0, 4),
+    "deploy_monitors":    ActInfo("deploys monitors", "07", 7.0),
+    "change_acceptance":  ActInfo("changes its stance on the mediator", "03", 4.0),
     "concede":            ActInfo("signals a concession", "08", 5.0),
     "refuse":             ActInfo("refuses a demand (red line)", "12", -4.0),
     "veto":               ActInfo("blocks Security Council action", "12", -4.0),

@@ -35,5 +35,26 @@ def stream(seed: int | None, name: str) -> np.random.Generator:
     return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(zlib.crc32(name.encode()),)))
 
 
+def keyed(seed: int | None, name: str, key: str) -> np.random.Generator:
+    """One agent's generator within a mechanism (``decisions`` of state ``A``: ``decisions/A``), so
+    that adding, removing or silencing one agent leaves every other agent's draws where they were."""
+    if name not in STREAMS:
+        raise KeyError(f"no random stream named {name!r}")
+    return stream(seed, f"{name}/{key}")
+
+
+class Hourly:
+    """Uniform (or standard normal) draws indexed by hour (and slot), drawn up front from one
+    agent's generator: its draw
+    in hour h is the same whatever happened before, so a what-if that moves an event or removes an
+    agent leaves the other agents' hour-by-hour luck where it was (common random numbers)."""
+
+    def __init__(self, rng: np.random.Generator, hours: int, slots: int = 1, normal: bool = False) -> None:
+        self._u = rng.standard_normal((hours + 1, slots)) if normal else rng.random((hours + 1, slots))
+
+    def __call__(self, hour: int, slot: int = 0) -> float:
+        return float(self._u[min(max(hour, 0), len(self._u) - 1), slot % self._u.shape[1]])
+
+
 def streams(seed: int | None) -> dict[str, np.random.Generator]:
     return {name: stream(seed, name) for name in STREAMS}

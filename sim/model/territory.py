@@ -1,9 +1,26 @@
-"""Territory: who controls how many km² of each sector, and how a ground offensive changes it.
+"""Ground: how a ground offensive takes km² and when the line crosses a sector.
 
-Control is kept as km² per state in every sector, so territory is conserved by construction: what
-one side takes, the other loses. Ground changes hands only at the ground-offensive rung, by the
-local force ratio (the attacker needs a surplus over a ratio scaled by terrain; cf. the 3:1 rule,
-Mearsheimer 1989, and its critics, Epstein 1989).
+Manoeuvre follows Lanchester attrition with a **breakthrough threshold** and **Dupuy-style advance
+rates** (Dupuy 1987, *Understanding War*; Dupuy 1990, *Attrition*), not Epstein's (1985) adaptive
+model. Why: Dupuy's rates are estimated from historical engagements as a function of the force
+ratio and terrain, which is what a scenario can state (forces, firepower, defensibility); Epstein's
+model adds a defender's withdrawal rule and an attacker's prosecution rate — choices that belong to
+the agents' decisions here, not to the ground mechanics.
+
+In each front an attacker at the ground-offensive rung faces the local *effective force ratio*
+
+    R = a·e_a / (d·e_d·(1 + w·δ))
+
+(a, d soldiers in the two sectors; e firepower × drones × aid; δ the defended sector's
+defensibility; w its weight). Below the threshold R* nothing moves. Above it, the expected advance
+in km² per hour is
+
+    v = v₀ · min(R/R* − 1, c) · (1 − s·δ)
+
+— growing with the ratio up to a cap c, slowed by terrain (s); drawn exponentially. Control is kept
+as km² per state in every sector, so territory is conserved by construction: what one side takes,
+the other loses. Once the attacker holds ``capture_share`` of the sector the line has crossed it:
+the rest changes hands too (``sim.model.escalation`` then moves forces and recomputes fronts).
 """
 
 from __future__ import annotations
@@ -11,21 +28,42 @@ from __future__ import annotations
 import numpy as np
 
 
-def capture_km2(
-    rng: np.random.Generator,
-    force_ratio: float,
-    required_ratio: float,
+def effective_ratio(
+    attackers: float,
+    attacker_effectiveness: float,
+    defenders: float,
+    defender_effectiveness: float,
     defensibility: float,
-    km2_per_hour: float,
-    available_km2: float,
+    defensibility_weight: float,
 ) -> float:
-    """Ground taken in one hour: nothing below the required ratio, then an exponential draw whose
-    mean rises with the surplus (capped at 3× so a rout does not swallow a sector in an hour)."""
-    needed = required_ratio * (1.0 + defensibility)
-    surplus = force_ratio / needed - 1.0
-    if surplus <= 0.0 or available_km2 <= 0.0:
+    """R = a·e_a / (d·e_d·(1 + w·δ)); an empty sector faces any attacker with an infinite ratio."""
+    defence = defenders * defender_effectiveness * (1.0 + defensibility_weight * defensibility)
+    if defence <= 0.0:
+        return float("inf") if attackers > 0.0 else 0.0
+    return attackers * attacker_effectiveness / defence
+
+
+def advance_rate(
+    ratio: float,
+    threshold: float,
+    km2_per_hour: float,
+    cap: float,
+    terrain_slowdown: float,
+    defensibility: float,
+) -> float:
+    """Expected km² per hour: zero up to the breakthrough threshold, then rising with the surplus
+    (capped), slowed by terrain."""
+    surplus = ratio / threshold - 1.0
+    if surplus <= 0.0:
         return 0.0
-    return float(min(available_km2, rng.exponential(km2_per_hour * min(surplus, 3.0))))
+    return km2_per_hour * min(surplus, cap) * (1.0 - terrain_slowdown * defensibility)
+
+
+def capture_km2(rng: np.random.Generator, mean_km2: float, available_km2: float) -> float:
+    """Ground taken in one hour: an exponential draw with the given mean, never more than there is."""
+    if mean_km2 <= 0.0 or available_km2 <= 0.0:
+        return 0.0
+    return float(min(available_km2, rng.exponential(mean_km2)))
 
 
 def transfer(control: dict[str, float], loser: str, winner: str, km2: float) -> float:
@@ -35,3 +73,8 @@ def transfer(control: dict[str, float], loser: str, winner: str, km2: float) -> 
         control[loser] -= moved
         control[winner] = control.get(winner, 0.0) + moved
     return moved
+
+
+def line_crossed(control: dict[str, float], attacker: str, area_km2: float, capture_share: float) -> bool:
+    """Has the attacker taken enough of the sector for the line to cross it?"""
+    return control.get(attacker, 0.0) >= capture_share * area_km2 * (1.0 - 1e-12)

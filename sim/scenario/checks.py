@@ -51,6 +51,16 @@ def problems(scenario: Scenario, ids_known: bool = True) -> Iterator[str]:
         )
 
 
+def _positional(model: BaseModel, name: str) -> bool:
+    """A fixed-length tuple (one value per rung or per response level) holds values by position,
+    not entries: repeated values are fine."""
+    info = type(model).model_fields.get(name)
+    meta = info.metadata if info else ()
+    low = [m.min_length for m in meta if getattr(m, "min_length", None) is not None]
+    high = [m.max_length for m in meta if getattr(m, "max_length", None) is not None]
+    return bool(low) and low == high
+
+
 def repeated_entries(model: BaseModel, prefix: str = "") -> Iterator[str]:
     """Lists (members, neighbours, demands, levels, ...) that name the same entry twice."""
     for name, value in model:
@@ -61,7 +71,7 @@ def repeated_entries(model: BaseModel, prefix: str = "") -> Iterator[str]:
             for xid, item in value.items():
                 if isinstance(item, BaseModel):
                     yield from repeated_entries(item, f"{key}.{xid}.")
-        elif isinstance(value, tuple):
+        elif isinstance(value, tuple) and not _positional(model, name):
             seen: set = set()
             for item in value:
                 if item in seen:
@@ -90,5 +100,10 @@ def horizon_warning(scenario: Scenario) -> str:
 
 def _has_front(scenario: Scenario) -> bool:
     """By the model's own definition of a front."""
-    _, space = build_sectors(scenario, Random(0))
-    return bool(fronts(scenario, space.G))
+    sectors, space = build_sectors(scenario, Random(0))
+    wars = {
+        frozenset((sid, other))
+        for sid, st in scenario.states.items()
+        for other in (*([st.adversary] if st.adversary else []), *st.adversaries)
+    }
+    return bool(fronts(sectors, space.G, lambda a, b: frozenset((a, b)) in wars))

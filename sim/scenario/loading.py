@@ -2,7 +2,8 @@
 
 Scenario files are data, never code: nothing in them is evaluated. A what-if names its base with
 ``extends = "sept2022.toml"`` (relative to its own folder) and overrides a few keys; tables merge
-key by key, lists and values replace. What is read is bounded — regular ``.toml`` files of at most
+key by key, lists and values replace; a top-level ``remove = ["mediators.X", ...]`` drops
+inherited entries (key paths into the base). What is read is bounded — regular ``.toml`` files of at most
 1 MB, ``extends`` chains of at most 32 files, tables nested at most 32 deep — so a bad file gives an
 error, never a hang or a crash.
 """
@@ -181,8 +182,22 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
     if not isinstance(base, str):
         raise ScenarioError(f"{path}: key `extends`: expected a file name (string), got {_show(base)}")
     merged = _read_with_extends(path.parent / base, (*seen, path))
+    removals = raw.pop("remove", [])
     _deep_merge(merged, raw)
+    for key in removals if isinstance(removals, list) else [removals]:
+        _remove_path(merged, key, path)
     return merged
+
+
+def _remove_path(raw: dict[str, Any], key: Any, path: Path) -> None:
+    """Drop an inherited entry (``remove = ["mediators.X"]`` in an extending file)."""
+    *parents, leaf = str(key).split(".")
+    node = raw
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+    if not isinstance(node, dict) or leaf not in node:
+        raise ScenarioError(f"{path}: key `remove`: {key!r} is not an entry of the base scenario")
+    del node[leaf]
 
 
 def _deep_merge(base: dict[str, Any], over: Mapping[str, Any]) -> None:
@@ -326,6 +341,10 @@ def _dangling_ids(s: Scenario):
             yield f"key `states.{sid}.adversary`: unknown state id {st.adversary!r} (known: {_ls(states)})"
         if st.adversary == sid:
             yield f"key `states.{sid}.adversary`: a state cannot fight itself"
+        for key, ids in (("adversaries", st.adversaries), ("patron", (st.patron,) if st.patron else ())):
+            for other in ids:
+                if other not in states or other == sid:
+                    yield f"key `states.{sid}.{key}`: {other!r} is not another state (known: {_ls(states)})"
         for c in set(st.red_lines) & set(st.concessions):
             yield f"key `states.{sid}.concessions.{c}`: also listed in red_lines"
     for aid, al in s.alliances.items():
@@ -334,10 +353,15 @@ def _dangling_ids(s: Scenario):
                 yield f"key `alliances.{aid}`: unknown state id {m!r} (known: {_ls(states)})"
         if al.leader not in al.members:
             yield f"key `alliances.{aid}.leader`: {al.leader!r} is not among its members"
+        for x in al.covers or ():
+            if x not in sectors:
+                yield f"key `alliances.{aid}.covers`: unknown sector id {x!r}"
     for mid, me in s.mediators.items():
         for party in me.acceptance:
             if party not in states:
                 yield f"key `mediators.{mid}.acceptance.{party}`: unknown state id (known: {_ls(states)})"
+        if me.favours is not None and me.favours not in states:
+            yield f"key `mediators.{mid}.favours`: unknown state id {me.favours!r} (known: {_ls(states)})"
         if me.veto_holders and not me.security_council:
             yield f"key `mediators.{mid}.veto_holders`: only a security_council mediator has veto holders"
     for xid, sec in s.sectors.items():
@@ -351,8 +375,11 @@ def _dangling_ids(s: Scenario):
         "treaty_invocation": states,
         "ceasefire_proposal": set(s.mediators),
         "restraint_call": set(s.mediators),
+        "ceasefire_declaration": states,
+        "summit": set(s.mediators),
+        "economic_pressure": states | set(s.mediators),
     }
-    targets = {"offensive": states, "treaty_invocation": set(s.alliances)}
+    targets = {"offensive": states, "treaty_invocation": set(s.alliances), "economic_pressure": states}
     for eid, ev in s.events.items():
         if ev.actor not in actors[ev.kind]:
             yield (

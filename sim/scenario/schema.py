@@ -155,62 +155,191 @@ class Model(Strict):
         "How far a coercer believes a declared red line: a refused demand keeps "
         "(1 − this) of its value as a war aim.",
     )
-    commitment_decay: NonNegative = field(
-        0.08, "Rungs per hour by which a public commitment to a rung fades.", "rungs/h"
+    resolve_evidence: NonNegative = field(
+        0.03,
+        "Evidence per adversary death, at signal noise 1, that an adversary which suffers without "
+        "conceding will not yield (divided by signal_noise²: noisier fighting reveals less) "
+        "[assumed].",
+        "1/death",
     )
-    treaty_trigger_rung: int | None = field(
-        None,
-        "Rung of attack at which a state that belongs to an alliance invokes it by itself; "
-        "none: only when a scheduled treaty_invocation event says so.",
-        "rung",
-        ge=2,
-        le=6,
+    loss_scale: float = field(
+        10.0,
+        "Deaths per unit of casualty sensitivity: the loss weight is sensitivity × (1 + deaths/w) "
+        "÷ this [assumed: one utility unit per 10 expected deaths an hour].",
+        "deaths",
+        gt=0.0,
+    )
+    self_defence_discount: Probability = field(
+        0.5,
+        "Share of the condemnation of a rung waived when it answers fire in kind [assumed].",
+    )
+    offer_interval_hours: float = field(
+        6.0,
+        "Hours between a belligerent's own offers to each adversary (a concession is one kind of "
+        "offer) [assumed: about four rounds of contacts a day].",
+        "h",
+        gt=0.0,
+    )
+    declaration_patience_hours: float = field(
+        3.0,
+        "Hours a state holds a unilateral ceasefire it declared while the other side keeps firing [assumed].",
+        "h",
+        ge=0.0,
+    )
+    mediator_order: Literal["random", "listed"] = field(
+        "random",
+        "Order in which mediators act within an hour: random (drawn each hour from the mediation "
+        "stream) or as listed in the scenario.",
+    )
+    manipulative_pressure: float = field(
+        2.0,
+        "Multiplier on a manipulative mediator's pressure (it presses as well as it talks) [assumed].",
+        "multiplier",
+        ge=0.0,
+        le=10.0,
+    )
+    inducement_share: Probability = field(
+        0.5,
+        "Inducement a manipulative mediator adds to each side's value of a deal, as a share of "
+        "its leverage [assumed].",
+    )
+
+
+class Ladder(Strict):
+    """The ladder's numeric columns, one value per rung 0–6 (``sim.model.ladder`` holds the codes).
+    Defaults are [assumed]: an ordinal reading of Schelling's (1966) "power to hurt" and of how
+    strongly each rung is condemned, intensified and answered by allies."""
+
+    leverage: tuple[float, ...] = field(
+        (0.0, 0.05, 0.15, 0.35, 0.60, 0.80, 0.90),
+        "Coercive leverage each rung buys, 0..1.",
+        min_length=7,
+        max_length=7,
+    )
+    condemnation: tuple[float, ...] = field(
+        (0.0, 0.02, 0.10, 0.25, 0.45, 0.65, 1.00),
+        "Weight of international and mediator pressure on each rung, 0..1.",
+        min_length=7,
+        max_length=7,
+    )
+    fire_rate: tuple[float, ...] = field(
+        (0.0, 0.0, 0.10, 0.45, 0.70, 1.00, 1.60),
+        "Relative intensity of fire on the line at each rung (0 below small arms).",
+        min_length=7,
+        max_length=7,
+    )
+    exposure: tuple[float, ...] = field(
+        (0.0, 0.0, 0.05, 0.10, 0.25, 0.50, 1.00),
+        "How strongly each rung triggers third-party commitments (alliances, patrons), 0..1.",
+        min_length=7,
+        max_length=7,
     )
 
 
 class Combat(Strict):
-    """Stochastic Lanchester attrition on each contested pair of border sectors."""
+    """Ground war: stochastic Lanchester attrition across each front, manoeuvre (breakthrough
+    threshold and Dupuy-style advance rates; sectors change hands and fronts move), deep strikes."""
 
     aimed_rate: float = field(
         4e-4,
         "Lanchester square-law coefficient: casualties one effective soldier inflicts per hour "
-        "with aimed fire at fire rate 1.",
+        "with aimed fire at fire rate 1 [assumed; calibrated per scenario].",
         "1/h",
         ge=0.0,
         le=1.0,
     )
     area_rate: float = field(
         1.2e-7,
-        "Lanchester linear-law coefficient: casualties per hour per (shooter × target) with "
-        "area fire at fire rate 1.",
+        "Lanchester linear-law coefficient: casualties per hour per (shooter × target) soldiers "
+        "in contact, with area fire at fire rate 1 [assumed; calibrated per scenario].",
         "1/(soldier·h)",
         ge=0.0,
         le=1e-3,
     )
     kill_fraction: Probability = field(
-        0.35, "Share of casualties who are killed or missing (the rest wounded)."
+        0.35, "Share of casualties who are killed or missing (the rest wounded) [assumed: ≈1 in 3]."
     )
     deep_strikes_per_hour: NonNegative = field(
         1.0,
         "Strikes per hour on sectors behind the adversary's line at the deep-strike rung "
-        "(scaled by the rung's fire rate above it).",
+        "(scaled by the rung's fire rate above it) [assumed].",
         "strikes/h",
     )
     casualties_per_strike: NonNegative = field(
-        0.8, "Expected military casualties one deep strike inflicts behind the line.", "soldiers"
+        0.8,
+        "Expected military casualties one deep strike inflicts on the target's front [assumed].",
+        "soldiers",
     )
     advance_km2_per_hour: NonNegative = field(
         0.6,
-        "Ground taken per hour by a ground offensive at twice the required force ratio.",
+        "Dupuy-style base advance rate: expected km² taken per hour across one front at twice "
+        "the breakthrough threshold on open ground [assumed].",
         "km²/h",
     )
     capture_force_ratio: float = field(
         1.6,
-        "Local force ratio (attacker/defender, firepower-weighted) an offensive needs to take "
-        "ground at all; scaled up by defensibility.",
+        "Breakthrough threshold: local effective force ratio (attacker/defender, firepower- and "
+        "terrain-weighted) an offensive needs to take ground at all [assumed; cf. the 3:1 rule, "
+        "Mearsheimer 1989, and Dupuy 1987].",
         "ratio",
         gt=0.0,
         le=20.0,
+    )
+    terrain_fire_factor: Probability = field(
+        0.5,
+        "Share of incoming fire a sector of defensibility 1 absorbs (fire on it is scaled by "
+        "1 − this × defensibility) [assumed].",
+    )
+    defensibility_weight: NonNegative = field(
+        1.0,
+        "How much defensibility multiplies the defender's strength in the force ratio "
+        "(1 + this × defensibility) [assumed].",
+        "multiplier",
+    )
+    advance_cap: float = field(
+        3.0,
+        "Largest surplus over the breakthrough threshold that still speeds the advance (a rout "
+        "does not swallow a sector in an hour) [assumed].",
+        "ratio",
+        gt=0.0,
+        le=100.0,
+    )
+    terrain_slowdown: Probability = field(
+        0.5,
+        "Share by which terrain of defensibility 1 slows an advance (rate × (1 − this × "
+        "defensibility); Dupuy 1987's terrain factors) [assumed].",
+    )
+    engaged_per_km2: float = field(
+        60.0,
+        "Frontage limit: soldiers per km² of a sector who can be in contact at once; forces "
+        "beyond it are local reserves that replace losses [assumed: a division of ≈15,000 holding "
+        "a 20–25 km front some 10 km deep].",
+        "soldiers/km²",
+        gt=0.0,
+    )
+    capture_share: float = field(
+        0.7,
+        "Share of a sector's area an attacker must hold before the line crosses it: the sector "
+        "changes hands, the rest with it, and its neighbours become fronts [assumed].",
+        "share",
+        gt=0.0,
+        le=1.0,
+    )
+    advance_share: Probability = field(
+        0.5,
+        "Share of the attacker's forces in the sector it attacked from that moves into a captured "
+        "sector (all of them if that sector is no longer on a front) [assumed].",
+    )
+    retreat_share: Probability = field(
+        0.7,
+        "Share of a defender's forces in a captured sector that retreat to its neighbouring "
+        "sectors; the rest are lost (casualties), as are all of them with nowhere to go [assumed].",
+    )
+    strike_population_exponent: NonNegative = field(
+        0.5,
+        "Deep-strike targeting: a sector behind the line is chosen with weight (population + 1) "
+        "to this power (0.5: towns are likelier targets, but not in proportion to size) [assumed].",
+        "exponent",
     )
 
 
@@ -255,6 +384,41 @@ class Ceasefire(Strict):
         "h",
         gt=0.0,
     )
+    resume_hazard: float = field(
+        0.05,
+        "Extra hourly hazard per unit of the strongest incentive to resume (a party's hourly "
+        "value of fighting on minus its value of the agreement) [assumed].",
+        "1/(h·utility)",
+        ge=0.0,
+        le=10.0,
+    )
+    written_terms: Probability = field(
+        0.1, "Strength a written agreement (any agreed ceasefire) adds (Fortna 2004) [assumed]."
+    )
+    monitors: Probability = field(
+        0.2, "Strength monitors add to an agreement on a dyad they watch (Fortna 2004) [assumed]."
+    )
+    peacekeepers: Probability = field(
+        0.4,
+        "Strength peacekeepers add to an agreement on a dyad they separate (Fortna 2004) [assumed].",
+    )
+    manipulative_bonus: Probability = field(
+        0.15, "Strength a manipulative broker's guarantees add [assumed]."
+    )
+    monitored_rung_cap: int = field(
+        4,
+        "Highest rung either side of a monitored dyad can reach while the monitors stay [assumed].",
+        "rung",
+        ge=0,
+        le=6,
+    )
+    peacekept_rung_cap: int = field(
+        2,
+        "Highest rung either side of a dyad separated by peacekeepers can reach [assumed].",
+        "rung",
+        ge=0,
+        le=6,
+    )
 
 
 class Mechanisms(Strict):
@@ -275,7 +439,28 @@ class Mechanisms(Strict):
 class State(Strict):
     name: str = field(..., "Display name, used in narratives.")
     adversary: Id | None = field(
-        None, "Id of the state it fights; none for a state that only leads or joins an alliance."
+        None,
+        "Id of the state it fights (shorthand for a one-item `adversaries`); none for a state "
+        "that only leads or joins an alliance.",
+    )
+    adversaries: tuple[Id, ...] = field(
+        (), "Ids of the states it fights (several fronts); enmity is symmetric."
+    )
+    patron: Id | None = field(
+        None,
+        "A de facto entity's patron state: it treats an attack on this state's territory as one "
+        "on itself and may join the fighting.",
+    )
+    yield_prior: Probability = field(
+        0.7,
+        "Prior belief of a coercer that its adversary is a type that yields to force (learnt "
+        "from how it bears its losses) [assumed].",
+    )
+    join_cost: NonNegative = field(
+        0.5,
+        "Hourly utility cost of entering a war on behalf of a client or ally (forces, risk, "
+        "sanctions) [assumed].",
+        "utility/h",
     )
     forces: NonNegative = field(0.0, "Troops deployed on the front (not the whole army).", "soldiers")
     firepower: NonNegative = field(
@@ -344,6 +529,34 @@ class State(Strict):
     belief_sd: float = field(
         0.5, "Prior uncertainty about the adversary's log strength.", "log units", gt=0.0, le=5.0
     )
+    reserves: NonNegative = field(
+        0.0, "Reserve troops it can mobilise and send to the fronts (beyond `forces`).", "soldiers"
+    )
+    mobilisation_days: float = field(
+        7.0,
+        "Days from the mobilisation order until all reserves have reached the fronts; they "
+        "arrive at an even expected rate meanwhile [assumed].",
+        "days",
+        gt=0.0,
+        le=365.0,
+    )
+    mobilise_at_rung: int | None = field(
+        5,
+        "It mobilises once its adversary stands at or above this rung; none: never on that "
+        "ground [assumed: a ground offensive against it].",
+        "rung",
+        ge=1,
+        le=6,
+    )
+    mobilise_below_share: Probability = field(
+        0.5,
+        "It also mobilises once its forces on the ground fall below this share of `forces` [assumed].",
+    )
+    mobilisation_cost: NonNegative = field(
+        0.05,
+        "Utility per hour a mobilisation costs (economy, domestic disruption) from the order on [assumed].",
+        "utility/h",
+    )
 
 
 class Alliance(Strict):
@@ -370,9 +583,46 @@ class Alliance(Strict):
     intervention_cost: NonNegative = field(
         3.0,
         "Cost to an aggressor, per hour at full exposure, if the alliance intervenes "
-        "militarily; weighted by its credibility.",
+        "militarily; weighted by its credibility. Also the help an attacked member expects.",
         "utility/h",
     )
+    covers: tuple[Id, ...] | None = field(
+        None,
+        "Sectors the treaty covers; none: every sector its members held at hour 0 (own territory only).",
+    )
+    refusal_cost: NonNegative = field(
+        0.1,
+        "Hourly cost to a member of invoking the treaty and being refused in public (Leeds 2003) [assumed].",
+        "utility/h",
+    )
+    required_capacity: tuple[float, ...] = field(
+        (0.0, 0.0, 0.05, 0.30, 0.55, 0.70),
+        "Capacity the leader must muster for each response: ignore, statement, fact-finding, "
+        "diplomatic pressure, peacekeepers, military aid [assumed].",
+        min_length=6,
+        max_length=6,
+    )
+    revealed_credibility: tuple[float, ...] = field(
+        (0.0, 0.02, 0.05, 0.15, 0.5, 1.0),
+        "Probability of armed intervention an aggressor reads into each response once it is "
+        "given (a weak answer reveals a hollow commitment) [assumed].",
+        min_length=6,
+        max_length=6,
+    )
+    aid_multiplier: float = field(
+        1.3, "A member's fire effectiveness once allied arms arrive [assumed].", "multiplier", ge=1.0
+    )
+    pressure_scale: NonNegative = field(
+        0.5,
+        "Hourly pressure on the aggressor from a response of diplomatic pressure or more, at full "
+        "capacity and the top response [assumed].",
+        "utility/h",
+    )
+
+
+class AcceptanceChange(Strict):
+    hour: NonNegative = field(..., "From this hour on.", "h")
+    acceptance: dict[Id, Probability] = field(..., "New acceptance by each listed party.")
 
 
 class Mediator(Strict):
@@ -391,6 +641,18 @@ class Mediator(Strict):
     arrival_hour: NonNegative = field(0.0, "Hour the mediator starts to act.", "h")
     attention: Probability = field(0.8, "Chance per hour that it acts at all.")
     proposal_interval_hours: float = field(6.0, "Hours between ceasefire proposals.", "h", gt=0.0)
+    favours: Id | None = field(None, "The party a biased mediator favours (Kydd 2003); none: unbiased.")
+    bias: Probability = field(
+        0.0,
+        "How biased: its signals and proposals are (1 + bias) as credible to the favoured side "
+        "and (1 − bias) to the other.",
+    )
+    guarantee: Literal["none", "monitors", "peacekeepers"] = field(
+        "none", "What its agreements bring to the ground: nothing, monitors, or peacekeepers."
+    )
+    acceptance_after: AcceptanceChange | None = field(
+        None, "A change of acceptance from a given hour, e.g. under economic pressure."
+    )
     security_council: bool = field(False, "True: acts only if no veto holder blocks (UN Security Council).")
     veto_holders: dict[Id, Probability] = field(
         {}, "Security Council only: each permanent member's probability of blocking action."
@@ -403,7 +665,11 @@ class Sector(Strict):
     area_km2: float = field(..., "Area.", "km²", gt=0.0)
     population: NonNegative = field(0.0, "Civilian residents.", "people")
     defensibility: Probability = field(0.5, "Terrain and fortification advantage of the holder.")
-    border: bool = field(True, "On the line of contact (True) or deep inside the owner (False).")
+    border: bool = field(
+        True,
+        "On the line of contact at hour 0 (True: garrisoned from the owner's `forces`) or inside "
+        "(False); later fronts and rear areas follow who holds each sector.",
+    )
     neighbours: tuple[Id, ...] = field((), "Adjacent sectors (ids); adjacency is symmetric.")
     garrison: NonNegative = field(
         1.0, "Relative weight of the owner's front-line forces stationed here.", "weight"
@@ -414,15 +680,29 @@ class Sector(Strict):
 
 class Event(Strict):
     hour: NonNegative = field(..., "When it fires, in hours from the scenario start.", "h")
-    kind: Literal["offensive", "treaty_invocation", "ceasefire_proposal", "restraint_call"] = field(
+    kind: Literal[
+        "offensive",
+        "treaty_invocation",
+        "ceasefire_proposal",
+        "restraint_call",
+        "ceasefire_declaration",
+        "summit",
+        "economic_pressure",
+    ] = field(
         ...,
-        "offensive: actor state jumps to `rung` against `target` and commits to it in public; "
-        "treaty_invocation: actor state invokes alliance `target`; ceasefire_proposal: mediator "
-        "`actor` proposes a ceasefire now; restraint_call: mediator `actor` calls for restraint.",
+        "offensive: actor state opens at `rung` against `target` and commits to it in public "
+        "(its later rungs are its own choice); treaty_invocation: actor state invokes alliance "
+        "`target`; ceasefire_proposal: mediator `actor` proposes a ceasefire now; restraint_call: "
+        "mediator `actor` calls for restraint; ceasefire_declaration: actor state declares a "
+        "unilateral ceasefire towards `target` (or all its adversaries); summit: mediator `actor` "
+        "brings the leaders into one room (every party engages with its proposal, and each "
+        "belligerent makes an offer now); economic_pressure: `actor` (mediator or state) presses "
+        "state `target` by `amount` (added to its pressure; a mediator's acceptance rises by it).",
     )
     actor: Id = field(..., "Who acts (state or mediator id, by kind).")
     target: Id | None = field(None, "Whom it is aimed at (state or alliance id, by kind).")
     rung: int | None = field(None, "offensive only: the rung it opens with.", "rung", ge=0, le=6)
+    amount: NonNegative = field(0.0, "economic_pressure only: its size.", "utility/h")
     enabled: bool = field(True, "False removes the event (a what-if).")
     note: str = field("", "What happened, with its source.")
 
@@ -497,6 +777,7 @@ class Scenario(Strict):
     horizon_hours: int = field(168, "Length of one run.", "h", ge=1, le=24 * 365)
     sources: dict[Id, Source] = field({}, "Sources cited by the numbers below, by id.")
     model: Model = field(Model(), "Decision-making constants.")
+    ladder: Ladder = field(Ladder(), "The ladder's numeric columns.")
     combat: Combat = field(Combat(), "Attrition and territory parameters.")
     harm: Harm = field(Harm(), "Civilian harm parameters.")
     ceasefire: Ceasefire = field(Ceasefire(), "Ceasefire breakdown parameters.")
@@ -517,6 +798,7 @@ SECTIONS: tuple[type[Strict], ...] = (
     Scenario,
     Source,
     Model,
+    Ladder,
     Combat,
     Harm,
     Ceasefire,
@@ -524,6 +806,7 @@ SECTIONS: tuple[type[Strict], ...] = (
     State,
     Alliance,
     Mediator,
+    AcceptanceChange,
     Sector,
     Event,
     Observed,

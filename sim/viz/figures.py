@@ -23,7 +23,6 @@ from matplotlib.patches import Circle, Wedge
 from sim.analysis.narrate import PLACES, STRIKES, Fact
 from sim.analysis.outcomes import as_numbers
 from sim.analysis.plots import mark_observed
-from sim.model.decision import FIRE_RATE
 from sim.model.ladder import LADDER
 from sim.scenario.schema import Scenario
 
@@ -100,9 +99,9 @@ def map_figure(model, width: float = 7.5) -> Figure:
     ax.add_collection(
         LineCollection([(pos[u], pos[v]) for u, v in model.space.G.edges], colors="#bbbbbb", lw=0.8, zorder=1)
     )
+    rate = model.columns.fire_rate
     fire = [
-        FIRE_RATE[model.states[model.sectors[u].owner].rung]
-        + FIRE_RATE[model.states[model.sectors[v].owner].rung]
+        rate[model.states[model.sectors[u].holder].rung] + rate[model.states[model.sectors[v].holder].rung]
         for u, v in model.fronts
     ]
     ax.add_collection(

@@ -1,13 +1,21 @@
 """What an alliance is and decides: its response when a member invokes the treaty.
 
 Responses form a ladder of their own — ignore, statement, fact-finding mission, diplomatic pressure,
-peacekeepers, military aid. On invocation the alliance honours its commitment with probability
+peacekeepers, military aid. A member decides itself whether to
+invoke the treaty when it is attacked on territory the treaty covers (``covers``; by default the
+sectors its members held at hour 0, so a member's own land and not land it backs;
+``sim.model.parties``). On invocation the alliance honours its commitment with probability
 ``honour_prior × cohesion`` (Leeds et al. 2000 find about 0.75 for the prior). If it honours, it
-sends the strongest response its leader can muster: capacity ``c = capacity × (1 − distraction) × ε``
-(ε log-normal) must reach each response's requirement. A consultation pact stops at diplomatic
-pressure. The response takes effect after a delay. Before that, an aggressor weighs the alliance's
-credibility ``κ = honour_prior × cohesion × capacity × (1 − distraction)``; after it, what the
-response reveals (``REVEALED_CREDIBILITY``: a fact-finding mission reads as 0.05, military aid as 1).
+sends the strongest response its leader can muster: the capacity drawn for this crisis,
+``c = capacity × (1 − distraction) × ε`` (ε log-normal), must reach each response's
+``required_capacity``. A consultation pact stops at diplomatic pressure. The response takes
+effect after a delay. Before that, an aggressor weighs the alliance's credibility
+``κ = honour_prior × cohesion × capacity × (1 − distraction)``; after it, what the response reveals
+(``revealed_credibility``: e.g. a fact-finding mission reads as 0.05, military aid as 1). Diplomatic
+pressure and above press the aggressor by ``pressure_scale × c × level/5`` an hour (with the
+capacity drawn, ODD §7.9); peacekeepers separate the member's forces from its attacker's
+(``sim.model.ceasefire``); military aid raises the member's fire effectiveness by
+``aid_multiplier`` and lets the leader join the war (``sim.model.parties``).
 """
 
 from __future__ import annotations
@@ -31,20 +39,17 @@ RESPONSES = (
     "peacekeepers",
     "military_aid",
 )
-REQUIRED_CAPACITY = (0.0, 0.0, 0.05, 0.30, 0.55, 0.70)
-# Probability of armed intervention an aggressor reads into each response: a weak answer reveals
-# a hollow commitment and lowers credibility below the prior.
-REVEALED_CREDIBILITY = (0.0, 0.02, 0.05, 0.15, 0.5, 1.0)
 CONSULTATION_CEILING = RESPONSES.index("diplomatic_pressure")
-AID_MULTIPLIER = 1.3  # a member's fire effectiveness once allied arms arrive
 
 
-def response_level(honours: bool, cohesive: bool, capacity: float, obligation: str) -> int:
+def response_level(
+    honours: bool, cohesive: bool, capacity: float, obligation: str, required: tuple[float, ...]
+) -> int:
     """The strongest response within reach, given the draws of one run."""
     if not honours:
         return RESPONSES.index("statement") if cohesive else RESPONSES.index("ignore")
     ceiling = CONSULTATION_CEILING if obligation == "consultation" else len(RESPONSES) - 1
-    level = max(k for k, need in enumerate(REQUIRED_CAPACITY) if capacity >= need)
+    level = max(k for k, need in enumerate(required) if capacity >= need)
     return min(max(level, RESPONSES.index("statement")), ceiling)
 
 
@@ -56,9 +61,17 @@ class AllianceAgent(mesa.Agent):
         self.id, self.spec = alliance_id, spec
         self.members: list[StateAgent] = [model.states[m] for m in spec.members]
         self.invoked_by: StateAgent | None = None
+        self.attacker: StateAgent | None = None
         self.response: int | None = None
+        self.capacity = self.effective_capacity  # replaced by the draw when it responds
         for member in self.members:
             member.alliances.append(self)
+        covered = (
+            spec.covers
+            if spec.covers is not None
+            else [sid for sid, sec in model.spec.sectors.items() if sec.owner in spec.members]
+        )
+        self.covers = frozenset(covered)
 
     @property
     def invoked(self) -> bool:
@@ -71,7 +84,7 @@ class AllianceAgent(mesa.Agent):
     @property
     def credibility(self) -> float:
         if self.response is not None:
-            return REVEALED_CREDIBILITY[self.response]
+            return self.spec.revealed_credibility[self.response]
         return self.spec.honour_prior * self.spec.cohesion * self.effective_capacity
 
     @property
@@ -81,20 +94,25 @@ class AllianceAgent(mesa.Agent):
         return RESPONSES[self.response]
 
     def invoke(self, member: StateAgent) -> None:
-        self.invoked_by = member
+        self.invoked_by, self.attacker = member, member.adversary
         self.model.schedule_event(self.respond, after=max(self.spec.response_delay_hours, 1e-6))
 
     def respond(self) -> None:
-        rng, spec = self.model.streams["alliances"], self.spec
+        rng, spec = self.model.stream("alliances", f"alliance.{self.id}"), self.spec
         honours = rng.random() < spec.honour_prior * spec.cohesion
         cohesive = rng.random() < spec.cohesion
-        capacity = self.effective_capacity * math.exp(rng.normal(0.0, spec.response_noise))
-        self.response = response_level(honours, cohesive, capacity, spec.obligation)
+        self.capacity = self.effective_capacity * math.exp(rng.normal(0.0, spec.response_noise))
+        self.response = response_level(
+            honours, cohesive, self.capacity, spec.obligation, spec.required_capacity
+        )
         label = RESPONSES[self.response]
         if label == "military_aid":
-            self.invoked_by.aid_multiplier = AID_MULTIPLIER
+            self.invoked_by.aid_multiplier = spec.aid_multiplier
+        if label == "peacekeepers" and self.attacker is not None:
+            self.model.guard(self.invoked_by, self.attacker, "peacekeepers")
         why = (
-            f"leader's capacity {self.effective_capacity:.0%} after distraction; "
+            f"capacity mustered {self.capacity:.0%} (the leader's {self.effective_capacity:.0%} "
+            "after distraction); "
             f"{'honours' if honours else 'does not honour'} the commitment"
         )
         self.model.log.act(self.model.hour, spec.name, self.invoked_by.name, label, why)
@@ -104,4 +122,4 @@ class AllianceAgent(mesa.Agent):
         """Diplomatic pressure this alliance puts on the member's aggressor, per hour."""
         if self.response is None or self.response < RESPONSES.index("diplomatic_pressure"):
             return 0.0
-        return 0.5 * self.effective_capacity * self.response / (len(RESPONSES) - 1)
+        return self.spec.pressure_scale * self.capacity * self.response / (len(RESPONSES) - 1)

@@ -1,17 +1,19 @@
-"""What a state is and decides: its rung each hour, concessions, treaty invocation, learning."""
+"""What a state is and decides: its rung each hour, offers and concessions, treaty invocation,
+joining a war, and what it learns from the fighting on its own fronts."""
 
 from __future__ import annotations
 
-import dataclasses
+import copy
 import math
 from typing import TYPE_CHECKING
 
 import mesa
 import numpy as np
 
-from sim.model import bargaining, decision
-from sim.model.beliefs import StrengthBelief
+from sim.model import bargaining, decision, parties
+from sim.model.beliefs import StrengthBelief, yield_update
 from sim.model.ladder import FIGHTING, Rung, describe
+from sim.model.randomness import Hourly
 from sim.scenario.schema import State
 
 if TYPE_CHECKING:
@@ -35,32 +37,62 @@ class StateAgent(mesa.Agent):
     def __init__(self, model: EscalationModel, state_id: str, spec: State) -> None:
         super().__init__(model)
         self.id, self.spec, self.name = state_id, spec, spec.name
-        self.resolve = draw_resolve(model.streams["resolve"], spec.resolve_mean, spec.resolve_sd)
+        hours = model.spec.horizon_hours
+        self.shuttle_noise = model.stream("learning", f"shuttle.{state_id}")
+        self.battle_noise = Hourly(
+            model.stream("learning", f"state.{state_id}"), hours, len(model.spec.states), True
+        )
+        self._slot = {sid: k for k, sid in enumerate(model.spec.states)}
+        self.decision_draw = Hourly(model.stream("decisions", f"state.{state_id}"), hours)
+        self.alliance_draw = Hourly(model.stream("alliances", f"state.{state_id}"), hours, 8)
+        self.resolve = draw_resolve(model.stream("resolve", state_id), spec.resolve_mean, spec.resolve_sd)
+        self.aim = spec.war_aim
         self.rung = self.peak_rung = spec.initial_rung
-        self.commitment = 0.0  # rung publicly committed to (audience costs), fading
-        self.adversary: StateAgent | None = None
-        self.belief: StrengthBelief | None = None
+        self.commitment = 0.0  # rung publicly committed to (audience costs)
+        self.adversaries: list[StateAgent] = []
+        self.beliefs: dict[str, StrengthBelief] = {}
+        self.yields: dict[str, float] = {}  # belief that each adversary yields to force
+        self.deaths_seen = 0  # own deaths up to the last hour (what the others have observed)
         self.alliances: list[AllianceAgent] = []
+        self.clients: list[StateAgent] = []  # de facto entities it backs
         self.conceded: list[str] = []  # concessions this state has made
         self.refused: set[str] = set()
+        self.declared: dict[str, int] = {}  # adversary id → hour of a unilateral ceasefire declaration
+        self.extra_pressure = 0.0  # economic pressure applied to it
         self.military_deaths = 0
         self.aid_multiplier = 1.0  # > 1 once allies send military aid
+        self._phase = int(
+            model.stream("bargaining", f"state.{state_id}").integers(
+                max(1, round(model.spec.model.offer_interval_hours))
+            )
+        )
         self._next = self.rung
 
     # --- what it is -------------------------------------------------------------------------
     @property
     def belligerent(self) -> bool:
-        return self.adversary is not None and self.spec.war_aim != "none"
+        return bool(self.adversaries) and self.aim != "none"
+
+    @property
+    def adversary(self) -> StateAgent | None:
+        """The adversary it fights hardest now: highest rung among those not under an agreement
+        (ties: the first met); narratives and deep strikes aim at it."""
+        best = None
+        for adv in self.adversaries:
+            if self.model.agreement(self, adv) is None and (best is None or adv.rung > best.rung):
+                best = adv
+        return best or (self.adversaries[0] if self.adversaries else None)
 
     @property
     def forces(self) -> float:
-        return sum(s.forces.get(self.id, 0.0) for s in self.model.garrisons[self.id])
+        return self.model.force_total[self.id]
 
     @property
     def loss_weight(self) -> float:
         """Utility per expected own death: casualty sensitivity, growing with war weariness."""
-        weariness = 1.0 + self.military_deaths / self.model.spec.model.weariness_deaths
-        return self.spec.casualty_sensitivity * weariness / 10.0
+        m = self.model.spec.model
+        weariness = 1.0 + self.military_deaths / m.weariness_deaths
+        return self.spec.casualty_sensitivity * weariness / m.loss_scale
 
     @property
     def effectiveness(self) -> float:
@@ -71,87 +103,144 @@ class StateAgent(mesa.Agent):
     def strength(self) -> float:
         return self.forces * self.effectiveness
 
-    @property
-    def unmet(self) -> float:
-        """Share of its demands still worth fighting for: not conceded, and a demand the adversary
-        has declared a red line counts only as much as the red line might still bend."""
+    def unmet(self, adv: StateAgent, extra: tuple[str, ...] = ()) -> float:
+        """Share of its demands on ``adv`` still worth fighting for: not conceded (nor in
+        ``extra``), and a demand ``adv`` has declared a red line counts only as much as the red
+        line might still bend."""
         demands = self.spec.demands
         if not demands:
             return 1.0
         bend = self.model.spec.model.red_line_credibility
-        adv = self.adversary
         return sum(
-            0.0 if d in adv.conceded else (1.0 - bend) if d in adv.refused else 1.0 for d in demands
+            0.0 if d in adv.conceded or d in extra else (1.0 - bend) if d in adv.refused else 1.0
+            for d in demands
         ) / len(demands)
 
-    def meet_adversary(self, adversary: StateAgent) -> None:
-        self.adversary = adversary
-        self.belief = StrengthBelief.prior(adversary.strength, self.spec.belief_bias, self.spec.belief_sd)
+    def obtained_demands(self, adv: StateAgent, extra: tuple[str, ...] = ()) -> bool:
+        """Every demand it can still hope for (not a red line of ``adv``) has been conceded."""
+        wanted = [d for d in self.spec.demands if d not in adv.spec.red_lines]
+        return bool(wanted) and all(d in adv.conceded or d in extra for d in wanted)
 
-    # --- what it decides --------------------------------------------------------------------
-    def situation(self) -> decision.Situation:
-        m, spec, adv = self.model, self.spec, self.adversary
-        believed_ratio = self.belief.expected / max(adv.strength, 1e-9)
-        return decision.Situation(
-            aim=spec.war_aim,
-            stake=spec.stake * self.resolve,
-            unmet=self.unmet,
-            share=self.belief.share(self.strength),
-            opponent_rung=adv.rung,
+    def meet(self, adversary: StateAgent) -> None:
+        """Become enemies (symmetric): a belief about the other's strength, from the prior."""
+        if adversary in self.adversaries:
+            return
+        self.adversaries.append(adversary)
+        self.beliefs[adversary.id] = StrengthBelief.prior(
+            adversary.strength, self.spec.belief_bias, self.spec.belief_sd
+        )
+        self.yields[adversary.id] = self.spec.yield_prior
+        adversary.meet(self)
+
+    # --- what it weighs ---------------------------------------------------------------------
+    def situation(
+        self,
+        adv: StateAgent,
+        split: int = 1,
+        *,
+        opponent_rung: int | None = None,
+        cover: float = 0.0,
+        share: float | None = None,
+        resolve: float | None = None,
+        extra: tuple[str, ...] = (),
+    ) -> decision.Situation:
+        """What it weighs against ``adv`` this hour; shared terms divided by ``split`` (the number
+        of adversaries its one rung answers). Keyword overrides let another party estimate it."""
+        m, spec = self.model, self.spec
+        belief = self.beliefs[adv.id]
+        own = opponent_rung is None and cover == 0.0 and share is None and resolve is None and not extra
+        if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
+            key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.military_deaths)
+            key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id])
+            if key in m.memo:
+                return copy.copy(m.memo[key])
+        believed_ratio = belief.expected / max(adv.strength, 1e-9)
+        s = decision.Situation(
+            aim=self.aim,
+            stake=spec.stake * (self.resolve if resolve is None else resolve),
+            unmet=self.unmet(adv, extra),
+            yields=self.yields[adv.id],
+            share=belief.share(self.strength) if share is None else share,
+            opponent_rung=adv.rung if opponent_rung is None else opponent_rung,
             loss_weight=self.loss_weight,
-            deaths_per_fire=m.expected_deaths_per_fire(self) * believed_ratio,
-            pressure=m.pressure_on(self),
-            intervention=sum(
-                a.credibility * a.spec.intervention_cost for a in adv.alliances if self not in a.members
-            ),
-            domestic=spec.domestic_pressure,
-            audience=spec.audience_cost,
-            commitment=self.commitment,
+            deaths_per_fire=m.expected_deaths_per_fire(self, adv) * believed_ratio,
+            pressure=m.pressure_on(self) / split,
+            intervention=m.intervention_against(self, adv),
+            domestic=spec.domestic_pressure / split,
+            audience=spec.audience_cost * (1.0 - cover) / split,
+            commitment=0.0 if extra and self.obtained_demands(adv, extra) else self.commitment,
             territory_gain=spec.territorial_value * m.spec.combat.advance_km2_per_hour,
             current=self.rung,
-            switching=m.spec.model.switching_cost,
+            switching=m.spec.model.switching_cost / split,
         )
+        if own:
+            m.memo[key] = copy.copy(s)
+        return s
 
+    def fight_and_stop(self, adv: StateAgent, cover: float = 0.0, **estimate) -> tuple[float, float]:
+        """(hourly value of fighting on at the best rung it can reach, of both sides stopping)
+        against ``adv``, and the one-off audience cost of backing down from its public commitment,
+        less the ``cover`` an agreement gives (a leader can blame the broker: face-saving,
+        Beardsley 2011)."""
+        cols = self.model.columns
+        s = self.situation(adv, **estimate)
+        backing_down = s.audience * s.commitment * (1.0 - cover)
+        s.audience = s.switching = 0.0  # one-off costs of moving are not values of an outcome
+        top = Rung.FULL_WAR if adv.rung == Rung.FULL_WAR else self.spec.max_rung
+        fight = max(decision.utilities(s, cols)[FIGHTING : top + 1], default=-math.inf)
+        s.opponent_rung = 0
+        return fight, decision.utilities(s, cols)[0] - backing_down / self.model.horizon_value
+
+    def gap(self, adv: StateAgent, cover: float = 0.0, **estimate) -> float:
+        """Its reservation gap against ``adv`` over the settlement horizon (``sim.model.bargaining``)."""
+        return bargaining.gap(*self.fight_and_stop(adv, cover, **estimate), self.model.horizon_value)
+
+    # --- what it decides --------------------------------------------------------------------
     def decide(self) -> None:
         """Choose next hour's rung (applied by ``commit`` so that all states move together)."""
         if not self.belligerent:
             return
-        self.consider_concessions()
-        if self.model.ceasefire_for(self):
+        m = self.model
+        self.check_declarations()
+        active = [a for a in self.adversaries if m.agreement(self, a) is None and a.id not in self.declared]
+        if not active and not self.declared:
+            return  # under agreements with every adversary it holds its fire until one ends
+        if not active:
             ceiling = Rung.THREATS
-        elif self.adversary.rung == Rung.FULL_WAR:
-            ceiling = Rung.FULL_WAR
         else:
-            ceiling = self.spec.max_rung
-        utility = decision.utilities(self.situation())
-        allowed = decision.reachable(self.rung, self.model.spec.model.max_rung_change, ceiling)
-        self._next = decision.logit_choice(
-            self.model.streams["decisions"], utility, self.model.spec.model.logit_precision, allowed
+            ceiling = Rung.FULL_WAR if any(a.rung == Rung.FULL_WAR for a in active) else self.spec.max_rung
+            ceiling = min(ceiling, max(m.rung_cap(self, a) for a in active))
+        fronts = active or self.adversaries
+        utility = decision.summed(
+            [decision.utilities(self.situation(a, len(fronts)), m.columns) for a in fronts]
+        )
+        allowed = decision.reachable(self.rung, m.spec.model.max_rung_change, ceiling)
+        self._next = decision.logit_pick(
+            self.decision_draw(m.hour), utility, m.spec.model.logit_precision, allowed
         )
 
     def commit(self) -> None:
-        if not self.belligerent:
-            return
-        self.commitment = max(0.0, self.commitment - self.model.spec.model.commitment_decay)
-        if self._next != self.rung:
+        if self.belligerent and self._next != self.rung:
             self.set_rung(self._next, self._why(self._next))
 
     def set_rung(self, rung: int, reason: str) -> None:
         old, self.rung = self.rung, rung
         self.peak_rung = max(self.peak_rung, rung)
-        if max(old, rung) < FIGHTING:
+        adv = self.adversary
+        if max(old, rung) < FIGHTING or adv is None:
             return  # moves between threats and talks are not worth a line
-        verb = describe(rung, self.adversary.name)
+        verb = describe(rung, adv.name)
         if rung < FIGHTING:
             verb = "stops firing and " + verb
-        self.model.log.rung(self.model.hour, self.name, self.adversary.name, rung, reason, action=verb)
+        self.model.log.rung(self.model.hour, self.name, adv.name, rung, reason, action=verb)
 
     def _why(self, rung: int) -> str:
         """A short reason in plain words, from the terms that drove the choice."""
-        s = self.situation()
+        adv = self.adversary
+        s = self.situation(adv)
         if rung > self.rung:
             if s.aim == "defensive":
-                return f"answers {self.adversary.name}'s fire in kind"
+                return f"answers {adv.name}'s fire in kind"
             return (
                 f"believes it holds {s.share:.0%} of the strength on the front; "
                 f"{s.unmet:.0%} of its demands unmet"
@@ -160,15 +249,17 @@ class StateAgent(mesa.Agent):
         if self.military_deaths:
             parts.append(f"{self.military_deaths} of its soldiers killed so far")
         if s.pressure > self.model.spec.model.international_pressure:
-            parts.append("mounting mediator pressure")
-        if s.unmet < 1.0 and s.aim != "defensive":
-            parts.append("part of its demands met")
+            parts.append("mounting international pressure")
+        met = [d for d in self.spec.demands if d in adv.conceded]
+        if met and s.aim != "defensive":
+            parts.append(f"{', '.join(met)} conceded")
         if s.intervention > 0.05:
             parts.append("fear of allied intervention")
         return "; ".join(parts) or "the costs of fighting on outweigh the gains"
 
     def open_offensive(self, rung: int, note: str) -> None:
-        """A scheduled offensive: jump to ``rung`` and commit to it in public."""
+        """A scheduled opening move: jump to ``rung`` once and commit to it in public; what it
+        does next is its own choice."""
         self.commitment = float(rung)
         self._next = rung
         self.set_rung(rung, note or "scheduled offensive")
@@ -178,81 +269,195 @@ class StateAgent(mesa.Agent):
         self.commitment = 0.0
         self.rung = self._next = Rung.CEASEFIRE
 
-    def consider_concessions(self) -> None:
-        """Concede a demand once the losses suffered, weighed by casualty sensitivity and war
-        weariness, exceed its domestic cost; never a red line."""
-        adv = self.adversary
-        if adv.rung < FIGHTING:
+    # --- offers, concessions, declarations --------------------------------------------------
+    def make_offers(self) -> None:
+        """Every ``offer_interval_hours``: an offer to each adversary it is fighting."""
+        m = self.model
+        if not self.belligerent or (m.hour - self._phase) % max(1, round(m.spec.model.offer_interval_hours)):
             return
-        suffered = self.loss_weight * self.military_deaths
+        for adv in list(self.adversaries):
+            if m.agreement(self, adv) is None and max(self.rung, adv.rung) >= FIGHTING:
+                self.offer(adv)
+
+    def offer(self, adv: StateAgent, reason: str = "") -> None:
+        """Put the cheapest deal that beats fighting on, and that it expects ``adv`` to take, to
+        ``adv`` (``bargaining.cheapest_offer``); concessions in it are made public at once."""
+        m = self.model
+        options = []
+        if m.spec.mechanisms.concessions:
+            options = sorted(
+                (
+                    (d, self.spec.concessions[d])
+                    for d in adv.spec.demands
+                    if d in self.spec.concessions and d not in self.conceded
+                ),
+                key=lambda o: o[1],
+            )
+        self.refuse_red_lines(adv)
+        other_share = 1.0 - self.beliefs[adv.id].share(self.strength)
+        deal = bargaining.cheapest_offer(
+            options,
+            self.gap(adv),
+            lambda terms: adv.gap(self, share=other_share, resolve=adv.spec.resolve_mean, extra=terms),
+        )
+        if deal is None:
+            return
+        for demand in deal:
+            self.concede(adv, demand)
+        accepted = m.spec.mechanisms.agreements and adv.gap(self) <= 0.0
+        terms = f" conceding {', '.join(deal)}" if deal else ""
+        m.log.act(m.hour, self.name, adv.name, "propose_ceasefire", reason or f"offers a ceasefire{terms}")
+        m.log.act(
+            m.hour,
+            adv.name,
+            self.name,
+            "accept_ceasefire" if accepted else "reject_ceasefire",
+            "the deal beats fighting on" if accepted else "expects to gain more by fighting on",
+        )
+        if accepted:
+            m.agree(None, self, adv, "offer", deal)
+
+    def concede(self, adv: StateAgent, demand: str) -> None:
+        m = self.model
+        self.conceded.append(demand)
+        cost = self.spec.concessions[demand]
+        m.cede_territory(self, adv, demand)
+        m.log.act(
+            m.hour,
+            self.name,
+            adv.name,
+            "concede",
+            f"{self.military_deaths} soldiers killed; conceding (domestic cost {cost:.1f}) now beats "
+            f"the fighting it expects",
+            action=f"signals it could concede {demand}",
+        )
+        adv.obtained_or_halts(self)
+
+    def obtained_or_halts(self, adv: StateAgent) -> None:
+        """A coercer whose demands on ``adv`` are obtained drops its public commitment: it can
+        de-escalate, and accept the next offer, without losing face."""
+        if self.aim != "defensive" and self.obtained_demands(adv):
+            self.commitment = 0.0
+
+    def refuse_red_lines(self, adv: StateAgent) -> None:
         for demand in adv.spec.demands:
-            if demand in self.conceded:
-                continue
-            if demand in self.spec.red_lines:
-                if demand not in self.refused:
-                    self.refused.add(demand)
-                    self.model.log.act(
-                        self.model.hour,
-                        self.name,
-                        adv.name,
-                        "refuse",
-                        f"`{demand}` is a red line",
-                        action=f"refuses {demand}",
-                    )
-            elif demand in self.spec.concessions and bargaining.concedes(
-                suffered, self.spec.concessions[demand]
-            ):
-                self.conceded.append(demand)
+            if demand in self.spec.red_lines and demand not in self.refused:
+                self.refused.add(demand)
                 self.model.log.act(
                     self.model.hour,
                     self.name,
                     adv.name,
-                    "concede",
-                    f"{self.military_deaths} soldiers killed: the cost of fighting on "
-                    f"({suffered:.1f}) now exceeds the domestic cost ({self.spec.concessions[demand]:.1f})",
-                    action=f"signals it could concede {demand}",
+                    "refuse",
+                    f"`{demand}` is a red line",
+                    action=f"refuses {demand}",
                 )
 
-    def fight_and_stop_values(self, cover: float = 0.0) -> tuple[float, float]:
-        """(value of fighting on, value of both sides stopping) this hour, for bargaining.
+    def declare(self, adv: StateAgent | None, reason: str) -> None:
+        """A unilateral ceasefire towards ``adv`` (or every adversary): it holds its fire and the
+        other may match it (an agreement, ``bilateral``); unmatched, it lapses after
+        ``declaration_patience_hours`` of the other's fire."""
+        m = self.model
+        for other in [adv] if adv is not None else list(self.adversaries):
+            if m.agreement(self, other) is not None:
+                continue
+            self.declared[other.id] = m.hour
+            m.log.act(
+                m.hour,
+                self.name,
+                other.name,
+                "declare_ceasefire",
+                reason or "declares a unilateral ceasefire",
+            )
+        self.check_declarations()
 
-        ``cover`` is the share of the audience cost of backing down that a mediated agreement
-        lifts: a leader can blame the broker (face-saving, Beardsley 2011)."""
-        s = self.situation()
-        fight = max(decision.utilities(s)[FIGHTING:])
-        stop = decision.utilities(
-            dataclasses.replace(s, opponent_rung=0, audience=s.audience * (1.0 - cover))
-        )[0]
-        return fight, stop
+    def check_declarations(self) -> None:
+        m = self.model
+        for adv_id, since in list(self.declared.items()):
+            adv = m.states[adv_id]
+            if m.agreement(self, adv) is not None:
+                del self.declared[adv_id]
+            elif m.spec.mechanisms.agreements and adv.gap(self) <= 0.0:
+                del self.declared[adv_id]
+                m.log.act(m.hour, adv.name, self.name, "accept_ceasefire", "matches the declared ceasefire")
+                m.agree(None, self, adv, "declaration", ())
+            elif m.hour - since >= m.spec.model.declaration_patience_hours and adv.rung >= FIGHTING:
+                del self.declared[adv_id]
 
+    # --- alliances and third parties --------------------------------------------------------
     def invoke(self, alliance: AllianceAgent, reason: str) -> None:
         if self in alliance.members and not alliance.invoked:
+            adv = self.adversary
             self.model.log.act(
                 self.model.hour,
                 self.name,
                 alliance.spec.name,
                 "invoke_treaty",
-                reason or f"{self.adversary.name} attacks at rung {self.adversary.rung}",
+                reason or (f"{adv.name} attacks at rung {adv.rung}" if adv else "asks for help"),
             )
             alliance.invoke(self)
 
     def invoke_if_attacked(self) -> None:
-        trigger = self.model.spec.model.treaty_trigger_rung
-        if self.belligerent and trigger is not None and self.adversary.rung >= trigger:
-            for alliance in self.alliances:
-                if not alliance.invoked and self.adversary not in alliance.members:
-                    self.invoke(
-                        alliance,
-                        f"{self.adversary.name} {describe(self.adversary.rung, self.name)}",
-                    )
+        """Invoke a treaty when attacked on covered territory and the help it expects, weighed by
+        the alliance's credibility, beats the public cost of being refused (Leeds 2003)."""
+        m = self.model
+        if not m.spec.mechanisms.alliances:
+            return
+        for k, alliance in enumerate(self.alliances):
+            if alliance.invoked:
+                continue
+            rung, attacker = m.attack_on(self, alliance)
+            if attacker is None:
+                continue
+            kappa = alliance.credibility
+            value = parties.invocation_value(
+                kappa, alliance.spec.intervention_cost, m.columns.exposure[rung], alliance.spec.refusal_cost
+            )
+            if self.alliance_draw(m.hour, k) < parties.logistic(m.spec.model.logit_precision * value):
+                self.invoke(alliance, f"{attacker.name} {describe(rung, self.name)}")
+
+    def consider_joining(self) -> None:
+        """A patron (or an ally whose alliance sent arms) may enter the war of a state it
+        protects: by utility, against each state attacking it."""
+        m = self.model
+        if not m.spec.mechanisms.alliances or self.forces <= 0.0:
+            return
+        slot = len(self.alliances)
+        for ward in m.wards_of(self):
+            for attacker in ward.adversaries:
+                slot += 1
+                if attacker is self or attacker in self.adversaries or attacker.rung < FIGHTING:
+                    continue
+                if m.agreement(ward, attacker) is not None:
+                    continue
+                share = self.strength / (self.strength + attacker.strength)
+                value = parties.join_value(
+                    self.spec.stake * self.resolve,
+                    share,
+                    m.columns.leverage[attacker.rung],
+                    m.pressure_on(self) * m.columns.condemnation[attacker.rung],
+                    self.spec.join_cost,
+                )
+                if self.alliance_draw(m.hour, slot) < parties.logistic(m.spec.model.logit_precision * value):
+                    m.join_war(self, attacker, ward)
 
     # --- what it learns ---------------------------------------------------------------------
-    def learn(self, fire: float, noise_sd: float, precision: float = 1.0) -> None:
-        """Update the belief from a signal of the given fire intensity (or mediator precision)."""
-        if not self.belligerent or fire <= 0.0:
+    def learn_resolve(self, adv: StateAgent, evidence_per_death: float) -> None:
+        """A coercer reads the losses ``adv`` bore this hour without conceding as evidence that
+        it will not yield."""
+        deaths = adv.military_deaths - adv.deaths_seen
+        if deaths > 0 and self.aim != "defensive" and self.model.spec.mechanisms.learning:
+            self.yields[adv.id] = yield_update(self.yields[adv.id], evidence_per_death * deaths)
+
+    def learn(self, adv: StateAgent, fire: float, noise_sd: float, precision: float | None = None) -> None:
+        """Update its belief about ``adv`` from a signal of the given fire intensity on the fronts
+        they share (or a mediator's signal of the given precision)."""
+        if fire <= 0.0 or not self.model.spec.mechanisms.learning:
             return
-        noise_var = noise_sd * noise_sd / (fire * precision)
-        signal = math.log(max(self.adversary.strength, 1e-9)) + self.model.streams["learning"].normal(
-            0.0, math.sqrt(noise_var)
-        )
-        self.belief.observe(signal, noise_var)
+        if precision is None:  # the hour's battles on the fronts shared with adv
+            noise_var = noise_sd * noise_sd / fire
+            z = self.battle_noise(self.model.hour, self._slot[adv.id])
+        else:  # a mediator's shuttle
+            noise_var = noise_sd * noise_sd / (fire * precision)
+            z = float(self.shuttle_noise.standard_normal())
+        signal = math.log(max(adv.strength, 1e-9)) + z * math.sqrt(noise_var)
+        self.beliefs[adv.id].observe(signal, noise_var)

@@ -1,0 +1,39 @@
+"""Third parties: when an attacked member invokes its treaty, and when a patron or ally joins.
+
+**Invocation** (Leeds 2003; Snyder 1984). A member attacked on territory its treaty covers, by a
+state outside the alliance at rung ``r``, weighs the help it expects against the public cost of
+asking and being refused:
+
+    U_invoke = κ · X · e(r) − (1 − κ) · R
+
+(κ the alliance's credibility, X the help, i.e. the intervention's cost to the attacker, e(r) the
+rung's exposure, R the refusal cost). It invokes with logit probability 1 / (1 + exp(−λ·U)) each
+hour (λ: the states' logit precision).
+
+**Joining.** A patron whose client (a de facto entity) is attacked, or the leader of an alliance
+that answered with military aid, may enter the war against the attacker with logit probability of
+
+    U_join = V·θ · s · ℓ(r) − P · c(r) − J
+
+(its stake and resolve, its share of strength against the attacker, the leverage the attack buys
+over its ward, the pressure it would draw, its hourly cost of entering).
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def logistic(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    e = math.exp(x)
+    return e / (1.0 + e)
+
+
+def invocation_value(credibility: float, help_: float, exposure: float, refusal_cost: float) -> float:
+    return credibility * help_ * exposure - (1.0 - credibility) * refusal_cost
+
+
+def join_value(stake: float, share: float, leverage: float, pressure: float, cost: float) -> float:
+    return stake * share * leverage - pressure - cost
