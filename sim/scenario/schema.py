@@ -205,34 +205,31 @@ class Model(Strict):
     )
 
 
+def per_rung(default: tuple[float, ...], description: str):
+    """A ladder column: one value for each of the seven rungs."""
+    return field(default, description, min_length=7, max_length=7)
+
+
 class Ladder(Strict):
     """The ladder's numeric columns, one value per rung 0–6 (``sim.model.ladder`` holds the codes).
     Defaults are [assumed]: an ordinal reading of Schelling's (1966) "power to hurt" and of how
     strongly each rung is condemned, intensified and answered by allies."""
 
-    leverage: tuple[float, ...] = field(
+    leverage: tuple[float, ...] = per_rung(
         (0.0, 0.05, 0.15, 0.35, 0.60, 0.80, 0.90),
         "Coercive leverage each rung buys, 0..1.",
-        min_length=7,
-        max_length=7,
     )
-    condemnation: tuple[float, ...] = field(
+    condemnation: tuple[float, ...] = per_rung(
         (0.0, 0.02, 0.10, 0.25, 0.45, 0.65, 1.00),
         "Weight of international and mediator pressure on each rung, 0..1.",
-        min_length=7,
-        max_length=7,
     )
-    fire_rate: tuple[float, ...] = field(
+    fire_rate: tuple[float, ...] = per_rung(
         (0.0, 0.0, 0.10, 0.45, 0.70, 1.00, 1.60),
         "Relative intensity of fire on the line at each rung (0 below small arms).",
-        min_length=7,
-        max_length=7,
     )
-    exposure: tuple[float, ...] = field(
+    exposure: tuple[float, ...] = per_rung(
         (0.0, 0.0, 0.05, 0.10, 0.25, 0.50, 1.00),
         "How strongly each rung triggers third-party commitments (alliances, patrons), 0..1.",
-        min_length=7,
-        max_length=7,
     )
 
 

@@ -77,6 +77,10 @@ def _actors(scenario: Scenario) -> tuple:
     return tuple(sorted(getattr(scenario, t)) for t in ("states", "alliances", "mediators"))
 
 
+def _slider(kind: str, label: str, value: float, low: float, high: float, step: float) -> dict:
+    return {"type": kind, "label": label, "value": value, "min": low, "max": high, "step": step}
+
+
 def model_params(start: Path, scenario: Scenario) -> dict:
     """SolaraViz model parameters: the scenario file, the seed and the key what-if settings, named
     by the model's keyword-safe override keys so that Reset passes them to the constructor."""
@@ -88,14 +92,7 @@ def model_params(start: Path, scenario: Scenario) -> dict:
             "value": shown(start),
             "values": scenario_files(start),
         },
-        "rng": {
-            "type": "SliderInt",
-            "label": "Seed (run number)",
-            "value": 1,
-            "min": 0,
-            "max": 99,
-            "step": 1,
-        },
+        "rng": _slider("SliderInt", "Seed (run number)", 1, 0, 99, 1),
     }
     for mid, m in scenario.mediators.items():
         params[f"mediators__{mid}__enabled"] = {
@@ -103,31 +100,21 @@ def model_params(start: Path, scenario: Scenario) -> dict:
             "label": f"{m.name} takes part",
             "value": m.enabled,
         }
-        params[f"mediators__{mid}__arrival_hour"] = {
-            "type": "SliderInt",
-            "label": f"{m.name} arrives after (hours)",
-            "value": int(m.arrival_hour),
-            "min": 0,
-            "max": horizon,
-            "step": 1,
-        }
+        params[f"mediators__{mid}__arrival_hour"] = _slider(
+            "SliderInt", f"{m.name} arrives after (hours)", int(m.arrival_hour), 0, horizon, 1
+        )
     for aid, a in scenario.alliances.items():
-        params[f"alliances__{aid}__honour_prior"] = {
-            "type": "SliderFloat",
-            "label": f"{a.name}: chance allies honour the treaty (0–1)",
-            "value": a.honour_prior,
-            "min": 0.0,
-            "max": 1.0,
-            "step": 0.05,
-        }
-        params[f"alliances__{aid}__leader_distraction"] = {
-            "type": "SliderFloat",
-            "label": f"{a.name}: leader's capacity tied up elsewhere (0–1)",
-            "value": a.leader_distraction,
-            "min": 0.0,
-            "max": 1.0,
-            "step": 0.05,
-        }
+        params[f"alliances__{aid}__honour_prior"] = _slider(
+            "SliderFloat", f"{a.name}: chance allies honour the treaty (0–1)", a.honour_prior, 0.0, 1.0, 0.05
+        )
+        params[f"alliances__{aid}__leader_distraction"] = _slider(
+            "SliderFloat",
+            f"{a.name}: leader's capacity tied up elsewhere (0–1)",
+            a.leader_distraction,
+            0.0,
+            1.0,
+            0.05,
+        )
     for key, info in Mechanisms.model_fields.items():
         params[f"mechanisms__{key}"] = {
             "type": "Checkbox",
