@@ -245,8 +245,9 @@ def test_compare_and_narrate_draw_paired_parameters_from_a_posterior(tmp_path: P
         str(tmp_path / "cal"),
     ]
     assert main(args) == 0
-    frames = [pd.read_parquet(p) for p in sorted(out.glob("outcomes-*.parquet"))]
-    assert len(frames) == 2
+    rows = pd.read_parquet(out / "outcomes")
+    frames = [rows[rows["point"] == p].sort_values("replicate").reset_index(drop=True) for p in (0, 1)]
+    assert all(len(f) == 6 for f in frames)
     drawn = frames[0]["combat.aimed_rate"]
     assert set(drawn) <= {1e-4, 9e-4} and drawn.nunique() == 2  # both particles drawn in six runs
     assert list(drawn) == list(frames[1]["combat.aimed_rate"])  # paired run by run
