@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -18,7 +17,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic.fields import FieldInfo
 
-from sim.scenario.loading import ScenarioError, load_scenario, with_overrides
+from sim.scenario.loading import ScenarioError, explain, load_scenario, read_toml, with_overrides
 from sim.scenario.schema import Scenario
 
 
@@ -132,19 +131,16 @@ class Calibration:
 
 def load_calibration(path: str | Path) -> Calibration:
     path = Path(path)
-    try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{path}: no such calibration file") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"{path}: not valid TOML: {exc}") from None
+    raw = read_toml(path, "calibration file")
+    if "crises" not in raw and {"states", "sectors"} & set(raw):
+        raise ScenarioError(
+            f"{path}: a scenario file (it has `states`, `sectors`…), not a calibration file; name it in "
+            "a calibration file's `crises` key"
+        )
     try:
         spec = CalibrationFile.model_validate(raw)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        key = ".".join(str(p) for p in err["loc"]) or "(top level)"
-        what = "unknown key (a typo?)" if err["type"] == "extra_forbidden" else err["msg"].lower()
-        raise ScenarioError(f"{path}: key `{key}`: {what} (got {err.get('input')!r})") from None
+        raise ScenarioError(explain(exc, path, CalibrationFile)) from None
     files = [path.parent / c for c in spec.crises]
     scenarios = [load_scenario(f) for f in files]
     crises = {s.name: s for s in scenarios}
