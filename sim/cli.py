@@ -86,7 +86,7 @@ def _engine(args: argparse.Namespace):
     from sim.experiments.engines import engine
 
     try:
-        return engine(args.workers or os.cpu_count() or 1, args.scheduler, args.dask_local)
+        return engine(_worker_count(args), args.scheduler, args.dask_local)
     except (OSError, TimeoutError, ValueError) as exc:
         raise ScenarioError(
             f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc}); "
@@ -246,7 +246,6 @@ def cmd_app(args: argparse.Namespace) -> int:
 
 
 def cmd_sweep(args: argparse.Namespace) -> int:
-    from sim.experiments.engines import engine
     from sim.experiments.results import default_folder
     from sim.experiments.sweep import sweep_plan
 
@@ -258,14 +257,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         name = f"dask LocalCluster, {args.dask_local} workers"
     else:
         name = f"local processes, {_worker_count(args)} workers"
-    try:
-        eng = engine(_worker_count(args), args.scheduler, args.dask_local)
-    except (OSError, TimeoutError, ValueError) as exc:
-        raise ScenarioError(
-            f"--scheduler {args.scheduler}: cannot reach the Dask scheduler ({exc}); "
-            "expected an address such as tcp://host:8786"
-        ) from None
-    report = write(args, plan, out, eng, name)
+    report = write(args, plan, out, _engine(args), name)
     print(f"{report.line()}; results in {out}/")
     return 0
 
@@ -326,7 +318,7 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     from sim.experiments.runner import run_ensemble
 
     base = load_scenario(args.scenario, _overrides(args.set))
-    workers = args.workers or os.cpu_count() or 1
+    workers = _worker_count(args)
     frames = {"baseline": run_ensemble(base, args.runs, args.seed, workers)}
     for name, scenario in ablation.variants(base).items():
         frames[name] = run_ensemble(scenario, args.runs, args.seed, workers)
@@ -347,7 +339,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         args.runs,
         args.seed,
         out,
-        args.workers or os.cpu_count() or 1,
+        _worker_count(args),
         lambda items: tqdm(items, unit="crisis", disable=args.quiet, file=sys.stderr),
         _posterior(args),
     )

@@ -61,7 +61,8 @@ def indices(exp: Experiment, scenario: Scenario, frame: pd.DataFrame, outcomes: 
     if kind not in ("saltelli", "morris"):
         raise ScenarioError(f"sensitivity needs a saltelli or morris design; this one is {kind!r}")
     problem = salib_problem(exp)
-    n_points = len(design_points(exp))
+    points = design_points(exp)
+    n_points = len(points)
     ok = frame[frame["error"].isna()]
     numbers = pd.DataFrame({c: as_numbers(ok, c, scenario) for c in outcomes})
     by_point = numbers.groupby(ok["point"])
@@ -81,7 +82,7 @@ def indices(exp: Experiment, scenario: Scenario, frame: pd.DataFrame, outcomes: 
             res = sobol.analyze(problem, y, calc_second_order=False, seed=np.random.default_rng(exp.seed))
             keys = ("S1", "S1_conf", "ST", "ST_conf")
         else:
-            x = np.array([[p[n] for n in problem["names"]] for p in design_points(exp)])
+            x = np.array([[p[n] for n in problem["names"]] for p in points])
             res = morris.analyze(problem, x, y, num_levels=exp.design.morris_levels, seed=exp.seed)
             keys = ("mu_star", "mu_star_conf", "sigma")
         for i, name in enumerate(problem["names"]):

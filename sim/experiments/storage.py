@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import importlib.metadata
 import json
 import os
@@ -70,7 +71,7 @@ def atomic_folder(target: Path, owned: Callable[[Path], bool] = lambda _p: False
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     if target.exists():
-        old = target.with_name(f".{target.name}.{os.getpid()}{TMP_SUFFIX}")
+        old = temp_name(target)
         target.rename(old)
         tmp.rename(target)
         shutil.rmtree(old)  # only files ``owned`` accepted
@@ -94,6 +95,7 @@ def atomic_file(path: Path, write: Callable[[Path], object]) -> None:
         tmp.unlink(missing_ok=True)
 
 
+@functools.cache  # looked up once per command, however many manifests it writes
 def versions() -> dict[str, str]:
     out = {"python": platform.python_version()}
     for name in PACKAGES:
@@ -102,6 +104,7 @@ def versions() -> dict[str, str]:
     return out
 
 
+@functools.cache
 def git_commit() -> str | None:
     try:
         root = Path(__file__).resolve().parent.parent

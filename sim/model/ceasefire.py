@@ -56,19 +56,3 @@ class Agreement:
     end_hour: int | None = None
     ended_by: str = ""  # who broke it
     cache: tuple | None = None  # (inputs, parties' strongest incentive to resume) of the last hour
-
-    @property
-    def in_force(self) -> bool:
-        return self.end_hour is None
-
-    def as_record(self) -> dict:
-        return {
-            "parties": "+".join(self.parties),
-            "broker": self.broker,
-            "kind": self.kind,
-            "start_hour": self.start_hour,
-            "terms": "+".join(self.terms),
-            "broker_strength": self.broker_strength,
-            "end_hour": self.end_hour,
-            "ended_by": self.ended_by,
-        }
