@@ -241,6 +241,7 @@ class EscalationModel(mesa.Model):
             self.mobilise()
             self._intensity = self.exchange_fire()
             self.deep_strike()
+            self.flee()
             self.learn()
         self.ceasefire_hazard()
         self.record()
@@ -458,6 +459,47 @@ class EscalationModel(mesa.Model):
         sector.civilian_deaths += deaths
         sector.displaced += displaced
 
+    def _strike_harm(self, sector: Sector) -> None:
+        """The civilians inside one strike's lethal footprint (``harm.strike_deaths``)."""
+        deaths = harm.strike_deaths(
+            self.streams["harm"],
+            sector.residents,
+            sector.spec.area_km2,
+            self.spec.harm.strike_lethal_area_km2,
+        )
+        sector.residents -= deaths
+        sector.civilian_deaths += deaths
+
+    def flee(self) -> None:
+        """Flight from threat (``sim.model.harm``): residents leave sectors within reach of an
+        enemy's current rung — its fire on a front, its strikes behind the line — before fire
+        reaches them."""
+        if not self.spec.mechanisms.flight:
+            return
+        h, fire, rng = self.spec.harm, self.columns.fire_rate, self.streams["harm"]
+        threat: dict[str, float] = {}
+        for sid, pairs in self.exposure.items():
+            for mine, theirs in pairs:
+                t = self._fire(self.states[theirs.holder], sid)
+                if t > threat.get(mine.id, 0.0):
+                    threat[mine.id] = t
+        if self.spec.mechanisms.deep_strikes:
+            for state in self.belligerents:
+                for adv in state.adversaries:
+                    if adv.rung < Rung.DEEP_STRIKES or self._fire(adv, state.id) == 0.0:
+                        continue
+                    t = h.rear_flight_factor * fire[adv.rung]
+                    for sector in self.rear(state.id, adv.id):
+                        if t > threat.get(sector.id, 0.0):
+                            threat[sector.id] = t
+        for sid in sorted(threat):
+            sector = self.sectors[sid]
+            n = harm.flight(
+                rng, sector.residents, sector.spec.population, h.flight_share, threat[sid], h.flight_rate
+            )
+            sector.residents -= n
+            sector.displaced += n
+
     def _advance(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent, gains: dict) -> bool:
         """Ground taken from ``loser`` in ``dst`` this hour; True once the line has crossed it."""
         c = self.spec.combat
@@ -494,6 +536,10 @@ class EscalationModel(mesa.Model):
         c, rng = self.spec.combat, self.streams["ground"]
         rest = territory.transfer(dst.control, loser.id, atk.id, dst.control.get(loser.id, 0.0))
         dst.holder = atk.id
+        if self.spec.mechanisms.flight and dst.residents > 0:
+            fled = int(self.streams["harm"].binomial(dst.residents, self.spec.harm.capture_flight_share))
+            dst.residents -= fled
+            dst.displaced += fled
         defenders = dst.forces.get(loser.id, 0.0)
         around = (self.sectors[n] for n in sorted(self.space.G.neighbors(dst.id)))
         refuges = [s for s in around if s.holder == loser.id]
@@ -542,6 +588,8 @@ class EscalationModel(mesa.Model):
             hit = rng.choice(len(targets), size=n, p=weights / weights.sum())
             for i in hit:
                 self._civilian_harm(targets[i], adv, 1.0)
+                if self.spec.mechanisms.strike_harm:
+                    self._strike_harm(targets[i])
             self.deep_strikes[adv.id] += n
             casualties = int(rng.poisson(c.casualties_per_strike * n))
             front = [mine for mine, _ in self.exposure[adv.id] if mine.forces.get(adv.id, 0.0) > 0]

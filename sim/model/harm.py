@@ -1,13 +1,28 @@
-"""Civilian harm and displacement where fire reaches populated sectors.
+"""Civilian harm and displacement: fire on populated sectors, strikes into them, flight from threat.
 
-For a sector with ``remaining`` residents under fire of relative intensity ``f`` for one hour:
+**Fire.** For a sector with ``remaining`` residents under fire of relative intensity ``f`` for one
+hour:
 
 * expected deaths       = civilian_death_rate · remaining · f
 * expected displacement = remaining · (1 - exp(-displacement_rate · f))
 
-Deaths are Poisson and displacement binomial, so both are whole people, never negative, and never
-more than are left. Displacement responds far more strongly than deaths to the same fire: people
-leave long before most are hurt.
+**Strikes.** A deep (precision) strike into a populated sector also kills the civilians inside its
+lethal footprint: Poisson with mean ``density · strike_lethal_area_km2`` (density: residents still
+there per km²), so strikes on towns kill more than strikes on empty hills, and fewer once people
+have left.
+
+**Flight from threat.** People leave ahead of the fire, not only under it (Schmeidl 1997; Davenport,
+Moore & Poe 2003: threat, not only violence suffered, drives flight; Melander & Öberg 2007: the
+geographic reach of the fighting drives its scale). Each hour a sector's residents face a *threat*
+``t``: on a front, the fire rate of the enemy's current rung there; behind the line, once the enemy
+stands at the deep-strike rung, ``rear_flight_factor`` times its fire rate. Of those who would ever
+leave (``flight_share`` of the sector's population, less those already gone), a share
+``1 - exp(-flight_rate · t)`` leaves that hour; when the line crosses a sector, ``capture_flight_share``
+of those still there flee the occupier.
+
+Deaths are Poisson and departures binomial, so all are whole people, never negative, and never more
+than are left. Departures respond far more strongly than deaths to the same fire: people leave long
+before most are hurt.
 """
 
 from __future__ import annotations
@@ -31,3 +46,21 @@ def civilian_toll(
     leave_p = 1.0 - math.exp(-displacement_rate * fire)
     displaced = int(rng.binomial(remaining - deaths, leave_p))
     return deaths, displaced
+
+
+def strike_deaths(rng: np.random.Generator, remaining: int, area_km2: float, lethal_area_km2: float) -> int:
+    """Civilians killed by one strike into a sector: Poisson(density × lethal footprint), capped."""
+    if remaining <= 0 or lethal_area_km2 <= 0.0 or area_km2 <= 0.0:
+        return 0
+    return min(remaining, int(rng.poisson(remaining / area_km2 * lethal_area_km2)))
+
+
+def flight(
+    rng: np.random.Generator, remaining: int, population: float, share: float, threat: float, rate: float
+) -> int:
+    """Residents who leave in one hour for fear of what the enemy can reach (``threat``): a share
+    ``1 - exp(-rate · threat)`` of those who would ever leave and have not yet left."""
+    movable = remaining - round((1.0 - share) * population)
+    if movable <= 0 or threat <= 0.0 or rate <= 0.0:
+        return 0
+    return int(rng.binomial(movable, 1.0 - math.exp(-rate * threat)))

@@ -360,6 +360,33 @@ class Harm(Strict):
     border_fire_spill: Probability = field(
         0.3, "Share of fire on border positions that reaches the residents of that sector."
     )
+    strike_lethal_area_km2: float = field(
+        2e-4,
+        "Lethal footprint of one deep strike among the residents of the sector it hits: civilian "
+        "deaths per strike are Poisson with mean residents/km² × this [assumed: ≈ 15 m × 15 m].",
+        "km²",
+        ge=0.0,
+        le=1.0,
+    )
+    flight_rate: float = field(
+        0.02,
+        "Flight from threat: hourly rate at which those who would leave a threatened sector do so, "
+        "per unit of threat (the enemy's fire rate within reach) [assumed].",
+        "1/h",
+        ge=0.0,
+        le=10.0,
+    )
+    flight_share: Probability = field(
+        0.8, "Share of a sector's population that would ever leave under threat (the rest stay) [assumed]."
+    )
+    rear_flight_factor: Probability = field(
+        0.1,
+        "Threat felt behind the line, once the enemy strikes deep, as a share of the threat on a "
+        "front at the same rung [assumed].",
+    )
+    capture_flight_share: Probability = field(
+        0.5, "Share of the residents still in a sector who flee when the enemy's line crosses it [assumed]."
+    )
 
 
 class Ceasefire(Strict):
@@ -431,6 +458,11 @@ class Mechanisms(Strict):
     deep_strikes: bool = field(True, "Strikes on sectors behind the line at the deep-strike rung.")
     manoeuvre: bool = field(True, "Ground offensives take ground by manoeuvre; fronts move.")
     mobilisation: bool = field(True, "States mobilise reserves that reach the fronts over days.")
+    flight: bool = field(
+        True,
+        "Civilians leave sectors within the enemy's reach before fire reaches them (flight from threat).",
+    )
+    strike_harm: bool = field(True, "Deep strikes kill the civilians inside their lethal footprint.")
 
 
 class State(Strict):
