@@ -233,6 +233,8 @@ class EscalationModel(mesa.Model):
         else:
             states = self.state_agents
             states.do("invoke_if_attacked")
+            for alliance in self.alliances.values():
+                alliance.watch_members()
             states.do("consider_joining")
             if self.spec.mechanisms.bargaining:
                 states.do("make_offers")
@@ -450,10 +452,11 @@ class EscalationModel(mesa.Model):
         self._add_forces(sector, state.id, -n)
         state.military_deaths += int(self.streams[stream].binomial(n, self.spec.combat.kill_fraction))
 
-    def _civilian_harm(self, sector: Sector, owner: StateAgent, fire: float) -> None:
+    def _civilian_harm(self, sector: Sector, owner: StateAgent, fire: float, deaths: bool = True) -> None:
         h = self.spec.harm
+        rate = h.civilian_death_rate if deaths else 0.0
         deaths, displaced = harm.civilian_toll(
-            self.streams["harm"], sector.residents, fire, h.civilian_death_rate, h.displacement_rate
+            self.streams["harm"], sector.residents, fire, rate, h.displacement_rate
         )
         sector.residents -= deaths + displaced
         sector.civilian_deaths += deaths
@@ -587,9 +590,11 @@ class EscalationModel(mesa.Model):
             weights = np.array([(t.spec.population + 1.0) ** c.strike_population_exponent for t in targets])
             hit = rng.choice(len(targets), size=n, p=weights / weights.sum())
             for i in hit:
-                self._civilian_harm(targets[i], adv, 1.0)
-                if self.spec.mechanisms.strike_harm:
+                if self.spec.mechanisms.strike_harm:  # deaths in the strike's footprint, flight from fire
                     self._strike_harm(targets[i])
+                    self._civilian_harm(targets[i], adv, 1.0, deaths=False)
+                else:  # an hour of fire on the whole sector
+                    self._civilian_harm(targets[i], adv, 1.0)
             self.deep_strikes[adv.id] += n
             casualties = int(rng.poisson(c.casualties_per_strike * n))
             front = [mine for mine, _ in self.exposure[adv.id] if mine.forces.get(adv.id, 0.0) > 0]

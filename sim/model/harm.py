@@ -6,10 +6,11 @@ hour:
 * expected deaths       = civilian_death_rate · remaining · f
 * expected displacement = remaining · (1 - exp(-displacement_rate · f))
 
-**Strikes.** A deep (precision) strike into a populated sector also kills the civilians inside its
-lethal footprint: Poisson with mean ``density · strike_lethal_area_km2`` (density: residents still
-there per km²), so strikes on towns kill more than strikes on empty hills, and fewer once people
-have left.
+**Strikes.** A deep (precision) strike into a populated sector kills the civilians inside its lethal
+footprint: Poisson with mean ``density · strike_lethal_area_km2`` (density: residents still there per
+km²), so strikes on towns kill more than strikes on empty hills, and fewer once people have left; it
+also drives residents out as an hour of fire does. (With the ``strike_harm`` switch off, a strike is
+an hour of fire on the whole sector: deaths ∝ its residents, whatever its area.)
 
 **Flight from threat.** People leave ahead of the fire, not only under it (Schmeidl 1997; Davenport,
 Moore & Poe 2003: threat, not only violence suffered, drives flight; Melander & Öberg 2007: the

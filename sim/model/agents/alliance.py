@@ -15,7 +15,9 @@ effect after a delay. Before that, an aggressor weighs the alliance's credibilit
 pressure and above press the aggressor by ``pressure_scale × c × level/5`` an hour (with the
 capacity drawn, ODD §7.9); peacekeepers separate the member's forces from its attacker's
 (``sim.model.ceasefire``); military aid raises the member's fire effectiveness by
-``aid_multiplier`` and lets the leader join the war (``sim.model.parties``).
+``aid_multiplier`` and lets the leader join the war (``sim.model.parties``). When members fight each
+other, nobody can invoke the treaty against a member; the alliance calls for restraint (a statement)
+after its response delay.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from typing import TYPE_CHECKING
 
 import mesa
 
+from sim.model.ladder import FIGHTING
 from sim.scenario.schema import Alliance
 
 if TYPE_CHECKING:
@@ -64,6 +67,7 @@ class AllianceAgent(mesa.Agent):
         self.attacker: StateAgent | None = None
         self.response: int | None = None
         self.capacity = self.effective_capacity  # replaced by the draw when it responds
+        self._restraint_due = False  # members fighting each other: a call for restraint is scheduled
         for member in self.members:
             member.alliances.append(self)
         covered = (
@@ -96,6 +100,33 @@ class AllianceAgent(mesa.Agent):
     def invoke(self, member: StateAgent) -> None:
         self.invoked_by, self.attacker = member, member.adversary
         self.model.schedule_event(self.respond, after=max(self.spec.response_delay_hours, 1e-6))
+
+    def watch_members(self) -> None:
+        """Members fighting each other: the treaty covers neither against the other (an attack by a
+        member is no casus foederis; Leeds 2003), so the alliance takes no side and, after its usual
+        delay, calls for restraint (a statement) unless one of them has invoked it."""
+        if self.response is not None or self.invoked or self._restraint_due:
+            return
+        for member in self.members:
+            for adv in member.adversaries:
+                if adv in self.members and max(member.rung, adv.rung) >= FIGHTING:
+                    self._restraint_due = True
+                    self.model.schedule_event(
+                        self.call_for_restraint, after=max(self.spec.response_delay_hours, 1e-6)
+                    )
+                    return
+
+    def call_for_restraint(self) -> None:
+        if self.response is None and not self.invoked:
+            self.response = RESPONSES.index("statement")
+            parties = ", ".join(sorted(m.name for m in self.members if m.belligerent))
+            self.model.log.act(
+                self.model.hour,
+                self.spec.name,
+                parties,
+                "statement",
+                "members fight each other: calls for restraint",
+            )
 
     def respond(self) -> None:
         rng, spec = self.model.stream("alliances", f"alliance.{self.id}"), self.spec
