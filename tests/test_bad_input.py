@@ -57,8 +57,8 @@ def made(tmp_path_factory) -> Path:
         'name = "x"\nscenario = "fifo.toml"\n[parameters."horizon_hours"]\nlevels = [24]\n', encoding="utf-8"
     )
     chain(folder, "chain2000", 2000)
-    chain(folder, "chain33", MAX_EXTENDS)  # with the baseline, one file too many
-    chain(folder, "chain32", MAX_EXTENDS - 1)  # with the baseline, just allowed
+    chain(folder, "chain33", MAX_EXTENDS - 1)  # with the baseline and its behaviour file, one too many
+    chain(folder, "chain32", MAX_EXTENDS - 2)  # with the baseline and its behaviour file, just allowed
     (folder / "big.toml").write_text(f'title = "{"x" * 1_500_000}"\n', encoding="utf-8")
     (folder / "huge_title.toml").write_text(
         f'extends = "{BASELINE}"\ntitle = "{"x" * 900_000}"\n', encoding="utf-8"
