@@ -47,6 +47,7 @@ def test_validate_accepts_every_shipped_scenario():
 def broken(tmp_path: Path):
     """Write a what-if next to a copy of the baseline, with the given extra TOML."""
     shutil.copy(BASELINE, tmp_path / "sept2022.toml")
+    shutil.copy(BASELINE.with_name("behaviour.toml"), tmp_path / "behaviour.toml")  # what it extends
 
     def write(extra: str) -> Path:
         path = tmp_path / "broken.toml"

@@ -239,7 +239,8 @@ def explain(exc: ValidationError, path: Path, root: type[BaseModel]) -> str:
     """One line naming each invalid key of a file validated as ``root`` and what it expected."""
     lines, keys = [], set()
     for err in exc.errors():
-        loc = [str(p) for p in err["loc"]]
+        # a key with a line break or other control character is shown escaped: one line per error
+        loc = ["".join(c if c.isprintable() else repr(c)[1:-1] for c in str(p)) for p in err["loc"]]
         if len(loc) > 1 and loc[-1] in UNION_TAGS:  # one error per key, not one per type it could be
             loc = loc[:-1]
         key, kind = ".".join(loc), err["type"]
