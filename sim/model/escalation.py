@@ -20,6 +20,7 @@ import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 from mesa.experimental.scenarios import Scenario as MesaScenario
+from mesa.time import Priority, Schedule
 
 from sim.model import combat, harm, territory
 from sim.model.agents import AllianceAgent, MediatorAgent, StateAgent
@@ -95,7 +96,7 @@ class EscalationModel(mesa.Model):
         self.columns = Columns.of(scenario)
         self.horizon_value = scenario.model.settlement_horizon_hours
         self.log = EventLog()
-        self._stepping = False
+        self._stepping, self._hour = False, 0
 
         self.sectors, self.space = build_sectors(scenario, self.random)
         self.sectors_of: dict[str, list[Sector]] = {sid: [] for sid in scenario.states}
@@ -142,6 +143,15 @@ class EscalationModel(mesa.Model):
         self.collect = collect
         self.final_outcomes: dict[str, Any] = {}
         self.datacollector = self.make_datacollector()
+        # Hours are steps on Mesa's event list, made by a generator whose interval is the number of
+        # hours to the next one in which anything can change (``skip_quiet_hours``), in place of
+        # Mesa's default one-step-per-unit generator (as Mesa's own DEVSimulator replaces it).
+        self._default_schedule.stop()
+        self._default_schedule = self.schedule_recurring(
+            self._do_step, Schedule(interval=EscalationModel.hours_to_next_step, start=1.0), Priority.HIGH
+        )
+        self._next_step = 1
+        self.skipped_hours = 0  # quiet hours run in brief, not stepped
 
     def place_agents(self) -> None:
         """Put each state in a cell of the sectors it holds (an interior one if it has any, where
@@ -214,19 +224,23 @@ class EscalationModel(mesa.Model):
     @property
     def hour(self) -> int:
         """The hour being simulated (a step at time t simulates hour t − 1)."""
-        return math.floor(self.time) - (1 if self._stepping else 0)
+        if self._stepping:
+            return self._hour  # set once per step: read thousands of times in it
+        return math.floor(self.time)
+
+    def hours_to_next_step(self) -> int:
+        """The interval of the step generator: 1, or more after quiet hours run in brief."""
+        return self._next_step
 
     def run(self) -> EscalationModel:
         self.run_for(self.spec.horizon_hours)
         return self
 
     def step(self) -> None:
+        self._hour = math.floor(self.time) - 1
         self._stepping = True
         self.memo.clear()
-        mediators = list(self.mediators.values())
-        if self.spec.model.mediator_order == "random":
-            mediators = [mediators[i] for i in self.streams["mediation"].permutation(len(mediators))]
-        for mediator in mediators:
+        for mediator in self._mediator_order():
             mediator.act()  # with nobody fighting, only arrivals and acceptance changes happen
         if self.quiet():
             self._intensity = 0.0
@@ -245,7 +259,71 @@ class EscalationModel(mesa.Model):
         self.ceasefire_hazard()
         self.record()
         self.end_hour()
+        self._next_step = self.skip_quiet_hours()
         self._stepping = False
+
+    def skip_quiet_hours(self) -> int:
+        """Hours from this step to the next. After a quiet hour, the quiet hours that follow — up to
+        the next one in which something is due (``next_due_hour``) — are not stepped but run in
+        brief: only what a quiet step does that leaves a trace, each agreement's breakdown draw and
+        the mediators' turn-order draw, then the record. The first hour in which an agreement would
+        break down is stepped in full (its draws are put back first), so a seed gives the same run,
+        hour by hour, as stepping every hour. With ``collect`` every hour is stepped: Mesa's
+        DataCollector keeps a row per step."""
+        if self.collect or not self.quiet():
+            return 1
+        start = hour = self.hour + 1
+        due = min(self.spec.horizon_hours, self.next_due_hour())
+        while hour < due and self._quiet_hour(hour):
+            hour += 1
+        if hour > start:
+            self._intensity = 0.0
+            self.record(slice(start, hour))
+            self.skipped_hours += hour - start
+        if hour >= self.spec.horizon_hours:
+            self.running = False  # the horizon was reached in brief
+        return hour - start + 1
+
+    def next_due_hour(self) -> int:
+        """The first hour after this one in which something is due: an event on Mesa's event list
+        (one at time T acts before the step of hour ⌊T⌋), a mediator's arrival or change of
+        acceptance, a summit's effect; or the horizon."""
+        due = [self.spec.horizon_hours]
+        if not self._event_list.is_empty():
+            due += [math.floor(e.time) for e in self._event_list.peek_ahead(1)]
+        for m in self.mediators.values():
+            if not m.spec.enabled or m.blocked:
+                continue
+            if not m.arrived:
+                due.append(math.ceil(m.spec.arrival_hour))
+            change = m.spec.acceptance_after
+            if change is not None and int(change.hour) > self.hour:
+                due.append(int(change.hour))
+            if m._summit:
+                due.append(self.hour + 1)
+        return max(self.hour + 1, min(due))
+
+    def _quiet_hour(self, hour: int) -> bool:
+        """The draws of quiet ``hour``: True if no agreement breaks down in it (its draws made);
+        False, with the draws put back, if one does (the hour must then be stepped)."""
+        if self.spec.mechanisms.breakdown:
+            drawn = []
+            for key, agreement in self.agreements.items():
+                rng, hazard, _ = self._breakdown(key, agreement, hour)
+                drawn.append((rng, rng.bit_generator.state))
+                if rng.random() < hazard:
+                    for rng, state in drawn:
+                        rng.bit_generator.state = state
+                    return False
+        self._mediator_order()
+        return True
+
+    def _mediator_order(self) -> list[MediatorAgent]:
+        """Mediators in this hour's turn order (a draw from the mediation stream if random)."""
+        mediators = list(self.mediators.values())
+        if self.spec.model.mediator_order == "random":
+            mediators = [mediators[i] for i in self.streams["mediation"].permutation(len(mediators))]
+        return mediators
 
     def learn(self) -> None:
         """Each state learns about each adversary from the fire on the fronts they share."""
@@ -297,6 +375,7 @@ class EscalationModel(mesa.Model):
             self.exposure[su.holder].append((su, sv))
             self.exposure[sv.holder].append((sv, su))
         self._rear: dict[tuple[str, str], list[Sector]] = {}
+        self._strike_odds: dict[tuple[str, str], np.ndarray] = {}
         self._deaths_per_fire.clear()
 
     def rear(self, state: str, enemy: str) -> list[Sector]:
@@ -305,6 +384,16 @@ class EscalationModel(mesa.Model):
         if key not in self._rear:
             self._rear[key] = behind_the_line(self.sectors, self.space.G, state, enemy)
         return self._rear[key]
+
+    def strike_odds(self, state: str, enemy: str) -> np.ndarray:
+        """Chance that a deep strike by ``enemy`` hits each of ``rear(state, enemy)``: weight
+        (population + 1)^k, normalised; kept until a sector changes hands."""
+        key = (state, enemy)
+        if key not in self._strike_odds:
+            k = self.spec.combat.strike_population_exponent
+            weights = np.array([(t.spec.population + 1.0) ** k for t in self.rear(state, enemy)])
+            self._strike_odds[key] = weights / weights.sum()
+        return self._strike_odds[key]
 
     def _add_forces(self, sector: Sector, state: str, delta: float) -> None:
         """Change a state's soldiers in a sector (never below zero), keeping totals current."""
@@ -538,8 +627,7 @@ class EscalationModel(mesa.Model):
             n = int(rng.poisson(rate))
             if n == 0:
                 continue
-            weights = np.array([(t.spec.population + 1.0) ** c.strike_population_exponent for t in targets])
-            hit = rng.choice(len(targets), size=n, p=weights / weights.sum())
+            hit = rng.choice(len(targets), size=n, p=self.strike_odds(adv.id, state.id))
             for i in hit:
                 self._civilian_harm(targets[i], adv, 1.0)
             self.deep_strikes[adv.id] += n
@@ -696,15 +784,15 @@ class EscalationModel(mesa.Model):
             return cf.peacekept_rung_cap
         return cf.monitored_rung_cap if guard == "monitors" else Rung.FULL_WAR
 
-    def agreement_strength(self, agreement: Agreement) -> float:
-        cf = self.spec.ceasefire
+    def agreement_strength(self, agreement: Agreement, hour: int | None = None) -> float:
+        cf, hour = self.spec.ceasefire, self.hour if hour is None else hour
         guard = self.guards.get(frozenset(agreement.parties))
         guards = cf.peacekeepers if guard == "peacekeepers" else cf.monitors if guard == "monitors" else 0.0
         return strength(
             cf.written_terms,
             guards,
             agreement.broker_strength,
-            self.hour - agreement.start_hour,
+            hour - agreement.start_hour,
             cf.leverage_half_life_hours,
         )
 
@@ -721,30 +809,37 @@ class EscalationModel(mesa.Model):
         """Each agreement in force may break down, driven by the parties' incentives to resume."""
         if not self.spec.mechanisms.breakdown:
             return
-        cf = self.spec.ceasefire
         for key, agreement in list(self.agreements.items()):
-            a, b = (self.states[p] for p in agreement.parties)
-            broker = self.mediators.get(agreement.broker)
-            incentive, breaker = self._incentive(agreement, a, b, broker)
-            hazard = breakdown_hazard(
-                self.agreement_strength(agreement),
-                incentive,
-                self.hour - agreement.start_hour,
-                cf.base_hazard,
-                cf.resume_hazard,
-                cf.fade_hazard,
-                cf.leverage_half_life_hours,
-            )
-            rng = self._breakdown_rng.get(key)
-            if rng is None:
-                rng = self._breakdown_rng[key] = self.stream("ceasefire", "+".join(sorted(key)))
+            rng, hazard, breaker = self._breakdown(key, agreement, self.hour)
             if rng.random() < hazard:
                 del self.agreements[key]
                 agreement.end_hour, agreement.ended_by = self.hour, breaker.id
+                broker = self.mediators.get(agreement.broker)
                 by = broker.name if broker else "bilateral"
                 self.log.act(
                     self.hour, breaker.name, by, "ceasefire_breaks", f"{agreement.kind} ceasefire breaks down"
                 )
+
+    def _breakdown(
+        self, key: frozenset[str], agreement: Agreement, hour: int
+    ) -> tuple[np.random.Generator, float, StateAgent]:
+        """An agreement's generator, its breakdown hazard in ``hour`` and who would break it."""
+        cf = self.spec.ceasefire
+        a, b = (self.states[p] for p in agreement.parties)
+        incentive, breaker = self._incentive(agreement, a, b, self.mediators.get(agreement.broker))
+        hazard = breakdown_hazard(
+            self.agreement_strength(agreement, hour),
+            incentive,
+            hour - agreement.start_hour,
+            cf.base_hazard,
+            cf.resume_hazard,
+            cf.fade_hazard,
+            cf.leverage_half_life_hours,
+        )
+        rng = self._breakdown_rng.get(key)
+        if rng is None:
+            rng = self._breakdown_rng[key] = self.stream("ceasefire", "+".join(sorted(key)))
+        return rng, hazard, breaker
 
     def _incentive(
         self, agreement: Agreement, a: StateAgent, b: StateAgent, broker: MediatorAgent | None
@@ -775,9 +870,10 @@ class EscalationModel(mesa.Model):
         return agreement.cache[1]
 
     # --- records --------------------------------------------------------------------------------
-    def record(self) -> None:
-        t, series = self.hour, self.series
-        if t >= len(series["intensity"]):
+    def record(self, t: int | slice | None = None) -> None:
+        """This hour's row of the hourly series (or the same row over a slice of quiet hours)."""
+        series, t = self.series, self.hour if t is None else t
+        if isinstance(t, int) and t >= len(series["intensity"]):
             return
         series["intensity"][t] = self._intensity
         for sid, state in self.states.items():
