@@ -274,7 +274,11 @@ class EscalationModel(mesa.Model):
             return 1
         start = hour = self.hour + 1
         due = min(self.spec.horizon_hours, self.next_due_hour())
-        while hour < due and self._quiet_hour(hour):
+        # in a quiet stretch only the hour changes: each agreement's incentive to resume stays put
+        pending = []
+        if self.spec.mechanisms.breakdown:
+            pending = [(a, *self._breakdown(k, a)[:2]) for k, a in self.agreements.items()]
+        while hour < due and self._quiet_hour(hour, pending):
             hour += 1
         if hour > start:
             self._intensity = 0.0
@@ -303,18 +307,16 @@ class EscalationModel(mesa.Model):
                 due.append(self.hour + 1)
         return max(self.hour + 1, min(due))
 
-    def _quiet_hour(self, hour: int) -> bool:
+    def _quiet_hour(self, hour: int, pending: list[tuple[Agreement, np.random.Generator, float]]) -> bool:
         """The draws of quiet ``hour``: True if no agreement breaks down in it (its draws made);
         False, with the draws put back, if one does (the hour must then be stepped)."""
-        if self.spec.mechanisms.breakdown:
-            drawn = []
-            for key, agreement in self.agreements.items():
-                rng, hazard, _ = self._breakdown(key, agreement, hour)
-                drawn.append((rng, rng.bit_generator.state))
-                if rng.random() < hazard:
-                    for rng, state in drawn:
-                        rng.bit_generator.state = state
-                    return False
+        drawn = []
+        for agreement, rng, incentive in pending:
+            drawn.append((rng, rng.bit_generator.state))
+            if rng.random() < self._hazard(agreement, incentive, hour):
+                for rng, state in drawn:
+                    rng.bit_generator.state = state
+                return False
         self._mediator_order()
         return True
 
@@ -810,8 +812,8 @@ class EscalationModel(mesa.Model):
         if not self.spec.mechanisms.breakdown:
             return
         for key, agreement in list(self.agreements.items()):
-            rng, hazard, breaker = self._breakdown(key, agreement, self.hour)
-            if rng.random() < hazard:
+            rng, incentive, breaker = self._breakdown(key, agreement)
+            if rng.random() < self._hazard(agreement, incentive, self.hour):
                 del self.agreements[key]
                 agreement.end_hour, agreement.ended_by = self.hour, breaker.id
                 broker = self.mediators.get(agreement.broker)
@@ -821,13 +823,20 @@ class EscalationModel(mesa.Model):
                 )
 
     def _breakdown(
-        self, key: frozenset[str], agreement: Agreement, hour: int
+        self, key: frozenset[str], agreement: Agreement
     ) -> tuple[np.random.Generator, float, StateAgent]:
-        """An agreement's generator, its breakdown hazard in ``hour`` and who would break it."""
-        cf = self.spec.ceasefire
+        """An agreement's generator, the stronger incentive to resume and whose it is."""
         a, b = (self.states[p] for p in agreement.parties)
         incentive, breaker = self._incentive(agreement, a, b, self.mediators.get(agreement.broker))
-        hazard = breakdown_hazard(
+        rng = self._breakdown_rng.get(key)
+        if rng is None:
+            rng = self._breakdown_rng[key] = self.stream("ceasefire", "+".join(sorted(key)))
+        return rng, incentive, breaker
+
+    def _hazard(self, agreement: Agreement, incentive: float, hour: int) -> float:
+        """The agreement's breakdown hazard in ``hour``."""
+        cf = self.spec.ceasefire
+        return breakdown_hazard(
             self.agreement_strength(agreement, hour),
             incentive,
             hour - agreement.start_hour,
@@ -836,10 +845,6 @@ class EscalationModel(mesa.Model):
             cf.fade_hazard,
             cf.leverage_half_life_hours,
         )
-        rng = self._breakdown_rng.get(key)
-        if rng is None:
-            rng = self._breakdown_rng[key] = self.stream("ceasefire", "+".join(sorted(key)))
-        return rng, hazard, breaker
 
     def _incentive(
         self, agreement: Agreement, a: StateAgent, b: StateAgent, broker: MediatorAgent | None
