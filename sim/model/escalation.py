@@ -629,7 +629,7 @@ class EscalationModel(mesa.Model):
             n = int(rng.poisson(rate))
             if n == 0:
                 continue
-            hit = rng.choice(len(targets), size=n, p=self.strike_odds(adv.id, state.id))
+            hit = rng.choice(len(targets), size=n, p=self.strike_odds(adv.id, state.id)).tolist()
             for i in hit:
                 self._civilian_harm(targets[i], adv, 1.0)
             self.deep_strikes[adv.id] += n
