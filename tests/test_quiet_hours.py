@@ -66,8 +66,11 @@ def test_a_breakdown_ends_a_quiet_stretch_in_the_hour_it_happens():
     proposal=st.integers(0, 150),
     base_hazard=st.sampled_from([0.0, 0.002, 0.015, 0.2]),
     order=st.sampled_from(["random", "listed"]),
+    breakdown=st.booleans(),
 )
-def test_what_ifs_that_move_what_is_due_change_nothing_either(seed, arrival, proposal, base_hazard, order):
+def test_what_ifs_that_move_what_is_due_change_nothing_either(
+    seed, arrival, proposal, base_hazard, order, breakdown
+):
     """Mediators arriving and events falling inside what would be a quiet stretch end it."""
     scenario = with_overrides(
         sim.load_scenario(SCENARIOS[0]),
@@ -76,6 +79,7 @@ def test_what_ifs_that_move_what_is_due_change_nothing_either(seed, arrival, pro
             "events.russian_ceasefire.hour": proposal,
             "ceasefire.base_hazard": base_hazard,
             "model.mediator_order": order,
+            "mechanisms.breakdown": breakdown,
         },
     )
     skipped_and_stepped(scenario, seed)
