@@ -139,6 +139,11 @@ class EscalationModel(mesa.Model):
             **{f"civilian_deaths.{s}": np.zeros(horizon, dtype=np.int32) for s in ids},
         }
         self._intensity = 0.0
+        kinds = ("rung", "military_deaths", "civilian_deaths")
+        self._rows = [  # what ``record`` writes each hour, per state
+            (state, *(self.series[f"{kind}.{sid}"] for kind in kinds), self.sectors_of[sid])
+            for sid, state in self.states.items()
+        ]
         self.place_agents()
         self.collect = collect
         self.final_outcomes: dict[str, Any] = {}
@@ -881,10 +886,10 @@ class EscalationModel(mesa.Model):
         if isinstance(t, int) and t >= len(series["intensity"]):
             return
         series["intensity"][t] = self._intensity
-        for sid, state in self.states.items():
-            series[f"rung.{sid}"][t] = state.rung
-            series[f"military_deaths.{sid}"][t] = state.military_deaths
-            series[f"civilian_deaths.{sid}"][t] = sum(s.civilian_deaths for s in self.sectors_of[sid])
+        for state, rung, military, civilian, sectors in self._rows:
+            rung[t] = state.rung
+            military[t] = state.military_deaths
+            civilian[t] = sum(s.civilian_deaths for s in sectors)
 
     def peak_rungs(self) -> np.ndarray:
         """Per hour: the highest rung any belligerent stood on."""
