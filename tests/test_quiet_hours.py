@@ -83,3 +83,14 @@ def test_what_ifs_that_move_what_is_due_change_nothing_either(
         },
     )
     skipped_and_stepped(scenario, seed)
+
+
+def test_mesas_while_running_loop_over_a_skipping_model_records_every_hour():
+    scenario = sim.load_scenario(SCENARIOS[0])
+    model = EscalationModel(scenario, 3, collect=False)
+    while model.running:
+        model.step()
+    reference = EscalationModel(scenario, 3).run()
+    assert model.skipped_hours > 0 and model.time <= scenario.horizon_hours
+    for name, values in reference.series.items():
+        np.testing.assert_array_equal(model.series[name], values, err_msg=name)

@@ -72,6 +72,9 @@ class EscalationModel(mesa.Model):
     spelt with ``__`` (``mediators__USA__arrival_hour=24``), so ``mesa.batch_run`` and SolaraViz can
     build it from keywords. ``collect`` keeps ``datacollector`` up to date each hour (Mesa's tools
     read it); the sweep runner turns it off, since it reads ``series`` and the outcomes directly.
+    Without it quiet hours are skipped (``skip_quiet_hours``): the same run, fewer steps; a
+    ``while model.running: model.step()`` loop may then end before ``time`` reaches the horizon,
+    with every hour recorded.
     """
 
     def __init__(
