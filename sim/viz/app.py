@@ -186,7 +186,7 @@ KEY_OUTCOMES = ("fighting_hours", "ceasefire_hour", "military_deaths", "displace
 
 def ensemble_columns(scenario: Scenario) -> list[str]:
     """The key outcomes of the belligerents, those with an observed value first."""
-    fighters = [sid for sid, s in scenario.states.items() if s.adversary is not None and s.war_aim != "none"]
+    fighters = belligerents(scenario)
     cols = [c for c in outcome_columns(scenario) if c.split(".")[0] in KEY_OUTCOMES]
     cols = [c for c in cols if "." not in c or c.split(".")[1] in fighters]
     return sorted(cols, key=lambda c: c not in scenario.observed)[:6]

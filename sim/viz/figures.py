@@ -24,6 +24,7 @@ from sim.analysis.narrate import PLACES, STRIKES, Fact
 from sim.analysis.outcomes import as_numbers
 from sim.analysis.plots import mark_observed
 from sim.model.ladder import LADDER
+from sim.model.parties import belligerents
 from sim.scenario.schema import Scenario
 
 COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
@@ -234,9 +235,7 @@ def save_run_figure(scenario: Scenario, result, path: Path) -> None:
     from sim.analysis.narrate import facts
     from sim.experiments.storage import atomic_file
 
-    fighters = [
-        s for s, spec in scenario.states.items() if spec.adversary is not None and spec.war_aim != "none"
-    ]
+    fighters = belligerents(scenario)
     rungs = {sid: result.series[f"rung.{sid}"].to_numpy() for sid in fighters}
     fig = ladder_figure(scenario, rungs, facts(scenario, result.events), width=11.0)
     fig.axes[0].set_title(f"{scenario.title}: one run, its ladder and what happened", fontsize=9)
