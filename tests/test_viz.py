@@ -325,6 +325,38 @@ def test_page_steps_two_days_and_shows_map_ladder_and_first_attack(browser, page
     context.close()
 
 
+def test_picking_a_crisis_rebuilds_the_page_for_its_actors(browser, page_url):
+    context, page, failed = open_page(browser, page_url)
+    assert "Azerbaijan" in page.locator(".map-caption").inner_text()
+    menu = page.locator(".scenario-menu")
+    menu.click()
+    page.get_by_role("option", name="scenarios/crises/india-pakistan-2025-05.toml").click()
+    page.wait_for_selector("text=India–Pakistan strikes and counter-strikes", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('.map-caption') && "
+        "document.querySelector('.map-caption').innerText.includes('India')",
+        timeout=30_000,
+    )
+    before = images(page)
+    page.get_by_role("button", name="+1 day").click()
+    page.wait_for_selector("text=hour 24 of 240", timeout=30_000)
+    page.wait_for_timeout(1000)
+    caption = page.locator(".map-caption").inner_text()
+    assert "India" in caption and "Pakistan" in caption and "Azerbaijan" not in caption
+    narrative = page.locator(".narrative").inner_text()
+    assert "India strikes deep inside Pakistan" in narrative
+    after = images(page)
+    assert after[0] != before[0] and after[1] != before[1]  # the map and the ladder drew the crisis
+    sidebar = page.locator(".v-navigation-drawer").inner_text()
+    assert "Saudi Arabia" in sidebar and "OSCE Minsk Group" not in sidebar  # its own mediators' settings
+    page.screenshot(path=str(SHOTS / "crisis-24h.png"), full_page=True)
+    page.get_by_role("tab", name="Charts").click()  # Mesa's own chart component, on its own tab
+    page.wait_for_function("document.querySelectorAll('img').length >= 4", timeout=30_000)
+    page.screenshot(path=str(SHOTS / "charts.png"), full_page=True)
+    assert not [f for f in failed if "/_solara/cdn/" in f], f"assets fetched from the internet: {failed}"
+    context.close()
+
+
 def test_ensemble_tab_runs_twenty_paired_runs(browser, page_url):
     context, page, _ = open_page(browser, page_url)
     page.get_by_role("tab", name="Ensemble").click()

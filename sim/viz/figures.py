@@ -153,11 +153,12 @@ class Backdrop:
 
 def map_background(model, width: float = 7.5) -> tuple[Figure, list[Artist]]:
     """The theatre's static parts: the sector graph, the sectors' names and rims (border sectors
-    ringed), the legend, the axes. Returns the figure and the artists that must stay on top."""
+    ringed), the legend (below the axes), the axes. Returns the figure and the artists that must
+    stay on top of the changing ones (names, rims)."""
     spec = model.spec
     pos, colour = positions(spec), state_colours(spec)
-    fig = Figure(figsize=(width, width * 0.78))
-    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.08, top=0.94)
+    fig = Figure(figsize=(width, width * 0.82))
+    fig.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.95)
     ax = fig.subplots()
     ax.add_collection(
         LineCollection(
@@ -195,9 +196,8 @@ def map_background(model, width: float = 7.5) -> tuple[Figure, list[Artist]]:
             ax.scatter([], [], color=c, s=60, label=f"held by {spec.states[sid].name}")
     ax.plot([], [], color="#d62728", lw=3, label="front under fire")
     ax.scatter([], [], marker="*", s=90, color="#ffdd00", edgecolor="black", label="deep strikes, last 24 h")
-    legend = ax.legend(loc="lower left", fontsize=7, framealpha=0.85)
-    legend.set_zorder(7)
-    on_top.append(legend)
+    handles, _ = ax.get_legend_handles_labels()  # below the axes: nothing on the map hides under it
+    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=7, frameon=False)
     ax.set_aspect(1.0 / np.cos(np.radians(np.mean([p[1] for p in pos.values()]))))
     xs, ys = zip(*pos.values(), strict=True)
     pad_x, pad_y = 0.12 * (max(xs) - min(xs)) + 0.05, 0.12 * (max(ys) - min(ys)) + 0.05
