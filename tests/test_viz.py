@@ -316,6 +316,7 @@ def test_page_steps_two_days_and_shows_map_ladder_and_first_attack(browser, page
     narrative = page.locator(".narrative").inner_text()
     assert "Azerbaijan attacks to seize Armenia's territory" in narrative
     assert "13 Sep 00:05" in narrative and "RUS_MED" not in narrative and "source:" not in narrative
+    page.screenshot(path=str(SHOTS / "classroom.png"), clip={"x": 0, "y": 0, "width": 1500, "height": 1180})
     page.get_by_text("Show the sources of each fact").click()
     page.wait_for_function(
         "document.querySelector('.narrative').innerText.includes('source: scenario event')"

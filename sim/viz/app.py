@@ -162,7 +162,7 @@ def StepButtons(model: solara.Reactive[EscalationModel]):
 
     update_counter.get()
     done = not model.value.running
-    with solara.Row():
+    with solara.Row(style={"align-items": "center"}):
         solara.Button("+1 hour", on_click=lambda: advance(1), disabled=done, classes=["step-hour"])
         solara.Button("+1 day", on_click=lambda: advance(24), disabled=done, classes=["step-day"])
         solara.Text(f"hour {max(model.value.hour, 0)} of {model.value.spec.horizon_hours}")
@@ -289,21 +289,23 @@ def Page():
 def ScenarioPage(file: str, menu: list[str], others: list[str], pick):
     path = solara.use_memo(lambda: resolve_path(file), [])
     made = solara.use_memo(lambda: try_model(path), [])
-    with solara.Row(style={"padding": "8px 8px 0 8px", "align-items": "center"}):
+
+    def scenario_menu_row() -> None:
         solara.Select(
             "Scenario (every scenario file in scenarios/; picking one starts it afresh)",
             values=menu,
             value=file,
             on_value=pick,
             classes=["scenario-menu"],
-            style={"min-width": "560px"},
+            style={"min-width": "520px", "max-width": "640px"},
         )
-        if others:
-            solara.Text(f"(not whole scenarios, left out: {', '.join(others)})", style={"font-size": "12px"})
+
     if isinstance(made, str):
-        solara.Error(f"{file}: {made}")
+        with solara.Column(style={"padding": "8px"}):
+            scenario_menu_row()
+            solara.Error(f"{file}: {made}")
         return
-    ScenarioView(made, path)
+    ScenarioView(made, path, scenario_menu_row, others)
 
 
 def resolve_path(file: str) -> Path:
@@ -319,7 +321,7 @@ def try_model(path: Path) -> EscalationModel | str:
 
 
 @solara.component
-def ScenarioView(first: EscalationModel, path: Path):
+def ScenarioView(first: EscalationModel, path: Path, menu, others: list[str]):
     model = solara.use_reactive(first)
     params = solara.use_memo(lambda: model_params(path, first.spec), [])
     tab = solara.use_reactive(0)
@@ -330,8 +332,13 @@ def ScenarioView(first: EscalationModel, path: Path):
         name=f"escalation-sim classroom — {model.value.spec.title}",
     )
     m = model.value
-    with solara.Column(style={"padding": "8px"}):
-        StepButtons(model)
+    with solara.Column(style={"padding": "0 8px 8px 8px"}):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            menu()
+            StepButtons(model)
+        if others:
+            note = f"Not whole scenarios, left out of the menu: {', '.join(others)}."
+            solara.Text(note, style={"font-size": "11px", "margin-top": "-12px"})
         with solara.lab.Tabs(value=tab):
             with solara.lab.Tab("This run"):
                 with solara.Columns([6, 5]):
