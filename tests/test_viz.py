@@ -353,6 +353,8 @@ def test_picking_a_crisis_rebuilds_the_page_for_its_actors(browser, page_url):
     page.screenshot(path=str(SHOTS / "crisis-24h.png"), full_page=True)
     page.get_by_role("tab", name="Charts").click()  # Mesa's own chart component, on its own tab
     page.wait_for_function("document.querySelectorAll('img').length >= 4", timeout=30_000)
+    page.locator(".narrative").wait_for(state="hidden", timeout=30_000)  # the tab has slid in
+    page.wait_for_timeout(500)
     page.screenshot(path=str(SHOTS / "charts.png"), full_page=True)
     assert not [f for f in failed if "/_solara/cdn/" in f], f"assets fetched from the internet: {failed}"
     context.close()
