@@ -8,7 +8,8 @@ controls ready; (b) **one day**: from a click on "+1 day" to the page showing ho
 ladder and narrative redrawn. Prints the median and range of each against the 2 s target, the
 server's CPU time for each (from /proc, where there is one: the browser shares the machine, so
 wall time depends on what else runs), the machine's load average and cores, and the model's own
-share of a day (24 steps, no drawing) for scale.
+share of a day (24 steps, no drawing) for scale; and, as the floor, the load time of the least Solara
+page with a button and the same two images (experiments/floor_page.py), measured alike.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ import urllib.request
 from pathlib import Path
 
 from sim.model.escalation import EscalationModel
-from sim.viz.server import server_command, server_env
+from sim.viz.server import PAGE, server_command, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET_S = 2.0
@@ -63,8 +64,8 @@ def images(page) -> list[str | None]:
     return [page.locator(f"img.{name}").get_attribute("src") for name in ("map", "ladder")]
 
 
-def measure(browser, url: str, server: int) -> tuple[float, float, float, float]:
-    """(load wall, load server CPU, day wall, day server CPU) of one fresh session."""
+def open_page(browser, url: str, server: int):
+    """A fresh session: (context, page, load wall, load server CPU)."""
     context = browser.new_context(viewport={"width": 1500, "height": 1800})
     page = context.new_page()
     cpu, t0 = cpu_seconds(server), time.perf_counter()
@@ -72,7 +73,12 @@ def measure(browser, url: str, server: int) -> tuple[float, float, float, float]
     page.wait_for_selector("text=+1 day")
     page.wait_for_selector("img.map")
     page.wait_for_selector("img.ladder")
-    load, load_cpu = time.perf_counter() - t0, cpu_seconds(server) - cpu
+    return context, page, time.perf_counter() - t0, cpu_seconds(server) - cpu
+
+
+def measure(browser, url: str, server: int) -> tuple[float, float, float, float]:
+    """(load wall, load server CPU, day wall, day server CPU) of one fresh session."""
+    context, page, load, load_cpu = open_page(browser, url, server)
     before = images(page)
     cpu, t0 = cpu_seconds(server), time.perf_counter()
     page.get_by_role("button", name="+1 day").click()
@@ -108,22 +114,35 @@ def main() -> None:
         sys.exit("no chromium: install Debian's `chromium` (scripts/browser.sh does, as root)")
     from playwright.sync_api import sync_playwright
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    proc = subprocess.Popen(
-        server_command("127.0.0.1", port), env=server_env(args.scenario), stderr=subprocess.DEVNULL
-    )
+    port, floor_port = free_port(), free_port()
+    url, floor_url = f"http://127.0.0.1:{port}/", f"http://127.0.0.1:{floor_port}/"
+    floor_command = [
+        str(ROOT / "experiments" / "floor_page.py") if a == PAGE else a
+        for a in server_command("127.0.0.1", floor_port)
+    ]
+    procs = [
+        subprocess.Popen(command, env=server_env(args.scenario), stderr=subprocess.DEVNULL)
+        for command in (server_command("127.0.0.1", port), floor_command)
+    ]
     load_before = os.getloadavg()[0]
     try:
-        wait_for(url, proc)
+        wait_for(url, procs[0])
+        wait_for(floor_url, procs[1])
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
-            measure(browser, url, proc.pid)  # warm-up: imports and first drawing in the server
-            runs = [measure(browser, url, proc.pid) for _ in range(args.repeats)]
+            measure(browser, url, procs[0].pid)  # warm-up: imports and first drawing in the server
+            open_page(browser, floor_url, procs[1].pid)[0].close()
+            runs, floor = [], []
+            for _ in range(args.repeats):  # interleaved: both see the same load
+                runs.append(measure(browser, url, procs[0].pid))
+                context, _, load, _ = open_page(browser, floor_url, procs[1].pid)
+                context.close()
+                floor.append(load)
             browser.close()
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        for proc in procs:
+            proc.terminate()
+            proc.wait(timeout=20)
     steps = [model_day(args.scenario) for _ in range(args.repeats)]
     loads, load_cpu, days, day_cpu = (list(v) for v in zip(*runs, strict=True))
     print(f"classroom page, {args.repeats} fresh sessions: median (range); target < {TARGET_S:.0f} s each")
@@ -135,6 +154,7 @@ def main() -> None:
         verdict = "ok" if statistics.median(values) < TARGET_S else "over the target"
         print(f"{label:<26}{spread(values)}   {verdict}; server CPU {spread(cpu)}")
     print(f"  of which the model's 24 steps {spread(steps)}")
+    print(f"floor: the least Solara page (a button, two images) loads in {spread(floor)}")
 
 
 if __name__ == "__main__":

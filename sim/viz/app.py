@@ -80,10 +80,6 @@ def scenario_menu(start: Path) -> tuple[list[str], list[str]]:
     return sorted(files, key=order), sorted(others, key=order)
 
 
-def scenario_files(start: Path) -> list[str]:
-    return scenario_menu(start)[0]
-
-
 def baseline_of(path: Path) -> Path:
     """What a scenario file is compared with in the ensemble tab: the whole scenario it ``extends``
     (a what-if's baseline), else itself (a crisis extends only shared behaviour)."""
