@@ -31,6 +31,7 @@ from sim.model.events import ScheduledEvent
 from sim.model.geography import Sector, behind_the_line, build_sectors, fronts
 from sim.model.ladder import FIGHTING, LADDER, Rung, describe
 from sim.model.mobilisation import Mobilisation, should_mobilise
+from sim.model.parties import enmities
 from sim.model.randomness import keyed, streams
 from sim.scenario.loading import load_scenario, with_overrides
 from sim.scenario.schema import Scenario
@@ -117,9 +118,9 @@ class EscalationModel(mesa.Model):
         self.states = {sid: StateAgent(self, sid, spec) for sid, spec in scenario.states.items()}
         self.alliances = {aid: AllianceAgent(self, aid, spec) for aid, spec in scenario.alliances.items()}
         self.mediators = {mid: MediatorAgent(self, mid, spec) for mid, spec in scenario.mediators.items()}
+        for a, b in enmities(scenario):
+            self.states[a].meet(self.states[b])
         for state in self.states.values():
-            for other in (*([state.spec.adversary] if state.spec.adversary else []), *state.spec.adversaries):
-                state.meet(self.states[other])
             if state.spec.patron is not None:
                 self.states[state.spec.patron].clients.append(state)
         self.state_agents = AgentSet(list(self.states.values()), random=self.random)
@@ -340,7 +341,7 @@ class EscalationModel(mesa.Model):
         fire: dict[frozenset[str], float] = {}
         for u, v in self.fronts:
             a, b = self.states[self.sectors[u].holder], self.states[self.sectors[v].holder]
-            f = self._fire(a, b.id) + self._fire(b, a.id)
+            f = self.firing(a, b)
             if f > 0.0:
                 key = frozenset((a.id, b.id))
                 fire[key] = fire.get(key, 0.0) + f
@@ -488,6 +489,13 @@ class EscalationModel(mesa.Model):
         if all(a.id != target_owner for a in state.adversaries):
             return 0.0
         return self.columns.fire_rate[state.rung]
+
+    def firing(self, a: StateAgent, b: StateAgent) -> float:
+        """Fire exchanged this hour across a front between sectors held by ``a`` and ``b`` (sum of
+        both sides' fire rates; 0: the front is quiet — not at war, under an agreement, or a
+        declared ceasefire). The one rule for "is this front firing": combat, learning and the
+        classroom map all ask it."""
+        return self._fire(a, b.id) + self._fire(b, a.id)
 
     def exchange_fire(self) -> float:
         """Lanchester attrition on every front, then ground offensives; returns total fire."""

@@ -750,6 +750,11 @@ class Observed(Strict):
             {"got": value},
         )
 
+    @property
+    def headline(self) -> ObservedValue | None:
+        """The figure the observable is judged by: the reported one, else the revised one."""
+        return self.reported if self.reported is not None else self.revised
+
     @model_validator(mode="after")
     def _ranges_ascend(self) -> Observed:
         if self.reported is None and self.revised is None:
