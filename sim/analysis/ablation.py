@@ -27,7 +27,7 @@ def indicators(frame: pd.DataFrame, scenario: Scenario) -> dict[str, tuple[str, 
     out = {
         "mediated ceasefire": (
             "ceasefire_broker",
-            ~frame["ceasefire_broker"].isin(["tacit", "none", "bilateral"]),
+            ~frame["ceasefire_broker"].isin(["tacit", "none", "bilateral", "unilateral"]),
         )
     }
     for sid in scenario.states:

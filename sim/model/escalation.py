@@ -30,7 +30,7 @@ from sim.model.events import ScheduledEvent
 from sim.model.geography import Sector, behind_the_line, build_sectors, fronts
 from sim.model.ladder import FIGHTING, LADDER, Rung, describe
 from sim.model.mobilisation import Mobilisation, should_mobilise
-from sim.model.randomness import keyed, streams
+from sim.model.randomness import PerHour, Streams, keyed
 from sim.scenario.loading import load_scenario, with_overrides
 from sim.scenario.schema import Scenario
 
@@ -88,7 +88,8 @@ class EscalationModel(mesa.Model):
             file = scenario.file if isinstance(scenario, ScenarioFile) else str(scenario)
             self.scenario = ScenarioFile(rng=rng, file=file)
         scenario = resolve_scenario(scenario, overrides)
-        self.streams = streams(self._seed)  # Mesa's seed: ``rng``, or one drawn for an unseeded model
+        # Mesa's seed: ``rng``, or one drawn for an unseeded model; each stream positioned per hour
+        self.streams = Streams(self._seed, lambda: self.hour)
         # hourly values (pressure, a state's own view of each adversary) computed once per hour
         self.memo: dict[tuple, object] = {}
         self.spec = scenario
@@ -120,8 +121,10 @@ class EscalationModel(mesa.Model):
                 self.states[state.spec.patron].clients.append(state)
         self.state_agents = AgentSet(list(self.states.values()), random=self.random)
         self.agreements: dict[frozenset[str], Agreement] = {}  # in force, by dyad
-        self._breakdown_rng: dict[frozenset[str], np.random.Generator] = {}
+        self._breakdown_rng: dict[frozenset[str], PerHour] = {}
         self.history: list[Agreement] = []  # every agreement, in the order made
+        # every unilateral declaration: [declarer, adversary, hour, hour it ended or None]
+        self.declarations: list[list] = []
         self.guards: dict[frozenset[str], str] = {}  # dyad → "monitors" | "peacekeepers"
         self.deep_strikes = dict.fromkeys(scenario.states, 0)
         self.refresh_wars()
@@ -674,11 +677,19 @@ class EscalationModel(mesa.Model):
         self.history.append(agreement)
         for state in (a, b):
             state.stand_down()
-            state.declared.pop((b if state is a else a).id, None)
+            if state.declared.pop((b if state is a else a).id, None) is not None:
+                self.end_declaration(state.id, (b if state is a else a).id)
         if broker is not None and broker.spec.guarantee != "none":
             self.guard(a, b, broker.spec.guarantee)
         who = broker.name if broker else "the parties themselves"
         self.log.act(self.hour, who, f"{a.name}, {b.name}", "ceasefire", f"{kind}; made by {who}")
+
+    def end_declaration(self, declarer: str, adversary: str) -> None:
+        """Close the record of ``declarer``'s open declaration towards ``adversary``."""
+        for record in reversed(self.declarations):
+            if record[0] == declarer and record[1] == adversary and record[3] is None:
+                record[3] = self.hour
+                return
 
     def guard(self, a: StateAgent, b: StateAgent, kind: str) -> None:
         """Monitors or peacekeepers on the dyad's fronts for the rest of the run."""
@@ -737,8 +748,8 @@ class EscalationModel(mesa.Model):
             )
             rng = self._breakdown_rng.get(key)
             if rng is None:
-                rng = self._breakdown_rng[key] = self.stream("ceasefire", "+".join(sorted(key)))
-            if rng.random() < hazard:
+                rng = self._breakdown_rng[key] = PerHour(self.stream("ceasefire", "+".join(sorted(key))))
+            if rng.at(self.hour).random() < hazard:
                 del self.agreements[key]
                 agreement.end_hour, agreement.ended_by = self.hour, breaker.id
                 by = broker.name if broker else "bilateral"

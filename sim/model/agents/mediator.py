@@ -24,7 +24,7 @@ import mesa
 from sim.model import bargaining
 from sim.model.ceasefire import broker_part
 from sim.model.ladder import FIGHTING
-from sim.model.randomness import Hourly
+from sim.model.randomness import Hourly, PerHour
 from sim.scenario.schema import Mediator
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ class MediatorAgent(mesa.Agent):
         self.last_proposal = -1e9
         self._acceptance = dict(spec.acceptance)
         self._summit = False  # leaders in one room: every party engages with the next proposal
-        self.veto_draws = model.stream("mediation", f"mediator.{mediator_id}")
+        self.veto_draws = PerHour(model.stream("mediation", f"mediator.{mediator_id}"))
         hours = model.spec.horizon_hours
         self.attention_draw = Hourly(model.stream("mediation", f"attention.{mediator_id}"), hours)
         self.engage_draw = Hourly(
@@ -116,7 +116,7 @@ class MediatorAgent(mesa.Agent):
         m = self.model
         self.arrived = True
         if self.spec.security_council:
-            blockers = [h for h, p in self.spec.veto_holders.items() if self.veto_draws.random() < p]
+            blockers = [h for h, p in self.spec.veto_holders.items() if self.veto_draws.at(self.model.hour).random() < p]
             if blockers:
                 self.blocked = True
                 m.log.act(
