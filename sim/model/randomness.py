@@ -63,7 +63,7 @@ class PerHour:
     agreement that held longer, a mediator that proposed more often — hour h's luck is the same
     (common random numbers). Within an hour, draws follow one another as usual."""
 
-    __slots__ = ("_rng", "_base", "_hour")
+    __slots__ = ("_base", "_hour", "_rng")
 
     def __init__(self, rng: np.random.Generator) -> None:
         self._rng, self._base, self._hour = rng, rng.bit_generator.state, None

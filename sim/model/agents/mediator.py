@@ -116,7 +116,8 @@ class MediatorAgent(mesa.Agent):
         m = self.model
         self.arrived = True
         if self.spec.security_council:
-            blockers = [h for h, p in self.spec.veto_holders.items() if self.veto_draws.at(self.model.hour).random() < p]
+            draws = self.veto_draws.at(self.model.hour)
+            blockers = [h for h, p in self.spec.veto_holders.items() if draws.random() < p]
             if blockers:
                 self.blocked = True
                 m.log.act(

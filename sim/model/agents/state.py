@@ -405,7 +405,7 @@ class StateAgent(mesa.Agent):
                 continue
             if max(self.rung, adv.rung) < FIGHTING:
                 continue  # nothing to stop
-            if m.hour - self.lapsed.get(adv.id, -10**9) < spec.declaration_patience_hours:
+            if m.hour - self.lapsed.get(adv.id, -(10**9)) < spec.declaration_patience_hours:
                 continue
             fight, alone = self.fight_and_stop_alone(adv)
             p = parties.logistic(spec.logit_precision * (alone - fight - spec.unilateral_margin))
