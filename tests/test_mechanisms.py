@@ -409,3 +409,19 @@ def test_mobilisation_cost_weighs_on_rungs_that_reach_the_trigger():
     sunk = decision.utilities(_situation(opponent_rung=5, mobilisation=0.4, mobilise_rung=4), COLS)
     base = decision.utilities(_situation(opponent_rung=5), COLS)
     assert np.argmax(sunk) == np.argmax(base)  # the adversary's rung already forces it: sunk
+
+
+@pytest.mark.parametrize("learning", [True, False])
+def test_the_fighting_narrows_each_belligerents_belief_about_the_other(learning):
+    """learning: every belligerent's belief about its adversary's strength ends far tighter than its
+    prior, in every run (the battles on its own fronts are evidence); with the switch off it stays
+    the prior."""
+    from sim.model.escalation import EscalationModel
+
+    scenario = load_scenario(BASELINE, {"mechanisms.learning": learning})
+    for i in range(3):
+        model = EscalationModel(scenario, rng=run_seed(11, i), collect=False).run()
+        for state in model.belligerents:
+            for belief in state.beliefs.values():
+                prior = state.spec.belief_sd**2
+                assert (belief.var < 0.5 * prior) if learning else belief.var == pytest.approx(prior)
