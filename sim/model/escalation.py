@@ -30,7 +30,7 @@ from sim.model.events import ScheduledEvent
 from sim.model.geography import Sector, behind_the_line, build_sectors, fronts
 from sim.model.ladder import FIGHTING, LADDER, Rung, describe
 from sim.model.mobilisation import Mobilisation, should_mobilise
-from sim.model.randomness import PerHour, Streams, keyed
+from sim.model.randomness import Hourly, Streams, keyed
 from sim.scenario.loading import load_scenario, with_overrides
 from sim.scenario.schema import Scenario
 
@@ -121,7 +121,7 @@ class EscalationModel(mesa.Model):
                 self.states[state.spec.patron].clients.append(state)
         self.state_agents = AgentSet(list(self.states.values()), random=self.random)
         self.agreements: dict[frozenset[str], Agreement] = {}  # in force, by dyad
-        self._breakdown_rng: dict[frozenset[str], PerHour] = {}
+        self._breakdown_rng: dict[frozenset[str], Hourly] = {}
         self.history: list[Agreement] = []  # every agreement, in the order made
         # every unilateral declaration: [declarer, adversary, hour, hour it ended or None]
         self.declarations: list[list] = []
@@ -227,8 +227,8 @@ class EscalationModel(mesa.Model):
         self._stepping = True
         self.memo.clear()
         mediators = list(self.mediators.values())
-        if self.spec.model.mediator_order == "random":
-            mediators = [mediators[i] for i in self.streams["mediation"].permutation(len(mediators))]
+        if self.spec.model.mediator_order == "random":  # each mediator's own hourly draw: its rank
+            mediators.sort(key=lambda m: m.order_draw(self.hour))
         for mediator in mediators:
             mediator.act()  # with nobody fighting, only arrivals and acceptance changes happen
         if self.quiet():
@@ -748,8 +748,10 @@ class EscalationModel(mesa.Model):
             )
             rng = self._breakdown_rng.get(key)
             if rng is None:
-                rng = self._breakdown_rng[key] = PerHour(self.stream("ceasefire", "+".join(sorted(key))))
-            if rng.at(self.hour).random() < hazard:
+                rng = self._breakdown_rng[key] = Hourly(
+                    self.stream("ceasefire", "+".join(sorted(key))), self.spec.horizon_hours
+                )
+            if rng(self.hour) < hazard:
                 del self.agreements[key]
                 agreement.end_hour, agreement.ended_by = self.hour, breaker.id
                 by = broker.name if broker else "bilateral"

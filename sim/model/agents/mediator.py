@@ -1,8 +1,9 @@
 """What a mediator is and does: restraint calls, shuttle diplomacy, ceasefire proposals, pressure.
 
 From its arrival hour it acts in each hour with probability ``attention``; mediators act in a
-random order drawn each hour from the mediation stream (``model.mediator_order = "listed"`` keeps
-the scenario's order). Every style calls for restraint (pressure ``leverage × acceptance`` on each
+random order each hour: by each one's own hourly draw from the mediation stream, so removing one
+mediator leaves the others' order as it was (``model.mediator_order = "listed"`` keeps the
+scenario's order). Every style calls for restraint (pressure ``leverage × acceptance`` on each
 party, × ``manipulative_pressure`` if manipulative) and shuttles (a belief signal of precision
 ``leverage × acceptance``, so beliefs converge faster). An agreement it brokers lifts
 ``leverage × acceptance`` of a party's audience cost for backing down (its cover). Formulative and
@@ -46,6 +47,7 @@ class MediatorAgent(mesa.Agent):
         self.veto_draws = PerHour(model.stream("mediation", f"mediator.{mediator_id}"))
         hours = model.spec.horizon_hours
         self.attention_draw = Hourly(model.stream("mediation", f"attention.{mediator_id}"), hours)
+        self.order_draw = Hourly(model.stream("mediation", f"order.{mediator_id}"), hours)
         self.engage_draw = Hourly(
             model.stream("bargaining", f"mediator.{mediator_id}"), hours, len(model.spec.states)
         )
