@@ -6,8 +6,8 @@ outcome's difference (of medians; of shares of runs for events) with its paired 
 interval. The table keeps the outcomes that say what the mechanism does: fighting hours, mediated
 and unilateral ceasefires, failed ceasefires, concessions, treaty invocations, deep strikes,
 territory lost (manoeuvre and mobilisation act on the ground: measure them on a scenario whose
-offensives carry the line and whose states hold reserves, e.g. ``escsim ablate
-scenarios/crises/russia-georgia-2008-08.toml --set states.GEO.reserves=20000``).
+offensives carry the line and whose states hold reserves, e.g. ``escsim ablate CRISIS.toml --set
+states.<ID>.reserves=20000``).
 """
 
 from __future__ import annotations
