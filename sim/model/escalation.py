@@ -32,7 +32,7 @@ from sim.model.geography import Sector, behind_the_line, build_sectors, fronts
 from sim.model.ladder import FIGHTING, LADDER, Rung, describe
 from sim.model.mobilisation import Mobilisation, should_mobilise
 from sim.model.parties import enmities
-from sim.model.randomness import keyed, streams
+from sim.model.randomness import Hourly, Streams, keyed
 from sim.scenario.loading import load_scenario, with_overrides
 from sim.scenario.schema import Scenario
 
@@ -93,7 +93,8 @@ class EscalationModel(mesa.Model):
             file = scenario.file if isinstance(scenario, ScenarioFile) else str(scenario)
             self.scenario = ScenarioFile(rng=rng, file=file)
         scenario = resolve_scenario(scenario, overrides)
-        self.streams = streams(self._seed)  # Mesa's seed: ``rng``, or one drawn for an unseeded model
+        # Mesa's seed: ``rng``, or one drawn for an unseeded model; each stream positioned per hour
+        self.streams = Streams(self._seed, lambda: self.hour)
         # hourly values (pressure, a state's own view of each adversary) computed once per hour
         self.memo: dict[tuple, object] = {}
         self.spec = scenario
@@ -125,8 +126,10 @@ class EscalationModel(mesa.Model):
                 self.states[state.spec.patron].clients.append(state)
         self.state_agents = AgentSet(list(self.states.values()), random=self.random)
         self.agreements: dict[frozenset[str], Agreement] = {}  # in force, by dyad
-        self._breakdown_rng: dict[frozenset[str], np.random.Generator] = {}
+        self._breakdown_rng: dict[frozenset[str], Hourly] = {}
         self.history: list[Agreement] = []  # every agreement, in the order made
+        # every unilateral declaration: [declarer, adversary, hour, hour it ended or None]
+        self.declarations: list[list] = []
         self.guards: dict[frozenset[str], str] = {}  # dyad → "monitors" | "peacekeepers"
         self.deep_strikes = dict.fromkeys(scenario.states, 0)
         self.refresh_wars()
@@ -273,11 +276,10 @@ class EscalationModel(mesa.Model):
 
     def skip_quiet_hours(self) -> int:
         """Hours from this step to the next. After a quiet hour, the quiet hours that follow — up to
-        the next one in which something is due (``next_due_hour``) — are not stepped but run in
-        brief: only what a quiet step does that leaves a trace, each agreement's breakdown draw and
-        the mediators' turn-order draw, then the record. The first hour in which an agreement would
-        break down is stepped in full (its draws are put back first), so a seed gives the same run,
-        hour by hour, as stepping every hour. With ``collect`` every hour is stepped: Mesa's
+        the next one in which something is due (``next_due_hour``) — are not stepped but recorded in
+        brief. Every draw is indexed by the hour, so nothing is drawn for them; the first hour in
+        which an agreement would break down is stepped in full, and a seed gives the same run, hour
+        by hour, as stepping every hour. With ``collect`` every hour is stepped: Mesa's
         DataCollector keeps a row per step."""
         if self.collect or not self.quiet():
             return 1
@@ -316,24 +318,17 @@ class EscalationModel(mesa.Model):
                 due.append(self.hour + 1)
         return max(self.hour + 1, min(due))
 
-    def _quiet_hour(self, hour: int, pending: list[tuple[Agreement, np.random.Generator, float]]) -> bool:
-        """The draws of quiet ``hour``: True if no agreement breaks down in it (its draws made);
-        False, with the draws put back, if one does (the hour must then be stepped)."""
-        drawn = []
-        for agreement, rng, incentive in pending:
-            drawn.append((rng, rng.bit_generator.state))
-            if rng.random() < self._hazard(agreement, incentive, hour):
-                for rng, state in drawn:
-                    rng.bit_generator.state = state
-                return False
-        self._mediator_order()
-        return True
+    def _quiet_hour(self, hour: int, pending: list[tuple[Agreement, Hourly, float]]) -> bool:
+        """True if no agreement breaks down in quiet ``hour``. Every draw is indexed by the hour
+        (``Hourly``, ``Streams``), so an hour run in brief draws nothing and shifts nothing."""
+        return all(draw(hour) >= self._hazard(a, incentive, hour) for a, draw, incentive in pending)
 
     def _mediator_order(self) -> list[MediatorAgent]:
-        """Mediators in this hour's turn order (a draw from the mediation stream if random)."""
+        """Mediators in this hour's turn order: ranked by each one's own hourly draw if random, so
+        removing a mediator leaves the others' order where it was."""
         mediators = list(self.mediators.values())
         if self.spec.model.mediator_order == "random":
-            mediators = [mediators[i] for i in self.streams["mediation"].permutation(len(mediators))]
+            mediators.sort(key=lambda m: m.order_draw(self.hour))
         return mediators
 
     def learn(self) -> None:
@@ -780,11 +775,19 @@ class EscalationModel(mesa.Model):
         self.history.append(agreement)
         for state in (a, b):
             state.stand_down()
-            state.declared.pop((b if state is a else a).id, None)
+            if state.declared.pop((b if state is a else a).id, None) is not None:
+                self.end_declaration(state.id, (b if state is a else a).id)
         if broker is not None and broker.spec.guarantee != "none":
             self.guard(a, b, broker.spec.guarantee)
         who = broker.name if broker else "the parties themselves"
         self.log.act(self.hour, who, f"{a.name}, {b.name}", "ceasefire", f"{kind}; made by {who}")
+
+    def end_declaration(self, declarer: str, adversary: str) -> None:
+        """Close the record of ``declarer``'s open declaration towards ``adversary``."""
+        for record in reversed(self.declarations):
+            if record[0] == declarer and record[1] == adversary and record[3] is None:
+                record[3] = self.hour
+                return
 
     def guard(self, a: StateAgent, b: StateAgent, kind: str) -> None:
         """Monitors or peacekeepers on the dyad's fronts for the rest of the run."""
@@ -829,7 +832,7 @@ class EscalationModel(mesa.Model):
             return
         for key, agreement in list(self.agreements.items()):
             rng, incentive, breaker = self._breakdown(key, agreement)
-            if rng.random() < self._hazard(agreement, incentive, self.hour):
+            if rng(self.hour) < self._hazard(agreement, incentive, self.hour):
                 del self.agreements[key]
                 agreement.end_hour, agreement.ended_by = self.hour, breaker.id
                 broker = self.mediators.get(agreement.broker)
@@ -838,15 +841,15 @@ class EscalationModel(mesa.Model):
                     self.hour, breaker.name, by, "ceasefire_breaks", f"{agreement.kind} ceasefire breaks down"
                 )
 
-    def _breakdown(
-        self, key: frozenset[str], agreement: Agreement
-    ) -> tuple[np.random.Generator, float, StateAgent]:
-        """An agreement's generator, the stronger incentive to resume and whose it is."""
+    def _breakdown(self, key: frozenset[str], agreement: Agreement) -> tuple[Hourly, float, StateAgent]:
+        """An agreement's hourly draws, the stronger incentive to resume and whose it is."""
         a, b = (self.states[p] for p in agreement.parties)
         incentive, breaker = self._incentive(agreement, a, b, self.mediators.get(agreement.broker))
         rng = self._breakdown_rng.get(key)
         if rng is None:
-            rng = self._breakdown_rng[key] = self.stream("ceasefire", "+".join(sorted(key)))
+            rng = self._breakdown_rng[key] = Hourly(
+                self.stream("ceasefire", "+".join(sorted(key))), self.spec.horizon_hours
+            )
         return rng, incentive, breaker
 
     def _hazard(self, agreement: Agreement, incentive: float, hour: int) -> float:
