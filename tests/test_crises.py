@@ -66,3 +66,19 @@ def test_the_template_is_a_valid_crisis_once_filled_in(tmp_path):
     (tmp_path / "crisis.toml").write_text(filled, encoding="utf-8")
     scenario = load_scenario(tmp_path / "crisis.toml")
     assert {"ceasefire_hour", "deaths.BBB", "ceasefire_broker"} <= set(scenario.observed)
+
+
+def test_members_fighting_each_other_get_a_call_for_restraint_not_a_treaty():
+    """Kyrgyzstan and Tajikistan are both CSTO members: neither can invoke it against the other, and
+    the alliance answers their fighting with a statement (the sheet: a call for restraint)."""
+    from sim.model.escalation import EscalationModel
+
+    path = ROOT / "scenarios" / "crises" / "kyrgyzstan-tajikistan-2022-09.toml"
+    model = EscalationModel(path, rng=1, collect=False).run()
+    csto = model.alliances["CSTO"]
+    assert not csto.invoked and csto.response_label == "statement"
+
+
+def test_the_baseline_extends_the_shared_behaviour():
+    raw = tomllib.loads((ROOT / "scenarios" / "sept2022.toml").read_text(encoding="utf-8"))
+    assert raw["extends"] == "behaviour.toml" and not set(raw) & set(BEHAVIOURAL)
