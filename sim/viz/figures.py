@@ -160,12 +160,7 @@ def map_background(model, width: float = 7.5) -> tuple[Figure, list[Artist]]:
     fig = Figure(figsize=(width, width * 0.82))
     fig.subplots_adjust(left=0.09, right=0.98, bottom=0.15, top=0.95)
     ax = fig.subplots()
-    ax.add_collection(
-        LineCollection(
-            [(pos[u], pos[v]) for u, v in model.space.G.edges], colors="#bbbbbb", lw=0.8, zorder=1
-        ),
-        autolim=False,
-    )
+    _links(ax, pos, model.space.G.edges, "#bbbbbb", 0.8, zorder=1)
     radius = radii(spec, pos)
     rims, on_top = [], []
     for sid, sector in model.sectors.items():
@@ -210,6 +205,14 @@ def map_background(model, width: float = 7.5) -> tuple[Figure, list[Artist]]:
     return fig, on_top
 
 
+def _links(ax, pos, pairs, colors, widths, zorder: int) -> Artist:
+    """Lines between pairs of sectors (borders between neighbours, or fronts), in one collection."""
+    lines = LineCollection(
+        [(pos[u], pos[v]) for u, v in pairs], colors=colors, linewidths=widths, zorder=zorder
+    )
+    return ax.add_collection(lines, autolim=False)
+
+
 def map_layers(model, ax) -> list[Artist]:
     """What changes hour by hour on the map: fronts drawn as thick as the fire exchanged across
     them now (the model's ``firing``: quiet under a ceasefire), each sector's holders as wedges of
@@ -219,14 +222,13 @@ def map_layers(model, ax) -> list[Artist]:
     holder = {sid: model.states[s.holder] for sid, s in model.sectors.items()}
     fire = [model.firing(holder[u], holder[v]) for u, v in model.fronts]
     artists: list[Artist] = [
-        ax.add_collection(
-            LineCollection(
-                [(pos[u], pos[v]) for u, v in model.fronts],
-                colors=["#d62728" if f else "#555555" for f in fire],
-                linewidths=[1.0 + 3.0 * f for f in fire],
-                zorder=2,
-            ),
-            autolim=False,
+        _links(
+            ax,
+            pos,
+            model.fronts,
+            ["#d62728" if f else "#555555" for f in fire],
+            [1.0 + 3.0 * f for f in fire],
+            zorder=2,
         )
     ]
     radius = radii(spec, pos)
