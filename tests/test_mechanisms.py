@@ -22,7 +22,11 @@ from sim.scenario.schema import Alliance, Ladder
 BASELINE = Path(__file__).resolve().parent.parent / "scenarios" / "sept2022.toml"
 
 COLS = decision.Columns(
-    *(tuple(getattr(Ladder(), k)) for k in ("leverage", "condemnation", "fire_rate", "exposure")), 0.5
+    *(
+        tuple(getattr(Ladder(), k))
+        for k in ("leverage", "condemnation", "fire_rate", "exposure", "strike_rate")
+    ),
+    0.5,
 )
 REQUIRED = Alliance.model_fields["required_capacity"].default
 

@@ -157,6 +157,8 @@ def point(observed: object) -> tuple[float, str]:
         return float(observed), "value"
     if is_range(observed):
         low, high = float(observed[0]), float(observed[1])
+        if math.isinf(high):
+            return low, "lower bound (a median above it reads 1)"
         if low > 0:
             return math.sqrt(low * high), "geometric mean of range"
         return (low + high) / 2, "midpoint of range"
@@ -168,6 +170,8 @@ def ratio(dist: Distribution, observed: object) -> float:
     value, _ = point(observed)
     if dist.kind != "numeric" or not value or math.isnan(value):
         return math.nan
+    if is_range(observed) and math.isinf(float(observed[1])):  # "more than": any median above agrees
+        return min(dist.median / value, 1.0)
     return dist.median / value
 
 
@@ -185,6 +189,8 @@ def show(value: object) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if is_range(value):
+        if math.isinf(float(value[1])):
+            return f"> {show(value[0])}"
         return f"{show(value[0])}–{show(value[1])}"
     if isinstance(value, tuple):
         return " or ".join(value)

@@ -54,6 +54,7 @@ class Columns:
     condemnation: tuple[float, ...]
     fire_rate: tuple[float, ...]
     exposure: tuple[float, ...]
+    strike_rate: tuple[float, ...]  # the strike campaign's intensity, apart from line fire
     self_defence: float  # δ: share of condemnation waived for answering fire in kind
 
     @classmethod
@@ -64,6 +65,7 @@ class Columns:
             tuple(lad.condemnation),
             tuple(lad.fire_rate),
             tuple(lad.exposure),
+            tuple(lad.strike_rate),
             scenario.model.self_defence_discount,
         )
 
@@ -91,6 +93,7 @@ class Situation:
     switching: float  # k
     mobilisation: float = 0.0  # M: hourly cost of mobilising, 0 once ordered or with no reserves
     mobilise_rung: int = N_RUNGS  # r_m: the fighting's rung at which it would mobilise
+    deaths_per_strike: float = 0.0  # expected own deaths per hour per unit strike rate
 
 
 def gains(s: Situation, c: Columns) -> list[float]:
@@ -112,6 +115,7 @@ def utilities(s: Situation, c: Columns) -> list[float]:
     return [
         gain[r]
         - loss_per_fire * c.fire_rate[max(r, j)]
+        - s.loss_weight * s.deaths_per_strike * c.strike_rate[max(r, j)]
         - s.pressure * (cond[r] - c.self_defence * cond[min(r, j)])
         - s.intervention * c.exposure[r]
         + s.domestic * r

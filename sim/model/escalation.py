@@ -271,6 +271,7 @@ class EscalationModel(mesa.Model):
             self.deep_strike()
             self.flee()
             self.learn()
+            self.feel_outrage()
         self.ceasefire_hazard()
         self.record()
         self.end_hour()
@@ -564,13 +565,14 @@ class EscalationModel(mesa.Model):
         sector.civilian_deaths += deaths
         sector.displaced += displaced
 
-    def _strike_harm(self, sector: Sector) -> None:
-        """The civilians inside one strike's lethal footprint (``harm.strike_deaths``)."""
+    def _strike_harm(self, sector: Sector, share: float = 1.0) -> None:
+        """The civilians inside one strike's lethal footprint (``harm.strike_deaths``); ``share``
+        of it for a strike aimed at a military position (``military_site_collateral``)."""
         deaths = harm.strike_deaths(
             self.streams["harm"],
             sector.residents,
             sector.spec.area_km2,
-            self.spec.harm.strike_lethal_area_km2,
+            self.spec.harm.strike_lethal_area_km2 * share,
         )
         sector.residents -= deaths
         sector.civilian_deaths += deaths
@@ -581,7 +583,7 @@ class EscalationModel(mesa.Model):
         reaches them."""
         if not self.spec.mechanisms.flight:
             return
-        h, fire, rng = self.spec.harm, self.columns.fire_rate, self.streams["harm"]
+        h, rng = self.spec.harm, self.streams["harm"]
         threat: dict[str, float] = {}
         for sid, pairs in self.exposure.items():
             for mine, theirs in pairs:
@@ -593,7 +595,7 @@ class EscalationModel(mesa.Model):
                 for adv in state.adversaries:
                     if adv.rung < Rung.DEEP_STRIKES or self._fire(adv, state.id) == 0.0:
                         continue
-                    t = h.rear_flight_factor * fire[adv.rung]
+                    t = h.rear_flight_factor * self.columns.strike_rate[adv.rung]
                     for sector in self.rear(state.id, adv.id):
                         if t > threat.get(sector.id, 0.0):
                             threat[sector.id] = t
@@ -684,20 +686,23 @@ class EscalationModel(mesa.Model):
             targets = self.rear(adv.id, state.id)
             if not targets:
                 continue
-            fire = self.columns.fire_rate
-            rate = c.deep_strikes_per_hour * fire[state.rung] / fire[Rung.DEEP_STRIKES]
-            n = int(rng.poisson(rate))
+            rate = self.strikes_per_hour(state.rung)
+            n = int(rng.poisson(rate)) if rate > 0.0 else 0
             if n == 0:
                 continue
             hit = rng.choice(len(targets), size=n, p=self.strike_odds(adv.id, state.id)).tolist()
-            for i in hit:
+            aim = state.spec.strike_aim_populated  # a populated place, or else a military position
+            populated = (rng.random(n) < aim).tolist() if 0.0 < aim < 1.0 else [aim == 1.0] * n
+            collateral = self.spec.harm.military_site_collateral
+            for i, town in zip(hit, populated, strict=True):
                 if self.spec.mechanisms.strike_harm:  # deaths in the strike's footprint, flight from fire
-                    self._strike_harm(targets[i])
+                    self._strike_harm(targets[i], 1.0 if town else collateral)
                     self._civilian_harm(targets[i], adv, 1.0, deaths=False)
                 else:  # an hour of fire on the whole sector
                     self._civilian_harm(targets[i], adv, 1.0)
             self.deep_strikes[adv.id] += n
-            casualties = int(rng.poisson(c.casualties_per_strike * n))
+            military = n - sum(populated)
+            casualties = int(rng.poisson(c.casualties_per_strike * military)) if military else 0
             front = [mine for mine, _ in self.exposure[adv.id] if mine.forces.get(adv.id, 0.0) > 0]
             if casualties and front:
                 self._casualties(adv, front[int(rng.integers(len(front)))], casualties, "strikes")
@@ -730,9 +735,39 @@ class EscalationModel(mesa.Model):
                 * combat.engaged(mine.forces.get(state.id, 0.0), mine.spec.area_km2, per_km2)
                 * combat.engaged(theirs.forces.get(adv.id, 0.0), theirs.spec.area_km2, per_km2)
             )
-        strikes = c.casualties_per_strike * c.deep_strikes_per_hour * self.spec.mechanisms.deep_strikes
-        value = self._deaths_per_fire[(state.id, adv.id)] = (total + strikes) * c.kill_fraction
+        value = self._deaths_per_fire[(state.id, adv.id)] = total * c.kill_fraction
         return value
+
+    def feel_outrage(self) -> None:
+        """Outrage (rally round the flag, retaliation norms): each state's own civilian deaths since
+        the last hour of fighting add to its outrage, which fades with a half-life over hours of
+        fighting (it holds while the guns are silent, so quiet hours skipped change nothing).
+        ``StateAgent.situation`` adds ``outrage_per_death`` × outrage to its domestic pull upward."""
+        if not self.spec.mechanisms.outrage or self.spec.model.outrage_per_death <= 0.0:
+            return
+        fade = 0.5 ** (1.0 / self.spec.model.outrage_half_life_hours)
+        for state in self.state_agents:
+            dead = sum(sector.civilian_deaths for sector in self.sectors_of[state.id])
+            state.outrage = state.outrage * fade + (dead - state.civilians_mourned)
+            state.civilians_mourned = dead
+
+    def strikes_per_hour(self, rung: int) -> float:
+        """Expected deep strikes an hour at ``rung``: the strike campaign's own intensity (the
+        ladder's strike-rate column, relative to the deep-strike rung), apart from fire on the line."""
+        return self._strikes_per_unit() * self.columns.strike_rate[rung] if rung >= Rung.DEEP_STRIKES else 0.0
+
+    def _strikes_per_unit(self) -> float:
+        """Strikes an hour per unit of the strike-rate column."""
+        at_rung = self.columns.strike_rate[Rung.DEEP_STRIKES]
+        return self.spec.combat.deep_strikes_per_hour / (at_rung if at_rung > 0.0 else 1.0)
+
+    def expected_deaths_per_strike(self, state: StateAgent, adv: StateAgent) -> float:
+        """Expected own military deaths per hour per unit of ``adv``'s strike rate: its strikes
+        aimed at military positions, each with Poisson casualties."""
+        if not self.spec.mechanisms.deep_strikes:
+            return 0.0
+        c, military = self.spec.combat, 1.0 - adv.spec.strike_aim_populated
+        return self._strikes_per_unit() * c.casualties_per_strike * military * c.kill_fraction
 
     def pressure_on(self, state: StateAgent) -> float:
         """Background pressure, mediators', economic, and alliances answering its adversaries."""
@@ -929,6 +964,7 @@ class EscalationModel(mesa.Model):
                     s.rung,
                     s.military_deaths,
                     s.commitment,
+                    s.outrage,
                     len(s.conceded),
                     self.pressure_on(s),
                     *((x.mean, x.var) for x in s.beliefs.values()),

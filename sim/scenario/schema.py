@@ -162,6 +162,20 @@ class Model(Strict):
         "[assumed].",
         "1/death",
     )
+    outrage_per_death: NonNegative = field(
+        0.0,
+        "Outrage (rally round the flag, retaliation): utility per rung of fire per hour that each "
+        "own civilian death adds to a state's domestic pull upward, fading with "
+        "`outrage_half_life_hours` (Gartner & Segura 1998; Mueller 1973) [assumed: 0, off unless a "
+        "scenario sets it].",
+        "utility/(death·rung·h)",
+    )
+    outrage_half_life_hours: float = field(
+        24.0,
+        "Half-life of outrage over hours of fighting (it holds while the guns are silent) [assumed].",
+        "h",
+        gt=0.0,
+    )
     loss_scale: float = field(
         10.0,
         "Deaths per unit of casualty sensitivity: the loss weight is sensitivity × (1 + deaths/w) "
@@ -234,6 +248,13 @@ class Ladder(Strict):
     fire_rate: tuple[float, ...] = per_rung(
         (0.0, 0.0, 0.10, 0.45, 0.70, 1.00, 1.60),
         "Relative intensity of fire on the line at each rung (0 below small arms).",
+    )
+    strike_rate: tuple[float, ...] = per_rung(
+        (0.0, 0.0, 0.0, 0.0, 0.70, 1.00, 1.60),
+        "Relative intensity of the strike campaign behind the line at each rung, apart from fire on "
+        "the line (strikes/h = deep_strikes_per_hour × this / this at the deep-strike rung; 0 below "
+        "it). Default: the fire-rate column's values, i.e. a strike campaign as intense as the line "
+        "fire [assumed].",
     )
     exposure: tuple[float, ...] = per_rung(
         (0.0, 0.0, 0.05, 0.10, 0.25, 0.50, 1.00),
@@ -395,6 +416,12 @@ class Harm(Strict):
     capture_flight_share: Probability = field(
         0.5, "Share of the residents still in a sector who flee when the enemy's line crosses it [assumed]."
     )
+    military_site_collateral: Probability = field(
+        0.1,
+        "Civilian deaths of a strike aimed at a military position, as a share of those of a strike "
+        "aimed at a populated place in the same sector (a state's `strike_aim_populated` says which "
+        "it aims at) [assumed: sites away from homes, a tenth of the footprint's density].",
+    )
 
 
 class Ceasefire(Strict):
@@ -474,6 +501,11 @@ class Mechanisms(Strict):
         "Civilians leave sectors within the enemy's reach before fire reaches them (flight from threat).",
     )
     strike_harm: bool = field(True, "Deep strikes kill the civilians inside their lethal footprint.")
+    outrage: bool = field(
+        True,
+        "Own civilian deaths raise the value of hitting back for a while (rally / retaliation; "
+        "`model.outrage_per_death`).",
+    )
 
 
 class State(Strict):
@@ -503,6 +535,15 @@ class State(Strict):
         "utility/h",
     )
     forces: NonNegative = field(0.0, "Troops deployed on the front (not the whole army).", "soldiers")
+    strike_aim_populated: Probability = field(
+        0.0,
+        "Share of its deep strikes aimed at populated places (sites in towns) rather than military "
+        "positions — a fact from the crisis's record. A strike at a populated place kills the "
+        "residents in its footprint; one at a military position inflicts military casualties and "
+        "`harm.military_site_collateral` of the footprint's deaths [default 0, assumed: where the "
+        "record does not say, strikes are aimed at military positions, as states claim under the "
+        "principle of distinction].",
+    )
     firepower: NonNegative = field(
         1.0, "Per-soldier fire effectiveness (artillery, rockets, training), relative.", "index"
     )
@@ -758,10 +799,13 @@ class Observed(Strict):
     source gives only totals) or a derived observable (``deaths.<STATE>`` = military + civilian
     deaths). See sim/analysis/observed.py."""
 
+    model_config = ConfigDict(allow_inf_nan=True)  # a range's high end may be inf ("more than")
+
     reported: ObservedValue | None = field(
         None,
-        "The figure as reported at the time: a number, a [low, high] range, a category, a list of "
-        "acceptable categories (where sources disagree), or true/false; none if only revised.",
+        "The figure as reported at the time: a number, a [low, high] range ([low, inf] for 'more "
+        "than low' or 'at least low'), a category, a list of acceptable categories (where sources "
+        "disagree), or true/false; none if only revised.",
     )
     revised: ObservedValue | None = field(None, "Later figures, in the same form; none if not revised.")
     source: Id | None = field(None, "Id of the entry in [sources] for the reported figure.")
@@ -781,15 +825,15 @@ class Observed(Strict):
         if (
             isinstance(value, list | tuple)
             and len(value) == 2
-            and all(
-                isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v) for v in value
-            )
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value)
+            and math.isfinite(value[0])
+            and (math.isfinite(value[1]) or value[1] == math.inf)
         ):
-            return value
+            return value  # [low, inf]: "more than low", "at least low" (an open-ended range)
         raise PydanticCustomError(
             "observed",
-            "expected a finite number, a [low, high] range of finite numbers, a category, a list of "
-            "categories, or true/false",
+            "expected a finite number, a [low, high] range of finite numbers (high may be inf: "
+            "'more than low'), a category, a list of categories, or true/false",
             {"got": value},
         )
 

@@ -52,6 +52,8 @@ class StateAgent(mesa.Agent):
         self.aim = spec.war_aim
         self.rung = self.peak_rung = spec.initial_rung
         self.commitment = 0.0  # rung publicly committed to (audience costs)
+        self.outrage = 0.0  # own civilian deaths, fading (``EscalationModel.feel_outrage``)
+        self.civilians_mourned = 0  # own civilian deaths already counted into outrage
         self.adversaries: list[StateAgent] = []
         self.beliefs: dict[str, StrengthBelief] = {}
         self.yields: dict[str, float] = {}  # belief that each adversary yields to force
@@ -155,6 +157,7 @@ class StateAgent(mesa.Agent):
         own = opponent_rung is None and cover == 0.0 and share is None and resolve is None and not extra
         if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.military_deaths)
+            key += (self.outrage,)
             key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id])
             if key in m.memo:
                 return copy.copy(m.memo[key])
@@ -168,9 +171,10 @@ class StateAgent(mesa.Agent):
             opponent_rung=adv.rung if opponent_rung is None else opponent_rung,
             loss_weight=self.loss_weight,
             deaths_per_fire=m.expected_deaths_per_fire(self, adv) * believed_ratio,
+            deaths_per_strike=m.expected_deaths_per_strike(self, adv),
             pressure=m.pressure_on(self) / split,
             intervention=m.intervention_against(self, adv),
-            domestic=spec.domestic_pressure / split,
+            domestic=(spec.domestic_pressure + m.spec.model.outrage_per_death * self.outrage) / split,
             audience=spec.audience_cost * (1.0 - cover) / split,
             commitment=0.0 if extra and self.obtained_demands(adv, extra) else self.commitment,
             territory_gain=spec.territorial_value * m.spec.combat.advance_km2_per_hour,
