@@ -58,3 +58,71 @@ def test_strikes_kill_civilians_in_their_footprint():
     on = _totals("civilian_deaths", **big)
     off = _totals("civilian_deaths", mechanisms__strike_harm=False, **big)
     assert sum(off) == 0 and sum(on) > 0
+
+
+# --- the strike campaign: its own intensity, and what it aims at ---------------------------------
+def _strikes_and_tolls(**overrides) -> tuple[int, int, int]:
+    """Deep strikes on Armenia, its civilian and military deaths, summed over the seeds."""
+    strikes = civilians = soldiers = 0
+    for seed in SEEDS:
+        m = EscalationModel(DEFAULT_SCENARIO, rng=seed, collect=False, **overrides).run()
+        strikes += m.deep_strikes["ARM"]
+        civilians += sum(s.civilian_deaths for s in m.sectors_of["ARM"])
+        soldiers += m.states["ARM"].military_deaths
+    return strikes, civilians, soldiers
+
+
+def test_strike_campaign_has_its_own_intensity():
+    """Strikes follow the ladder's strike-rate column, not the line's fire rate: with no strike
+    campaign at any rung no strike lands though the line is fought as before, and doubling the
+    column above the deep-strike rung adds strikes."""
+    zero = (0.0,) * 7
+    assert _strikes_and_tolls(ladder__strike_rate=zero)[0] == 0
+    base = _strikes_and_tolls()[0]
+    assert base > 0
+    import sim
+
+    lad = sim.load_scenario(DEFAULT_SCENARIO).ladder
+    more = tuple(lad.strike_rate[:5]) + tuple(2 * x for x in lad.strike_rate[5:])  # twice above rung 4
+    assert _strikes_and_tolls(ladder__strike_rate=more)[0] > base
+    # no line fire at the deep-strike rung: strikes still land there
+    no_line = tuple(0.0 if r == 4 else x for r, x in enumerate(lad.fire_rate))
+    assert _strikes_and_tolls(ladder__fire_rate=no_line)[0] > 0
+
+
+def test_strikes_aimed_at_towns_kill_civilians_and_at_positions_soldiers():
+    """A striker whose strikes are aimed at populated places kills more civilians and fewer
+    soldiers than one aiming at military positions (strike_aim_populated)."""
+    big = {
+        "harm__strike_lethal_area_km2": 2e-3,
+        "harm__civilian_death_rate": 0.0,
+        "harm__border_fire_spill": 0.0,
+    }
+    towns = _strikes_and_tolls(states__AZE__strike_aim_populated=1.0, **big)
+    positions = _strikes_and_tolls(states__AZE__strike_aim_populated=0.0, **big)
+    assert towns[1] > 3 * max(positions[1], 1)
+    assert towns[0] > 0 and positions[0] > 0
+
+
+# --- outrage: own civilian deaths raise the value of hitting back ---------------------------------
+def test_outrage_keeps_defenders_fighting():
+    """Thailand–Cambodia (two defenders): with outrage on, the fighting lasts longer over the
+    same seeds than with it switched off, and a state whose civilians died carries outrage."""
+    from pathlib import Path
+
+    import sim
+    from sim.analysis.outcomes import outcomes
+
+    path = Path(__file__).resolve().parent.parent / "scenarios" / "crises" / "thailand-cambodia-2025-07.toml"
+    scenario = sim.load_scenario(path, {"model.outrage_per_death": 0.03})
+    on, off, carried = [], [], 0.0
+    for seed in range(16):
+        m = EscalationModel(scenario, rng=seed, collect=False).run()
+        on.append(outcomes(m)["fighting_hours"])
+        carried = max(carried, max(s.outrage for s in m.state_agents))
+        m = EscalationModel(scenario, rng=seed, collect=False, mechanisms__outrage=False).run()
+        off.append(outcomes(m)["fighting_hours"])
+        assert all(s.outrage == 0.0 for s in m.state_agents)
+    assert carried > 0.0
+    assert np.mean(on) > 1.3 * np.mean(off)
+    assert sum(a > b for a, b in zip(on, off, strict=True)) > sum(a < b for a, b in zip(on, off, strict=True))

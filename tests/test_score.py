@@ -244,3 +244,21 @@ def test_score_rejects_a_bad_scenario_before_running_anything(tmp_path):
     bad = write(tmp_path, "bad", "[observed.full_war]\nreported = 'maybe'\nsource = 'nope'")
     assert_clean_error(escsim("score", write(tmp_path, "ok", OBSERVED), bad, "--out", out), "bad.toml")
     assert not out.exists()
+
+
+def test_open_ended_range_reads_more_than():
+    """'More than N' is [N, inf]: it matches an interval reaching N or above, a median above N reads
+    ratio 1 (below it, median/N), and it shows as "> N"; a range cannot start at inf or be NaN."""
+    from sim.analysis import observed as obs
+    from sim.scenario.schema import Observed
+
+    figure = Observed(reported=[2500, math.inf]).reported
+    assert obs.is_range(figure)
+    above = obs.Distribution("numeric", 3000.0, 9000.0, 20000.0)
+    below = obs.Distribution("numeric", 100.0, 500.0, 1000.0)
+    assert obs.overlaps(above, figure) is True and obs.overlaps(below, figure) is False
+    assert obs.ratio(above, figure) == 1.0 and obs.ratio(below, figure) == pytest.approx(0.2)
+    assert obs.show(figure) == "> 2,500"
+    for bad in ([math.inf, 5], [math.nan, 5], math.inf):
+        with pytest.raises(ValueError):
+            Observed(reported=bad)
