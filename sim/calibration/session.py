@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -24,6 +25,9 @@ def one(
     """Calibrate (or resume), write the report, print it; return the predictive check."""
     fit_on, held = cal.split(leave_out) if leave_out else (cal, None)
     history = calibrate(fit_on, out, eng, say)
+    if history.max_t < 0:
+        say(f"no generation finished yet: nothing to report; run the same command again to resume ({out}/)")
+        return pd.DataFrame(columns=["covered"])
     table, ppc = write_report(fit_on, history, out, eng, held)
     stays = table.loc[table.verdict != "identified", "parameter"].tolist()
     say("\n" + format_table(table))
@@ -47,16 +51,26 @@ def leave_each_out(
     for crisis in cal.crises:
         say(f"\n== fitting without {crisis} ==")
         ppc = one(cal, out / f"without-{crisis}", eng, crisis, say)
+        status = json.loads((out / f"without-{crisis}" / "convergence.json").read_text(encoding="utf-8"))
         rows.append(
             {
                 "left_out": crisis,
                 "observables": len(ppc),
                 "inside_90%": int(ppc.covered.sum()),
-                "coverage": float(ppc.covered.mean()),
+                "coverage": float(ppc.covered.mean()) if len(ppc) else float("nan"),
+                "generations": status["generations"],
+                "simulations": status["simulations"],
+                "converged": status["converged"],
             }
         )
     table = pd.DataFrame(rows)
     atomic_file(out / "loco.csv", lambda tmp: table.to_csv(tmp, index=False))
-    say("\nout-of-sample coverage (each crisis predicted by a posterior fitted on the others):")
-    say(format_table(table))
+    text = (
+        "out-of-sample coverage (each crisis predicted by a posterior fitted on the others):\n"
+        + format_table(table)
+        + f"\nall: {int(table['inside_90%'].sum())} of {int(table.observables.sum())} observables inside "
+        "their 90 % predictive interval"
+    )
+    atomic_file(out / "loco.md", lambda tmp: tmp.write_text(text + "\n", encoding="utf-8"))
+    say("\n" + text)
     return table
