@@ -245,8 +245,10 @@ def calibrate(
         )
         abc.run(max_nr_populations=1, min_acceptance_rate=stop.min_acceptance)
         if sampler.stopped_by is None:
-            line = generations(history)[-1].line(per)
-            report(f"{line}, posterior moved {posterior_shift(cal, history):.3f} of its prior range")
+            line, moved = generations(history)[-1].line(per), posterior_shift(cal, history)
+            report(
+                line + (f", posterior moved {moved:.3f} of its prior range" if math.isfinite(moved) else "")
+            )
 
 
 def _write(tmp: Path, text: str) -> None:
