@@ -229,9 +229,10 @@ def calibrate(
             history = abc.new(f"sqlite:///{db}", {o.key: 0.0 for o in obs})
         done = generations(history)
         shift = posterior_shift(cal, history)
-        verdict = stop_reason(cal, done, started, shift)
-        if verdict is None and sampler.stopped_by is not None:
+        if sampler.stopped_by is not None:  # the last stored generation did not converge
             verdict = _incomplete(cal, sampler.stopped_by, len(done))
+        else:
+            verdict = stop_reason(cal, done, started, shift)
         if verdict is not None:
             status = Status(
                 verdict[0], verdict[1], len(done), done[-1].total_proposals * per if done else 0, shift
