@@ -265,7 +265,8 @@ def _incomplete(cal: Calibration, why: str, kept: int) -> tuple[bool, str]:
             f"({why.removesuffix(' (max_eval)')}); the posterior is generation {kept - 1}'s"
         )
     budget = {"wall-clock budget": "max_minutes", "simulation budget": "max_simulations"}.get(why, why)
+    posterior = f"the posterior is generation {kept - 1}'s" if kept else "no generation finished yet"
     return False, (
         f"{budget} reached inside generation {kept} (not stored: a resumed calibration redoes it); "
-        f"the posterior is generation {kept - 1}'s"
+        + posterior
     )
