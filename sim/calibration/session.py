@@ -15,12 +15,17 @@ from sim.experiments.engines import Engine
 from sim.experiments.storage import atomic_file
 
 
+def flushed(line: str) -> None:
+    """Print a line at once, also when stdout is a file (a long calibration's log)."""
+    print(line, flush=True)
+
+
 def default_out(cal: Calibration, leave_out: str | None) -> Path:
     return Path(f"results/calibration-{cal.name}" + (f"-without-{leave_out}" if leave_out else ""))
 
 
 def one(
-    cal: Calibration, out: Path, eng: Engine, leave_out: str | None, say: Callable[[str], None] = print
+    cal: Calibration, out: Path, eng: Engine, leave_out: str | None, say: Callable[[str], None] = flushed
 ) -> pd.DataFrame:
     """Calibrate (or resume), write the report, print it; return the predictive check."""
     fit_on, held = cal.split(leave_out) if leave_out else (cal, None)
@@ -44,7 +49,7 @@ def one(
 
 
 def leave_each_out(
-    cal: Calibration, out: Path, eng: Engine, say: Callable[[str], None] = print
+    cal: Calibration, out: Path, eng: Engine, say: Callable[[str], None] = flushed
 ) -> pd.DataFrame:
     """Every leave-one-crisis-out calibration into ``out/without-<crisis>/``; the coverage table."""
     rows = []
