@@ -355,6 +355,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
     from sim.analysis import plots
     from sim.analysis.sensitivity import load_sweep, pick_outcomes
     from sim.experiments.results import load_series
+    from sim.model.parties import belligerents
 
     exp, scenario, frame = load_sweep(args.results)
     params = list(exp.parameters)
@@ -371,10 +372,7 @@ def cmd_plot(args: argparse.Namespace) -> int:
         paths += plots.heatmap(frame, x, y, args.heatmap, scenario, folder)
     series = load_series(args.results)
     if not series.empty:
-        fighters = [
-            s for s, spec in scenario.states.items() if spec.adversary is not None and spec.war_aim != "none"
-        ]
-        paths += plots.sweep_fans(series, frame, scenario, fighters, folder)
+        paths += plots.sweep_fans(series, frame, scenario, belligerents(scenario), folder)
     print(f"{len(paths)} files in {folder}/")
     return 0
 

@@ -283,9 +283,28 @@ def test_private_resolve_has_the_prior_mean():
 RUNS = 60
 
 
-def _ensemble(overrides: dict) -> pd.DataFrame:
-    scenario = load_scenario(BASELINE, overrides)
-    return pd.DataFrame([sim.run(scenario, run_seed(11, i)).outcomes for i in range(RUNS)])
+def _ensemble(
+    overrides: dict, runs: int = RUNS, scenario: Path = BASELINE, events: bool = False
+) -> pd.DataFrame:
+    """Outcome rows of ``runs`` seeded runs; with ``events``, also per run the number of
+    unilateral declarations, of sectors taken by manoeuvre and of mobilisation orders."""
+    spec = load_scenario(scenario, overrides)
+    rows = []
+    for i in range(runs):
+        result = sim.run(spec, run_seed(11, i))
+        row = dict(result.outcomes)
+        if events:
+            action = result.events["action"].astype(str)
+            row["declared"] = int(action.str.contains("unilateral ceasefire").sum())
+            row["captures"] = int(
+                (
+                    action.str.startswith("takes ")
+                    & result.events["reason"].astype(str).str.startswith("the line crosses")
+                ).sum()
+            )
+            row["mobilised"] = int(action.str.startswith("mobilises ").sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 @pytest.fixture(scope="module")
@@ -317,7 +336,8 @@ def test_switching_a_mechanism_off_makes_fighting_longer(baseline, override):
 
 def test_without_agreements_fighting_ends_tacitly_or_not_at_all(baseline):
     off = _ensemble({"mechanisms.agreements": False})
-    assert set(off.ceasefire_broker) <= {"tacit", "none"} and (off.failed_ceasefires == 0).all()
+    # no agreement of any kind; an unmatched unilateral declaration needs none
+    assert set(off.ceasefire_broker) <= {"tacit", "none", "unilateral"} and (off.failed_ceasefires == 0).all()
     assert baseline.ceasefire_broker.isin(["tacit", "none"]).mean() < 0.5
 
 
@@ -343,3 +363,65 @@ def test_without_deep_strikes_none_lands(baseline):
     off = _ensemble({"mechanisms.deep_strikes": False})
     assert (off["deep_strikes.ARM"] == 0).all()
     assert (baseline["deep_strikes.ARM"] > 0).mean() > 0.9
+
+
+def test_without_unilateral_declarations_none_is_declared():
+    """unilateral: with a state free to declare (margin 0), some declare and some fighting ends
+    under a declaration; with the switch off, none does."""
+    on = _ensemble({"model.unilateral_margin": 0.0}, events=True)
+    off = _ensemble({"model.unilateral_margin": 0.0, "mechanisms.unilateral": False}, events=True)
+    assert off.declared.sum() == 0 and not off.ceasefire_broker.eq("unilateral").any()
+    assert on.declared.sum() >= 5 and on.ceasefire_broker.eq("unilateral").sum() >= 2
+    assert _paired_t(off.declared.astype(float), on.declared.astype(float)) > 3.0
+
+
+GEORGIA = BASELINE.parent / "crises" / "russia-georgia-2008-08.toml"
+GROUND_RUNS = 30
+
+
+def test_without_manoeuvre_no_sector_changes_hands():
+    """manoeuvre: where offensives are fast enough to carry the line (the baseline with a faster
+    advance), sectors change hands in most runs, and the war is shorter; never with it off."""
+    fast = {"combat.advance_km2_per_hour": 3.0}
+    on = _ensemble(fast, runs=GROUND_RUNS, events=True)
+    off = _ensemble({**fast, "mechanisms.manoeuvre": False}, runs=GROUND_RUNS, events=True)
+    assert (off.captures == 0).all() and (on.captures > 0).mean() > 0.5
+    assert _paired_t(on.fighting_hours, off.fighting_hours) > 3.0
+
+
+def test_without_mobilisation_reserves_never_arrive_and_ground_is_lost():
+    """mobilisation: with reserves to call up (Georgia 2008, 20,000 a side), the state that
+    mobilises holds its ground better; with the switch off nobody mobilises."""
+    reserves = {"states.GEO.reserves": 20000.0, "states.RUS.reserves": 20000.0}
+    on = _ensemble(reserves, runs=GROUND_RUNS, scenario=GEORGIA, events=True)
+    off = _ensemble(
+        {**reserves, "mechanisms.mobilisation": False}, runs=GROUND_RUNS, scenario=GEORGIA, events=True
+    )
+    assert (off.mobilised == 0).all() and (on.mobilised > 0).all()
+    assert _paired_t(on["territory_lost_km2.GEO"], off["territory_lost_km2.GEO"]) > 3.0
+
+
+def test_mobilisation_cost_weighs_on_rungs_that_reach_the_trigger():
+    free = decision.utilities(_situation(opponent_rung=1), COLS)
+    costly = decision.utilities(_situation(opponent_rung=1, mobilisation=0.4, mobilise_rung=4), COLS)
+    assert costly[:4] == pytest.approx(free[:4])
+    assert costly[4:] == pytest.approx([u - 0.4 for u in free[4:]])
+    sunk = decision.utilities(_situation(opponent_rung=5, mobilisation=0.4, mobilise_rung=4), COLS)
+    base = decision.utilities(_situation(opponent_rung=5), COLS)
+    assert np.argmax(sunk) == np.argmax(base)  # the adversary's rung already forces it: sunk
+
+
+@pytest.mark.parametrize("learning", [True, False])
+def test_the_fighting_narrows_each_belligerents_belief_about_the_other(learning):
+    """learning: every belligerent's belief about its adversary's strength ends far tighter than its
+    prior, in every run (the battles on its own fronts are evidence); with the switch off it stays
+    the prior."""
+    from sim.model.escalation import EscalationModel
+
+    scenario = load_scenario(BASELINE, {"mechanisms.learning": learning})
+    for i in range(3):
+        model = EscalationModel(scenario, rng=run_seed(11, i), collect=False).run()
+        for state in model.belligerents:
+            for belief in state.beliefs.values():
+                prior = state.spec.belief_sd**2
+                assert (belief.var < 0.5 * prior) if learning else belief.var == pytest.approx(prior)

@@ -17,14 +17,20 @@ import time
 import urllib.request
 from pathlib import Path
 
+import matplotlib.colors
 import pytest
+from matplotlib.collections import LineCollection
 
 import sim
 from sim.analysis.narrate import facts, lines, outcome_lines, plain, timeline
 from sim.cli import main
+from sim.model.ceasefire import Agreement
 from sim.model.escalation import EscalationModel
-from sim.viz.app import model_params, scenario_files
-from sim.viz.figures import ladder_figure, map_figure, positions
+from sim.model.ladder import FIGHTING
+from sim.model.parties import belligerents
+from sim.scenario.schema import Observed, Scenario
+from sim.viz.app import baseline_of, model_params, scenario_menu
+from sim.viz.figures import LadderFrames, MapFrames, ladder_figure, map_figure, positions
 from sim.viz.server import banner, server_command, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,26 +119,94 @@ def test_map_and_ladder_draw_a_run_in_progress(baseline):
 
 def test_page_settings_are_valid_model_keywords(baseline):
     params = model_params(BASELINE, baseline)
-    files = scenario_files(BASELINE)
-    assert "scenarios/whatif/envoy_late.toml" in files and "scenarios/sept2022.toml" in files
-    assert not [f for f in files if "crises/" in f or "behaviour" in f]  # other actors, not a scenario
-    assert params["file"]["value"] == "scenarios/sept2022.toml"
+    assert params["file"] == "scenarios/sept2022.toml"  # fixed: Reset rebuilds the scenario shown
     assert "(hours)" in params["mediators__USA__arrival_hour"]["label"]
-    values = {k: v["value"] for k, v in params.items()}
-    values["file"] = "scenarios/whatif/envoy_late.toml"
+    values = {k: (v["value"] if isinstance(v, dict) else v) for k, v in params.items()}
     values["mediators__EU__arrival_hour"] = 30
+    values["rng"] = 4
     # what SolaraViz's Reset does with them (Mesa's own function): the file goes to the model's Mesa
     # scenario record, the rest to the constructor as keywords
     from mesa.visualization.solara_viz import _build_model_init_kwargs
 
-    first = EscalationModel(BASELINE, rng=1)
+    first = EscalationModel(ROOT / "scenarios" / "whatif" / "envoy_late.toml", rng=1)
     kwargs = _build_model_init_kwargs(
         first, values, add_scenario_when_empty=True, require_model_accepts_scenario=True
     )
     model = type(first)(**kwargs)
-    assert model.spec.name == "envoy_late"
-    assert model.spec.mediators["EU"].arrival_hour == 30
-    assert model.scenario.file == "scenarios/whatif/envoy_late.toml"
+    assert model.spec.name == "sept2022" and model.spec.mediators["EU"].arrival_hour == 30
+    assert model.scenario.file == "scenarios/sept2022.toml"
+
+
+def test_scenario_menu_lists_every_scenario_file_and_each_gets_its_own_settings():
+    files, others = scenario_menu(BASELINE)
+    on_disk = {str(p.relative_to(ROOT)) for p in (ROOT / "scenarios").rglob("*.toml")}
+    assert set(files) | set(others) == on_disk
+    assert others == ["scenarios/behaviour.toml"]  # shared behaviour, not a whole scenario
+    assert "scenarios/whatif/envoy_late.toml" in files
+    assert len([f for f in files if "crises/" in f]) >= 4
+    crisis = ROOT / "scenarios" / "crises" / "india-pakistan-2025-05.toml"
+    spec = sim.load_scenario(crisis)
+    params = model_params(crisis, spec)
+    assert params["file"] == "scenarios/crises/india-pakistan-2025-05.toml"
+    assert not [k for k in params if "__USA__" in k and k.split("__")[1] not in spec.mediators]
+    assert {k.split("__")[1] for k in params if k.startswith("mediators__")} == set(spec.mediators)
+    # the ensemble tab compares a what-if with the scenario it extends, a crisis with itself
+    assert baseline_of(ROOT / "scenarios" / "whatif" / "no_us_envoy.toml") == BASELINE
+    assert baseline_of(crisis) == crisis
+
+
+def test_who_fights_honours_adversaries_in_every_view(baseline):
+    data = baseline.model_dump()
+    data["states"]["AZE"].update(adversary=None, adversaries=("ARM",))
+    data["states"]["ARM"]["adversary"] = None  # enmity is symmetric: AZE's list names it
+    listed = Scenario.model_validate(data)
+    assert belligerents(listed) == belligerents(baseline) == ["AZE", "ARM"]
+    for path in scenario_menu(BASELINE)[0]:
+        spec = sim.load_scenario(ROOT / path)
+        assert belligerents(spec) == [s.id for s in EscalationModel(spec, 1).belligerents], path
+
+
+def test_map_draws_a_front_under_ceasefire_as_quiet(baseline):
+    model = EscalationModel(baseline, 3)
+    model.run_for(6)
+    azerbaijan, armenia = model.states["AZE"], model.states["ARM"]
+    assert azerbaijan.rung >= FIGHTING and model.fronts
+    fronts = [(u, v) for u, v in model.fronts]
+
+    def drawn() -> list:
+        fig = map_figure(model)
+        lines = [c for c in fig.axes[0].collections if isinstance(c, LineCollection)][1]  # after the graph
+        return [tuple(c) for c in lines.get_colors()]
+
+    red = matplotlib.colors.to_rgba("#d62728")
+    assert red in drawn() and model.firing(azerbaijan, armenia) > 0
+    key = frozenset(("AZE", "ARM"))
+    model.agreements[key] = Agreement(
+        ("AZE", "ARM"), "USA", "mediated", model.hour, (), 1.0
+    )  # rungs unchanged
+    assert azerbaijan.rung >= FIGHTING and model.fronts == fronts
+    assert model.firing(azerbaijan, armenia) == 0.0
+    assert red not in drawn()
+
+
+def test_observed_headline_is_the_reported_figure_else_the_revised_one(baseline):
+    both = Observed(reported=10, revised=[20, 30])
+    assert both.headline == 10 and Observed(revised=[20, 30]).headline == (20.0, 30.0)
+    assert (
+        baseline.observed["military_deaths.ARM"].headline == baseline.observed["military_deaths.ARM"].reported
+    )
+
+
+def test_page_figures_redraw_only_what_changes(baseline):
+    model = EscalationModel(baseline, 3)
+    frames, ladder = MapFrames(model), LadderFrames(baseline)
+    first = frames.png()
+    model.run_for(30)
+    rungs = {s.id: model.series[f"rung.{s.id}"] for s in model.belligerents}
+    found = facts(baseline, model.log.to_frame())
+    for png in (first, frames.png(), ladder.png(rungs, found, 30)):
+        assert png[:8] == b"\x89PNG\r\n\x1a\n"
+    assert frames.png() != first and frames.png() == frames.png()  # the hour's map, the same each time
 
 
 def test_banner_says_how_to_share_the_page():
@@ -242,11 +316,46 @@ def test_page_steps_two_days_and_shows_map_ladder_and_first_attack(browser, page
     narrative = page.locator(".narrative").inner_text()
     assert "Azerbaijan attacks to seize Armenia's territory" in narrative
     assert "13 Sep 00:05" in narrative and "RUS_MED" not in narrative and "source:" not in narrative
+    page.screenshot(path=str(SHOTS / "classroom.png"), clip={"x": 0, "y": 0, "width": 1500, "height": 1180})
     page.get_by_text("Show the sources of each fact").click()
     page.wait_for_function(
         "document.querySelector('.narrative').innerText.includes('source: scenario event')"
     )
     page.screenshot(path=str(SHOTS / "page-48h.png"), full_page=True)
+    assert not [f for f in failed if "/_solara/cdn/" in f], f"assets fetched from the internet: {failed}"
+    context.close()
+
+
+def test_picking_a_crisis_rebuilds_the_page_for_its_actors(browser, page_url):
+    context, page, failed = open_page(browser, page_url)
+    assert "Azerbaijan" in page.locator(".map-caption").inner_text()
+    menu = page.locator(".scenario-menu")
+    menu.click()
+    page.get_by_role("option", name="scenarios/crises/india-pakistan-2025-05.toml").click()
+    page.wait_for_selector("text=India–Pakistan strikes and counter-strikes", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelector('.map-caption') && "
+        "document.querySelector('.map-caption').innerText.includes('India')",
+        timeout=30_000,
+    )
+    before = images(page)
+    page.get_by_role("button", name="+1 day").click()
+    page.wait_for_selector("text=hour 24 of 240", timeout=30_000)
+    page.wait_for_timeout(1000)
+    caption = page.locator(".map-caption").inner_text()
+    assert "India" in caption and "Pakistan" in caption and "Azerbaijan" not in caption
+    narrative = page.locator(".narrative").inner_text()
+    assert "India strikes deep inside Pakistan" in narrative
+    after = images(page)
+    assert after[0] != before[0] and after[1] != before[1]  # the map and the ladder drew the crisis
+    sidebar = page.locator(".v-navigation-drawer").inner_text()
+    assert "Saudi Arabia" in sidebar and "OSCE Minsk Group" not in sidebar  # its own mediators' settings
+    page.screenshot(path=str(SHOTS / "crisis-24h.png"), full_page=True)
+    page.get_by_role("tab", name="Charts").click()  # Mesa's own chart component, on its own tab
+    page.wait_for_function("document.querySelectorAll('img').length >= 4", timeout=30_000)
+    page.locator(".narrative").wait_for(state="hidden", timeout=30_000)  # the tab has slid in
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SHOTS / "charts.png"), full_page=True)
     assert not [f for f in failed if "/_solara/cdn/" in f], f"assets fetched from the internet: {failed}"
     context.close()
 

@@ -4,7 +4,10 @@ Each ``[mechanisms]`` switch is turned off in turn (``mechanisms.<name> = false`
 their seeds with the baseline's (common random numbers), and ``sim.analysis.compare`` gives each
 outcome's difference (of medians; of shares of runs for events) with its paired bootstrap
 interval. The table keeps the outcomes that say what the mechanism does: fighting hours, mediated
-ceasefires, failed ceasefires, concessions, treaty invocations, deep strikes.
+and unilateral ceasefires, failed ceasefires, concessions, treaty invocations, deep strikes,
+territory lost (manoeuvre and mobilisation act on the ground: measure them on a scenario whose
+offensives carry the line and whose states hold reserves, e.g. ``escsim ablate CRISIS.toml --set
+states.<ID>.reserves=20000``).
 """
 
 from __future__ import annotations
@@ -27,8 +30,9 @@ def indicators(frame: pd.DataFrame, scenario: Scenario) -> dict[str, tuple[str, 
     out = {
         "mediated ceasefire": (
             "ceasefire_broker",
-            ~frame["ceasefire_broker"].isin(["tacit", "none", "bilateral"]),
-        )
+            ~frame["ceasefire_broker"].isin(["tacit", "none", "bilateral", "unilateral"]),
+        ),
+        "unilateral ceasefire": ("ceasefire_broker", frame["ceasefire_broker"].eq("unilateral")),
     }
     for sid in scenario.states:
         out[f"concession by {sid}"] = (f"concession.{sid}", frame[f"concession.{sid}"].ne("none"))
@@ -44,6 +48,7 @@ def table(scenario: Scenario, base: pd.DataFrame, offs: dict[str, pd.DataFrame],
     """Rows: (mechanism off, outcome, baseline value, value with it off, paired difference, CI) —
     medians for numbers, shares of runs for events, as ``sim.analysis.compare`` reports them."""
     keep = {"fighting_hours", "failed_ceasefires"} | {f"deep_strikes.{s}" for s in scenario.states}
+    keep |= {f"territory_lost_km2.{s}" for s in scenario.states}
     rows = []
     for name, off in offs.items():
         for r in compare(scenario, [base, off], seed)[0]:

@@ -188,8 +188,12 @@ def _sentence(row, act: str | None, actor: str, target: str) -> str:
             return f"{actor} arrives to mediate ({reason})"
         case "ceasefire":
             return f"Ceasefire between {target} takes effect ({reason})"
-        case "ceasefire_breaks":
-            return f"The ceasefire between {actor} breaks down ({reason})"
+        case "ceasefire_breaks":  # actor: who broke it; target: the broker, or "bilateral"
+            kind = {"mediated": "mediated", "offer": "agreed on an offer", "declaration": "declared"}.get(
+                reason.removesuffix(" ceasefire breaks down"), ""
+            )
+            broker = "" if target in ("bilateral", "") else f" by {target}"
+            return f"The ceasefire breaks down: {actor} fights again (it was {kind or 'agreed'}{broker})"
         case "invoke_treaty":
             return f"{actor} invokes its treaty with {target} and asks for military aid ({reason})"
         case "refuse":

@@ -170,7 +170,8 @@ OUTCOMES: tuple[Outcome, ...] = (
         "",
         "ceasefire broker",
         "Who made the agreement in force when the fighting ended (a mediator id, or bilateral); "
-        "tacit if it ended without one, none if it did not end.",
+        "unilateral if it ended under a unilateral declaration (matched by the other side or not); "
+        "tacit if it ended without either, none if it did not end.",
     ),
     Outcome(
         "failed_ceasefires",
@@ -417,5 +418,8 @@ def broker(model: EscalationModel, end: float) -> str:
         return "none"
     for agreement in reversed(model.history):
         if agreement.start_hour <= end and (agreement.end_hour is None or agreement.end_hour > end):
-            return agreement.broker
+            return "unilateral" if agreement.kind == "declaration" else agreement.broker
+    for _, _, start, stop in reversed(model.declarations):
+        if start <= end and (stop is None or stop > end):
+            return "unilateral"
     return "tacit"

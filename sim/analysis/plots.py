@@ -17,6 +17,7 @@ from sim.analysis.outcomes import as_numbers, censored, label, outcome_of, perce
 from sim.analysis.summary import relevant_columns
 from sim.experiments.storage import atomic_file
 from sim.model.ladder import LADDER
+from sim.model.parties import belligerents
 from sim.scenario.schema import Observed, Scenario, unit_of
 
 
@@ -49,7 +50,7 @@ def mark_observed(ax, obs: Observed | None) -> None:
 def distribution_panel(ax, values: pd.Series, obs: Observed | None, title: str) -> None:
     """One observable's distribution over runs with its observed figures marked: a histogram for
     numbers, bars of shares for categories and yes/no answers (red: reported, orange: revised)."""
-    dist = observed.distribution(values, obs and (obs.revised if obs.reported is None else obs.reported))
+    dist = observed.distribution(values, obs and obs.headline)
     if dist.kind != "numeric":
         names = [k for k, _ in dist.shares]
         wanted = {}
@@ -74,7 +75,7 @@ def distribution_panel(ax, values: pd.Series, obs: Observed | None, title: str) 
     mark_observed(ax, obs)
     if v.size:
         ax.axvline(float(np.median(v)), color="black", ls="--", lw=1)
-    if obs is not None and (observed.is_number(obs.reported) or observed.is_range(obs.reported)):
+    if obs is not None and (observed.is_number(obs.headline) or observed.is_range(obs.headline)):
         ax.legend(fontsize=7)
     ax.set_xlabel(title, fontsize=9)
     ax.set_ylabel("runs")
@@ -151,9 +152,7 @@ def cumulative_deaths(
 
 def ensemble_plots(scenario: Scenario, frame: pd.DataFrame, series: pd.DataFrame, folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
-    fighters = [
-        s for s, spec in scenario.states.items() if spec.adversary is not None and spec.war_aim != "none"
-    ]
+    fighters = belligerents(scenario)
     return [
         *outcome_histograms(scenario, frame, folder),
         *rung_fan(scenario, series, fighters, folder),

@@ -66,8 +66,7 @@ def score_scenario(name: str, scenario: Scenario, frame: pd.DataFrame) -> list[L
         if values is None:
             lines.append(Line(name, key, NOT_MODELLED, rep, rev))
             continue
-        headline = obs.reported if obs.reported is not None else obs.revised
-        dist = observed.distribution(values, headline)
+        dist = observed.distribution(values, obs.headline)
         m_rep, m_rev = observed.overlaps(dist, obs.reported), observed.overlaps(dist, obs.revised)
         r_rep, r_rev = observed.ratio(dist, obs.reported), observed.ratio(dist, obs.revised)
         lines.append(
@@ -86,11 +85,11 @@ def score_scenario(name: str, scenario: Scenario, frame: pd.DataFrame) -> list[L
                 modal_share=dist.shares[0][1] if dist.shares else math.nan,
                 match_reported=m_rep,
                 match_revised=m_rev,
-                match=m_rep if obs.reported is not None else m_rev,
+                match=observed.overlaps(dist, obs.headline),
                 ratio_reported=r_rep,
                 ratio_revised=r_rev,
-                ratio_basis=observed.point(headline)[1],
-                within_3=observed.within_factor(r_rep if obs.reported is not None else r_rev),
+                ratio_basis=observed.point(obs.headline)[1],
+                within_3=observed.within_factor(observed.ratio(dist, obs.headline)),
             )
         )
     return lines

@@ -74,7 +74,7 @@ def summarise(scenario: Scenario, frame: pd.DataFrame) -> list[Line]:
         values = observed.values_of(frame, key, scenario)
         if values is None:
             continue
-        dist = observed.distribution(values, rep if rep is not None else rev)
+        dist = observed.distribution(values, obs and obs.headline)
         outcome = outcome_of(observed.columns_of(key)[0])
         lines.append(
             Line(

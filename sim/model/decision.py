@@ -3,6 +3,7 @@
 For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly utility of rung ``r`` is
 
     EU(r) = G(r) − L(r) − P·c'(r) − Σ_A κ_A·X_A·e(r) + D·r − a·max(0, ρ − r) − k·|r − r_now|
+             − M·1[max(r, r_j) ≥ r_m]
 
 * G(r)  gains: coercive  V·θ·u·π·s·ℓ(r)  (stake V, private resolve θ, unmet share of demands u,
   believed probability π that the adversary yields to force, believed share s, ladder
@@ -18,6 +19,10 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
   adversary, its intervention cost X, the rung's exposure e.
 * D·r domestic pressure; a·max(0, ρ − r) audience cost of backing down from a public commitment ρ
   (Fearon 1994); k·|r − r_now| switching cost.
+* M·1[max(r, r_j) ≥ r_m] mobilisation: a state that has not yet mobilised pays its hourly
+  mobilisation cost M on every rung at which the fighting (climbing invites the adversary to the
+  same level) reaches its mobilisation trigger r_m (``mobilise_at_rung``); once ordered, the cost
+  is sunk and the same on every rung.
 
 The ladder's columns (ℓ, c, fire rate, e) come from the scenario's ``[ladder]`` table. A state
 facing several adversaries chooses one rung against all of them: its EU is the sum of one EU per
@@ -84,6 +89,8 @@ class Situation:
     territory_gain: float  # τ·km²/h at the offensive rung
     current: int
     switching: float  # k
+    mobilisation: float = 0.0  # M: hourly cost of mobilising, 0 once ordered or with no reserves
+    mobilise_rung: int = N_RUNGS  # r_m: the fighting's rung at which it would mobilise
 
 
 def gains(s: Situation, c: Columns) -> list[float]:
@@ -110,6 +117,7 @@ def utilities(s: Situation, c: Columns) -> list[float]:
         + s.domestic * r
         - s.audience * max(0.0, s.commitment - r)
         - s.switching * abs(r - s.current)
+        - s.mobilisation * (max(r, j) >= s.mobilise_rung)
         for r in RUNGS
     ]
 

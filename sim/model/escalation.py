@@ -20,6 +20,7 @@ import mesa
 import numpy as np
 from mesa.agentset import AgentSet
 from mesa.experimental.scenarios import Scenario as MesaScenario
+from mesa.time import Priority, Schedule
 
 from sim.model import combat, harm, territory
 from sim.model.agents import AllianceAgent, MediatorAgent, StateAgent
@@ -30,7 +31,8 @@ from sim.model.events import ScheduledEvent
 from sim.model.geography import Sector, behind_the_line, build_sectors, fronts
 from sim.model.ladder import FIGHTING, LADDER, Rung, describe
 from sim.model.mobilisation import Mobilisation, should_mobilise
-from sim.model.randomness import keyed, streams
+from sim.model.parties import enmities
+from sim.model.randomness import Hourly, Streams, keyed
 from sim.scenario.loading import load_scenario, with_overrides
 from sim.scenario.schema import Scenario
 
@@ -71,6 +73,9 @@ class EscalationModel(mesa.Model):
     spelt with ``__`` (``mediators__USA__arrival_hour=24``), so ``mesa.batch_run`` and SolaraViz can
     build it from keywords. ``collect`` keeps ``datacollector`` up to date each hour (Mesa's tools
     read it); the sweep runner turns it off, since it reads ``series`` and the outcomes directly.
+    Without it quiet hours are skipped (``skip_quiet_hours``): the same run, fewer steps; a
+    ``while model.running: model.step()`` loop may then end before ``time`` reaches the horizon,
+    with every hour recorded.
     """
 
     def __init__(
@@ -88,14 +93,15 @@ class EscalationModel(mesa.Model):
             file = scenario.file if isinstance(scenario, ScenarioFile) else str(scenario)
             self.scenario = ScenarioFile(rng=rng, file=file)
         scenario = resolve_scenario(scenario, overrides)
-        self.streams = streams(self._seed)  # Mesa's seed: ``rng``, or one drawn for an unseeded model
+        # Mesa's seed: ``rng``, or one drawn for an unseeded model; each stream positioned per hour
+        self.streams = Streams(self._seed, lambda: self.hour)
         # hourly values (pressure, a state's own view of each adversary) computed once per hour
         self.memo: dict[tuple, object] = {}
         self.spec = scenario
         self.columns = Columns.of(scenario)
         self.horizon_value = scenario.model.settlement_horizon_hours
         self.log = EventLog()
-        self._stepping = False
+        self._stepping, self._hour = False, 0
 
         self.sectors, self.space = build_sectors(scenario, self.random)
         self.sectors_of: dict[str, list[Sector]] = {sid: [] for sid in scenario.states}
@@ -113,15 +119,17 @@ class EscalationModel(mesa.Model):
         self.states = {sid: StateAgent(self, sid, spec) for sid, spec in scenario.states.items()}
         self.alliances = {aid: AllianceAgent(self, aid, spec) for aid, spec in scenario.alliances.items()}
         self.mediators = {mid: MediatorAgent(self, mid, spec) for mid, spec in scenario.mediators.items()}
+        for a, b in enmities(scenario):
+            self.states[a].meet(self.states[b])
         for state in self.states.values():
-            for other in (*([state.spec.adversary] if state.spec.adversary else []), *state.spec.adversaries):
-                state.meet(self.states[other])
             if state.spec.patron is not None:
                 self.states[state.spec.patron].clients.append(state)
         self.state_agents = AgentSet(list(self.states.values()), random=self.random)
         self.agreements: dict[frozenset[str], Agreement] = {}  # in force, by dyad
-        self._breakdown_rng: dict[frozenset[str], np.random.Generator] = {}
+        self._breakdown_rng: dict[frozenset[str], Hourly] = {}
         self.history: list[Agreement] = []  # every agreement, in the order made
+        # every unilateral declaration: [declarer, adversary, hour, hour it ended or None]
+        self.declarations: list[list] = []
         self.guards: dict[frozenset[str], str] = {}  # dyad → "monitors" | "peacekeepers"
         self.deep_strikes = dict.fromkeys(scenario.states, 0)
         self.refresh_wars()
@@ -138,10 +146,24 @@ class EscalationModel(mesa.Model):
             **{f"civilian_deaths.{s}": np.zeros(horizon, dtype=np.int32) for s in ids},
         }
         self._intensity = 0.0
+        kinds = ("rung", "military_deaths", "civilian_deaths")
+        self._rows = [  # what ``record`` writes each hour, per state
+            (state, *(self.series[f"{kind}.{sid}"] for kind in kinds), self.sectors_of[sid])
+            for sid, state in self.states.items()
+        ]
         self.place_agents()
         self.collect = collect
         self.final_outcomes: dict[str, Any] = {}
         self.datacollector = self.make_datacollector()
+        # Hours are steps on Mesa's event list, made by a generator whose interval is the number of
+        # hours to the next one in which anything can change (``skip_quiet_hours``), in place of
+        # Mesa's default one-step-per-unit generator (as Mesa's own DEVSimulator replaces it).
+        self._default_schedule.stop()
+        self._default_schedule = self.schedule_recurring(
+            self._do_step, Schedule(interval=EscalationModel.hours_to_next_step, start=1.0), Priority.HIGH
+        )
+        self._next_step = 1
+        self.skipped_hours = 0  # quiet hours run in brief, not stepped
 
     def place_agents(self) -> None:
         """Put each state in a cell of the sectors it holds (an interior one if it has any, where
@@ -214,19 +236,23 @@ class EscalationModel(mesa.Model):
     @property
     def hour(self) -> int:
         """The hour being simulated (a step at time t simulates hour t − 1)."""
-        return math.floor(self.time) - (1 if self._stepping else 0)
+        if self._stepping:
+            return self._hour  # set once per step: read thousands of times in it
+        return math.floor(self.time)
+
+    def hours_to_next_step(self) -> int:
+        """The interval of the step generator: 1, or more after quiet hours run in brief."""
+        return self._next_step
 
     def run(self) -> EscalationModel:
         self.run_for(self.spec.horizon_hours)
         return self
 
     def step(self) -> None:
+        self._hour = math.floor(self.time) - 1
         self._stepping = True
         self.memo.clear()
-        mediators = list(self.mediators.values())
-        if self.spec.model.mediator_order == "random":
-            mediators = [mediators[i] for i in self.streams["mediation"].permutation(len(mediators))]
-        for mediator in mediators:
+        for mediator in self._mediator_order():
             mediator.act()  # with nobody fighting, only arrivals and acceptance changes happen
         if self.quiet():
             self._intensity = 0.0
@@ -245,14 +271,72 @@ class EscalationModel(mesa.Model):
         self.ceasefire_hazard()
         self.record()
         self.end_hour()
+        self._next_step = self.skip_quiet_hours()
         self._stepping = False
+
+    def skip_quiet_hours(self) -> int:
+        """Hours from this step to the next. After a quiet hour, the quiet hours that follow — up to
+        the next one in which something is due (``next_due_hour``) — are not stepped but recorded in
+        brief. Every draw is indexed by the hour, so nothing is drawn for them; the first hour in
+        which an agreement would break down is stepped in full, and a seed gives the same run, hour
+        by hour, as stepping every hour. With ``collect`` every hour is stepped: Mesa's
+        DataCollector keeps a row per step."""
+        if self.collect or not self.quiet():
+            return 1
+        start = hour = self.hour + 1
+        due = min(self.spec.horizon_hours, self.next_due_hour())
+        # in a quiet stretch only the hour changes: each agreement's incentive to resume stays put
+        pending = []
+        if self.spec.mechanisms.breakdown:
+            pending = [(a, *self._breakdown(k, a)[:2]) for k, a in self.agreements.items()]
+        while hour < due and self._quiet_hour(hour, pending):
+            hour += 1
+        if hour > start:
+            self._intensity = 0.0
+            self.record(slice(start, hour))
+            self.skipped_hours += hour - start
+        if hour >= self.spec.horizon_hours:
+            self.running = False  # the horizon was reached in brief
+        return hour - start + 1
+
+    def next_due_hour(self) -> int:
+        """The first hour after this one in which something is due: an event on Mesa's event list
+        (one at time T acts before the step of hour ⌊T⌋), a mediator's arrival or change of
+        acceptance, a summit's effect; or the horizon."""
+        due = [self.spec.horizon_hours]
+        if not self._event_list.is_empty():
+            due += [math.floor(e.time) for e in self._event_list.peek_ahead(1)]
+        for m in self.mediators.values():
+            if not m.spec.enabled or m.blocked:
+                continue
+            if not m.arrived:
+                due.append(math.ceil(m.spec.arrival_hour))
+            change = m.spec.acceptance_after
+            if change is not None and int(change.hour) > self.hour:
+                due.append(int(change.hour))
+            if m._summit:
+                due.append(self.hour + 1)
+        return max(self.hour + 1, min(due))
+
+    def _quiet_hour(self, hour: int, pending: list[tuple[Agreement, Hourly, float]]) -> bool:
+        """True if no agreement breaks down in quiet ``hour``. Every draw is indexed by the hour
+        (``Hourly``, ``Streams``), so an hour run in brief draws nothing and shifts nothing."""
+        return all(draw(hour) >= self._hazard(a, incentive, hour) for a, draw, incentive in pending)
+
+    def _mediator_order(self) -> list[MediatorAgent]:
+        """Mediators in this hour's turn order: ranked by each one's own hourly draw if random, so
+        removing a mediator leaves the others' order where it was."""
+        mediators = list(self.mediators.values())
+        if self.spec.model.mediator_order == "random":
+            mediators.sort(key=lambda m: m.order_draw(self.hour))
+        return mediators
 
     def learn(self) -> None:
         """Each state learns about each adversary from the fire on the fronts they share."""
         fire: dict[frozenset[str], float] = {}
         for u, v in self.fronts:
             a, b = self.states[self.sectors[u].holder], self.states[self.sectors[v].holder]
-            f = self._fire(a, b.id) + self._fire(b, a.id)
+            f = self.firing(a, b)
             if f > 0.0:
                 key = frozenset((a.id, b.id))
                 fire[key] = fire.get(key, 0.0) + f
@@ -297,6 +381,7 @@ class EscalationModel(mesa.Model):
             self.exposure[su.holder].append((su, sv))
             self.exposure[sv.holder].append((sv, su))
         self._rear: dict[tuple[str, str], list[Sector]] = {}
+        self._strike_odds: dict[tuple[str, str], np.ndarray] = {}
         self._deaths_per_fire.clear()
 
     def rear(self, state: str, enemy: str) -> list[Sector]:
@@ -305,6 +390,16 @@ class EscalationModel(mesa.Model):
         if key not in self._rear:
             self._rear[key] = behind_the_line(self.sectors, self.space.G, state, enemy)
         return self._rear[key]
+
+    def strike_odds(self, state: str, enemy: str) -> np.ndarray:
+        """Chance that a deep strike by ``enemy`` hits each of ``rear(state, enemy)``: weight
+        (population + 1)^k, normalised; kept until a sector changes hands."""
+        key = (state, enemy)
+        if key not in self._strike_odds:
+            k = self.spec.combat.strike_population_exponent
+            weights = np.array([(t.spec.population + 1.0) ** k for t in self.rear(state, enemy)])
+            self._strike_odds[key] = weights / weights.sum()
+        return self._strike_odds[key]
 
     def _add_forces(self, sector: Sector, state: str, delta: float) -> None:
         """Change a state's soldiers in a sector (never below zero), keeping totals current."""
@@ -389,6 +484,13 @@ class EscalationModel(mesa.Model):
         if all(a.id != target_owner for a in state.adversaries):
             return 0.0
         return self.columns.fire_rate[state.rung]
+
+    def firing(self, a: StateAgent, b: StateAgent) -> float:
+        """Fire exchanged this hour across a front between sectors held by ``a`` and ``b`` (sum of
+        both sides' fire rates; 0: the front is quiet — not at war, under an agreement, or a
+        declared ceasefire). The one rule for "is this front firing": combat, learning and the
+        classroom map all ask it."""
+        return self._fire(a, b.id) + self._fire(b, a.id)
 
     def exchange_fire(self) -> float:
         """Lanchester attrition on every front, then ground offensives; returns total fire."""
@@ -538,8 +640,7 @@ class EscalationModel(mesa.Model):
             n = int(rng.poisson(rate))
             if n == 0:
                 continue
-            weights = np.array([(t.spec.population + 1.0) ** c.strike_population_exponent for t in targets])
-            hit = rng.choice(len(targets), size=n, p=weights / weights.sum())
+            hit = rng.choice(len(targets), size=n, p=self.strike_odds(adv.id, state.id)).tolist()
             for i in hit:
                 self._civilian_harm(targets[i], adv, 1.0)
             self.deep_strikes[adv.id] += n
@@ -674,11 +775,19 @@ class EscalationModel(mesa.Model):
         self.history.append(agreement)
         for state in (a, b):
             state.stand_down()
-            state.declared.pop((b if state is a else a).id, None)
+            if state.declared.pop((b if state is a else a).id, None) is not None:
+                self.end_declaration(state.id, (b if state is a else a).id)
         if broker is not None and broker.spec.guarantee != "none":
             self.guard(a, b, broker.spec.guarantee)
         who = broker.name if broker else "the parties themselves"
         self.log.act(self.hour, who, f"{a.name}, {b.name}", "ceasefire", f"{kind}; made by {who}")
+
+    def end_declaration(self, declarer: str, adversary: str) -> None:
+        """Close the record of ``declarer``'s open declaration towards ``adversary``."""
+        for record in reversed(self.declarations):
+            if record[0] == declarer and record[1] == adversary and record[3] is None:
+                record[3] = self.hour
+                return
 
     def guard(self, a: StateAgent, b: StateAgent, kind: str) -> None:
         """Monitors or peacekeepers on the dyad's fronts for the rest of the run."""
@@ -696,15 +805,15 @@ class EscalationModel(mesa.Model):
             return cf.peacekept_rung_cap
         return cf.monitored_rung_cap if guard == "monitors" else Rung.FULL_WAR
 
-    def agreement_strength(self, agreement: Agreement) -> float:
-        cf = self.spec.ceasefire
+    def agreement_strength(self, agreement: Agreement, hour: int | None = None) -> float:
+        cf, hour = self.spec.ceasefire, self.hour if hour is None else hour
         guard = self.guards.get(frozenset(agreement.parties))
         guards = cf.peacekeepers if guard == "peacekeepers" else cf.monitors if guard == "monitors" else 0.0
         return strength(
             cf.written_terms,
             guards,
             agreement.broker_strength,
-            self.hour - agreement.start_hour,
+            hour - agreement.start_hour,
             cf.leverage_half_life_hours,
         )
 
@@ -721,30 +830,40 @@ class EscalationModel(mesa.Model):
         """Each agreement in force may break down, driven by the parties' incentives to resume."""
         if not self.spec.mechanisms.breakdown:
             return
-        cf = self.spec.ceasefire
         for key, agreement in list(self.agreements.items()):
-            a, b = (self.states[p] for p in agreement.parties)
-            broker = self.mediators.get(agreement.broker)
-            incentive, breaker = self._incentive(agreement, a, b, broker)
-            hazard = breakdown_hazard(
-                self.agreement_strength(agreement),
-                incentive,
-                self.hour - agreement.start_hour,
-                cf.base_hazard,
-                cf.resume_hazard,
-                cf.fade_hazard,
-                cf.leverage_half_life_hours,
-            )
-            rng = self._breakdown_rng.get(key)
-            if rng is None:
-                rng = self._breakdown_rng[key] = self.stream("ceasefire", "+".join(sorted(key)))
-            if rng.random() < hazard:
+            rng, incentive, breaker = self._breakdown(key, agreement)
+            if rng(self.hour) < self._hazard(agreement, incentive, self.hour):
                 del self.agreements[key]
                 agreement.end_hour, agreement.ended_by = self.hour, breaker.id
+                broker = self.mediators.get(agreement.broker)
                 by = broker.name if broker else "bilateral"
                 self.log.act(
                     self.hour, breaker.name, by, "ceasefire_breaks", f"{agreement.kind} ceasefire breaks down"
                 )
+
+    def _breakdown(self, key: frozenset[str], agreement: Agreement) -> tuple[Hourly, float, StateAgent]:
+        """An agreement's hourly draws, the stronger incentive to resume and whose it is."""
+        a, b = (self.states[p] for p in agreement.parties)
+        incentive, breaker = self._incentive(agreement, a, b, self.mediators.get(agreement.broker))
+        rng = self._breakdown_rng.get(key)
+        if rng is None:
+            rng = self._breakdown_rng[key] = Hourly(
+                self.stream("ceasefire", "+".join(sorted(key))), self.spec.horizon_hours
+            )
+        return rng, incentive, breaker
+
+    def _hazard(self, agreement: Agreement, incentive: float, hour: int) -> float:
+        """The agreement's breakdown hazard in ``hour``."""
+        cf = self.spec.ceasefire
+        return breakdown_hazard(
+            self.agreement_strength(agreement, hour),
+            incentive,
+            hour - agreement.start_hour,
+            cf.base_hazard,
+            cf.resume_hazard,
+            cf.fade_hazard,
+            cf.leverage_half_life_hours,
+        )
 
     def _incentive(
         self, agreement: Agreement, a: StateAgent, b: StateAgent, broker: MediatorAgent | None
@@ -775,15 +894,16 @@ class EscalationModel(mesa.Model):
         return agreement.cache[1]
 
     # --- records --------------------------------------------------------------------------------
-    def record(self) -> None:
-        t, series = self.hour, self.series
-        if t >= len(series["intensity"]):
+    def record(self, t: int | slice | None = None) -> None:
+        """This hour's row of the hourly series (or the same row over a slice of quiet hours)."""
+        series, t = self.series, self.hour if t is None else t
+        if isinstance(t, int) and t >= len(series["intensity"]):
             return
         series["intensity"][t] = self._intensity
-        for sid, state in self.states.items():
-            series[f"rung.{sid}"][t] = state.rung
-            series[f"military_deaths.{sid}"][t] = state.military_deaths
-            series[f"civilian_deaths.{sid}"][t] = sum(s.civilian_deaths for s in self.sectors_of[sid])
+        for state, rung, military, civilian, sectors in self._rows:
+            rung[t] = state.rung
+            military[t] = state.military_deaths
+            civilian[t] = sum(s.civilian_deaths for s in sectors)
 
     def peak_rungs(self) -> np.ndarray:
         """Per hour: the highest rung any belligerent stood on."""

@@ -22,6 +22,10 @@ over its ward, the pressure it would draw, its hourly cost of entering).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sim.scenario.schema import Scenario
 
 
 def logistic(x: float) -> float:
@@ -37,3 +41,22 @@ def invocation_value(credibility: float, help_: float, exposure: float, refusal_
 
 def join_value(stake: float, share: float, leverage: float, pressure: float, cost: float) -> float:
     return stake * share * leverage - pressure - cost
+
+
+def enmities(scenario: Scenario) -> list[tuple[str, str]]:
+    """Who fights whom as the scenario declares it: (state, adversary) pairs in the order named (each
+    state's ``adversary``, then its ``adversaries``). Enmity is symmetric: the model makes each pair
+    enemies both ways."""
+    return [
+        (sid, other)
+        for sid, s in scenario.states.items()
+        for other in ((s.adversary,) if s.adversary else ()) + tuple(s.adversaries)
+    ]
+
+
+def belligerents(scenario: Scenario) -> list[str]:
+    """The states that fight from the start: a war aim, and at least one adversary named by either
+    side (``adversary`` or ``adversaries``) — the scenario's answer to ``StateAgent.belligerent`` at
+    hour 0 (a patron or ally may join later). In the scenario's order."""
+    enemies = {sid for pair in enmities(scenario) for sid in pair}
+    return [sid for sid, s in scenario.states.items() if s.war_aim != "none" and sid in enemies]

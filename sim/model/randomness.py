@@ -25,6 +25,7 @@ STREAMS = (
     "alliances",  # invocation and response draws
     "ceasefire",  # breakdown
     "mobilisation",  # reserves reaching the fronts
+    "unilateral",  # unilateral ceasefire declarations
 )
 
 
@@ -54,6 +55,37 @@ class Hourly:
 
     def __call__(self, hour: int, slot: int = 0) -> float:
         return float(self._u[min(max(hour, 0), len(self._u) - 1), slot % self._u.shape[1]])
+
+
+class PerHour:
+    """A generator whose draws in hour h start at a fixed position, ``h · 2⁶⁴`` steps into its
+    stream (PCG64's period is 2¹²⁸): however many draws earlier hours took — more fronts, an
+    agreement that held longer, a mediator that proposed more often — hour h's luck is the same
+    (common random numbers). Within an hour, draws follow one another as usual."""
+
+    __slots__ = ("_base", "_hour", "_rng")
+
+    def __init__(self, rng: np.random.Generator) -> None:
+        self._rng, self._base, self._hour = rng, rng.bit_generator.state, None
+
+    def at(self, hour: int) -> np.random.Generator:
+        if hour != self._hour:
+            bits = self._rng.bit_generator
+            bits.state = self._base
+            bits.advance(max(hour, 0) << 64)
+            self._hour = hour
+        return self._rng
+
+
+class Streams:
+    """The run's mechanism streams by name, each positioned at the current hour (``PerHour``)."""
+
+    def __init__(self, seed: int | None, clock) -> None:
+        self._streams = {name: PerHour(stream(seed, name)) for name in STREAMS}
+        self._clock = clock
+
+    def __getitem__(self, name: str) -> np.random.Generator:
+        return self._streams[name].at(self._clock())
 
 
 def streams(seed: int | None) -> dict[str, np.random.Generator]:

@@ -186,6 +186,14 @@ class Model(Strict):
         "h",
         ge=0.0,
     )
+    unilateral_margin: NonNegative = field(
+        0.2,
+        "Hourly utility by which stopping alone (holding its fire while the adversary keeps its rung) "
+        "must beat the best fighting rung before a state declares a unilateral ceasefire; the "
+        "declaration is drawn with probability logistic(λ·(C₁ − F − this)) [assumed: an announcement "
+        "is public and costly to take back, so it needs a clear margin].",
+        "utility/h",
+    )
     mediator_order: Literal["random", "listed"] = field(
         "random",
         "Order in which mediators act within an hour: random (drawn each hour from the mediation "
@@ -431,6 +439,9 @@ class Mechanisms(Strict):
     deep_strikes: bool = field(True, "Strikes on sectors behind the line at the deep-strike rung.")
     manoeuvre: bool = field(True, "Ground offensives take ground by manoeuvre; fronts move.")
     mobilisation: bool = field(True, "States mobilise reserves that reach the fronts over days.")
+    unilateral: bool = field(
+        True, "States decide to declare unilateral ceasefires (scheduled declarations happen regardless)."
+    )
 
 
 class State(Strict):
@@ -749,6 +760,11 @@ class Observed(Strict):
             "categories, or true/false",
             {"got": value},
         )
+
+    @property
+    def headline(self) -> ObservedValue | None:
+        """The figure the observable is judged by: the reported one, else the revised one."""
+        return self.reported if self.reported is not None else self.revised
 
     @model_validator(mode="after")
     def _ranges_ascend(self) -> Observed:

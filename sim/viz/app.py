@@ -2,19 +2,24 @@
 ladder over time, the narrative so far in plain words, and an ensemble tab.
 
 Mesa's SolaraViz gives the frame: the title bar, the Reset / ▶ / Step controls and the model
-parameters (the key what-if settings, as sliders and switches with their units; they apply on
-Reset). The page adds stepping by the hour or by the day, and draws its figures itself with
-matplotlib, as images, so nothing needs JavaScript from the internet.
+parameters (the key what-if settings of the scenario shown, as sliders and switches with their
+units; they apply on Reset). The page adds a scenario menu (every scenario file in scenarios/;
+picking one rebuilds the controls, map and ladder for its actors), stepping by the hour or by the
+day (a day is 24 model steps and one redraw), and draws its figures itself with matplotlib, as
+images, so nothing needs JavaScript from the internet. The map and the ladder keep their static
+parts as pixels and redraw only what changed (``figures.Backdrop``); Mesa's own chart component
+draws on its own tab, only while that tab is open.
 
-Each browser session gets its own model: everything lives in component state (``use_reactive``),
-nothing at module level but constants. The scenario the server was started with comes from the
-``ESCSIM_APP_SCENARIO`` environment variable (set by ``escsim app``).
+Each browser session gets its own model: everything lives in component state (``use_reactive``,
+``use_memo``), nothing at module level but constants. The scenario the server was started with
+comes from the ``ESCSIM_APP_SCENARIO`` environment variable (set by ``escsim app``).
 """
 
 from __future__ import annotations
 
 import html
 import os
+import tomllib
 import warnings
 from pathlib import Path
 
@@ -28,9 +33,10 @@ from sim.analysis.narrate import facts, lines, outcome_lines
 from sim.analysis.outcomes import label, outcome_columns
 from sim.experiments.runner import simulate_ensemble
 from sim.model.escalation import DEFAULT_SCENARIO, EscalationModel, resolve_scenario
+from sim.model.parties import belligerents
 from sim.scenario.loading import ScenarioError, load_scenario
 from sim.scenario.schema import Mechanisms, Scenario
-from sim.viz.figures import ensemble_figure, ladder_figure, map_figure
+from sim.viz.figures import LadderFrames, MapFrames, ensemble_figure, state_colours
 
 ROOT = DEFAULT_SCENARIO.parents[1]
 ENV = "ESCSIM_APP_SCENARIO"
@@ -56,25 +62,39 @@ def scenario_folder(start: Path) -> Path:
     return start.parent.parent if start.parent.name == "whatif" else start.parent
 
 
-def scenario_files(start: Path) -> list[str]:
-    """Every scenario file under the starting one's folder (what-ifs included) with the same actors,
-    so that the page's settings apply to each; another crisis gets its own page (``escsim app FILE``).
-    Files that are not whole scenarios (a shared behaviour file) are left out."""
-    ids = _actors(load_scenario(start))
-    files = set()
-    for path in scenario_folder(start).rglob("*.toml"):
+def scenario_menu(start: Path) -> tuple[list[str], list[str]]:
+    """Every scenario file in the repository's scenarios/ (what-ifs and crises included) and, for a
+    scenario started from elsewhere, in its folder; and the files there that are not whole
+    scenarios (a shared behaviour file), which the menu leaves out."""
+    files, others = set(), set()
+    folders = {DEFAULT_SCENARIO.parent, scenario_folder(start)}
+    for path in {start, *(p for folder in folders for p in folder.rglob("*.toml"))}:
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                if _actors(load_scenario(path)) == ids:
-                    files.add(shown(path))
+                load_scenario(path)
+            files.add(shown(path))
         except ScenarioError:
-            continue
-    return sorted(files, key=lambda f: (f.count("/"), f))
+            others.add(shown(path))
+    order = lambda f: (f.count("/"), f)  # noqa: E731
+    return sorted(files, key=order), sorted(others, key=order)
 
 
-def _actors(scenario: Scenario) -> tuple:
-    return tuple(sorted(getattr(scenario, t)) for t in ("states", "alliances", "mediators"))
+def baseline_of(path: Path) -> Path:
+    """What a scenario file is compared with in the ensemble tab: the whole scenario it ``extends``
+    (a what-if's baseline), else itself (a crisis extends only shared behaviour)."""
+    with open(path, "rb") as f:
+        extends = tomllib.load(f).get("extends")
+    if isinstance(extends, str):
+        parent = (path.parent / extends).resolve()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                load_scenario(parent)
+            return parent
+        except ScenarioError:
+            pass
+    return path
 
 
 def _slider(kind: str, label: str, value: float, low: float, high: float, step: float) -> dict:
@@ -82,16 +102,12 @@ def _slider(kind: str, label: str, value: float, low: float, high: float, step: 
 
 
 def model_params(start: Path, scenario: Scenario) -> dict:
-    """SolaraViz model parameters: the scenario file, the seed and the key what-if settings, named
-    by the model's keyword-safe override keys so that Reset passes them to the constructor."""
+    """SolaraViz model parameters of one scenario: its file (fixed), the seed and the key what-if
+    settings of its actors, named by the model's keyword-safe override keys so that Reset passes
+    them to the constructor."""
     horizon = scenario.horizon_hours
     params: dict = {
-        "file": {
-            "type": "Select",
-            "label": "Scenario file (same actors)",
-            "value": shown(start),
-            "values": scenario_files(start),
-        },
+        "file": shown(start),  # fixed: Reset rebuilds this scenario (the page's menu picks another)
         "rng": _slider("SliderInt", "Seed (run number)", 1, 0, 99, 1),
     }
     for mid, m in scenario.mediators.items():
@@ -142,7 +158,7 @@ def StepButtons(model: solara.Reactive[EscalationModel]):
 
     update_counter.get()
     done = not model.value.running
-    with solara.Row():
+    with solara.Row(style={"align-items": "center"}):
         solara.Button("+1 hour", on_click=lambda: advance(1), disabled=done, classes=["step-hour"])
         solara.Button("+1 day", on_click=lambda: advance(24), disabled=done, classes=["step-day"])
         solara.Text(f"hour {max(model.value.hour, 0)} of {model.value.spec.horizon_hours}")
@@ -150,21 +166,29 @@ def StepButtons(model: solara.Reactive[EscalationModel]):
 
 @solara.component
 def MapView(model: EscalationModel):
+    """The theatre, redrawn once per hour shown; its static parts are drawn once per model."""
     update_counter.get()
-    figure = solara.use_memo(lambda: map_figure(model), [model, model.time])  # drawn once per hour shown
-    solara.FigureMatplotlib(figure, format="png", dependencies=[model, model.time])
+    frames = solara.use_memo(lambda: MapFrames(model), [model])
+    png = solara.use_memo(frames.png, [model, model.time])
+    solara.Image(png, classes=["map"])
+    held = [(sid, s.name) for sid, s in model.spec.states.items() if model.sectors_of[sid]]
+    colour = state_colours(model.spec)
+    keys = " &nbsp; ".join(
+        f'<span style="color:{colour[sid]}">&#9679;</span> {html.escape(name)}' for sid, name in held
+    )
+    solara.HTML(tag="div", unsafe_innerHTML=f"Sectors held by: {keys}", classes=["map-caption"])
 
 
 @solara.component
 def LadderView(model: EscalationModel):
     update_counter.get()
+    frames = solara.use_memo(lambda: LadderFrames(model.spec), [model])
 
-    def draw():
+    def draw() -> bytes:
         rungs = {s.id: model.series[f"rung.{s.id}"] for s in model.belligerents}
-        return ladder_figure(model.spec, rungs, facts(model.spec, model.log.to_frame()), upto=model.hour + 1)
+        return frames.png(rungs, facts(model.spec, model.log.to_frame()), upto=model.hour + 1)
 
-    figure = solara.use_memo(draw, [model, model.time])
-    solara.FigureMatplotlib(figure, format="png", dependencies=[model, model.time])
+    solara.Image(solara.use_memo(draw, [model, model.time]), classes=["ladder"])
 
 
 @solara.component
@@ -186,7 +210,7 @@ KEY_OUTCOMES = ("fighting_hours", "ceasefire_hour", "military_deaths", "displace
 
 def ensemble_columns(scenario: Scenario) -> list[str]:
     """The key outcomes of the belligerents, those with an observed value first."""
-    fighters = [sid for sid, s in scenario.states.items() if s.adversary is not None and s.war_aim != "none"]
+    fighters = belligerents(scenario)
     cols = [c for c in outcome_columns(scenario) if c.split(".")[0] in KEY_OUTCOMES]
     cols = [c for c in cols if "." not in c or c.split(".")[1] in fighters]
     return sorted(cols, key=lambda c: c not in scenario.observed)[:6]
@@ -204,8 +228,9 @@ def text_block(text: str, css_class: str, height: str = "460px") -> None:
 
 
 @solara.component
-def EnsembleTab(model: EscalationModel, start: Path):
-    """N runs of the chosen settings against N runs of the starting scenario, paired by seed."""
+def EnsembleTab(model: EscalationModel, file: Path):
+    """N runs of the chosen settings against N runs of the scenario's baseline (the scenario a
+    what-if extends, else the file as it stands), paired by seed."""
     runs = solara.use_reactive(20)
     seed = solara.use_reactive(1)
     asked = solara.use_reactive(0)  # clicks on "Run ensemble"; each new one runs the ensembles
@@ -213,14 +238,14 @@ def EnsembleTab(model: EscalationModel, start: Path):
     def run_both():
         if asked.value == 0:
             return None
-        base = resolve_scenario(start, {})
+        base = resolve_scenario(baseline_of(file), {})
         frames = [simulate_ensemble(s, runs.value, seed.value).outcomes for s in (base, model.spec)]
         return base, model.spec, frames
 
     job = solara.use_thread(run_both, dependencies=[asked.value])  # off the page's event loop
     busy = job.state == solara.ResultState.RUNNING
 
-    with solara.Card("Ensemble: many runs of these settings against the starting scenario"):
+    with solara.Card("Ensemble: many runs of these settings against the baseline"):
         solara.Text(
             "Runs are paired by seed (common random numbers): run i of both uses the same luck, so the "
             "difference is the effect of the settings. The what-if is the model as last Reset."
@@ -236,7 +261,7 @@ def EnsembleTab(model: EscalationModel, start: Path):
             solara.Error(f"the ensemble failed: {job.error}")
         elif job.value is not None:
             base, what_if, frames = job.value
-            names = [f"{base.name} (start)", f"{what_if.name} (these settings)"]
+            names = [f"{base.name} (baseline)", f"{what_if.name} (these settings)"]
             cols = ensemble_columns(base)
             labels = {c: label(c, base) for c in cols}
             figure = ensemble_figure(base, frames, names, cols, labels)
@@ -248,9 +273,54 @@ def EnsembleTab(model: EscalationModel, start: Path):
 
 @solara.component
 def Page():
+    """One visitor's page: the scenario file picked (this session's), and its page below, built
+    afresh (model, controls, map, ladder) whenever another file is picked."""
     start = solara.use_memo(start_scenario, [])
-    model = solara.use_reactive(solara.use_memo(lambda: new_model(start), []))
-    params = solara.use_memo(lambda: model_params(start, model.value.spec), [])
+    chosen = solara.use_reactive(shown(start))
+    menu, others = solara.use_memo(lambda: scenario_menu(start), [])
+    ScenarioPage(chosen.value, menu, others, chosen.set).key(f"scenario:{chosen.value}")
+
+
+@solara.component
+def ScenarioPage(file: str, menu: list[str], others: list[str], pick):
+    path = solara.use_memo(lambda: resolve_path(file), [])
+    made = solara.use_memo(lambda: try_model(path), [])
+
+    def scenario_menu_row() -> None:
+        solara.Select(
+            "Scenario (every scenario file in scenarios/; picking one starts it afresh)",
+            values=menu,
+            value=file,
+            on_value=pick,
+            classes=["scenario-menu"],
+            style={"min-width": "520px", "max-width": "640px"},
+        )
+
+    if isinstance(made, str):
+        with solara.Column(style={"padding": "8px"}):
+            scenario_menu_row()
+            solara.Error(f"{file}: {made}")
+        return
+    ScenarioView(made, path, scenario_menu_row, others)
+
+
+def resolve_path(file: str) -> Path:
+    path = Path(file)
+    return path if path.is_absolute() else ROOT / path
+
+
+def try_model(path: Path) -> EscalationModel | str:
+    try:
+        return new_model(path)
+    except ScenarioError as e:
+        return str(e)
+
+
+@solara.component
+def ScenarioView(first: EscalationModel, path: Path, menu, others: list[str]):
+    model = solara.use_reactive(first)
+    params = solara.use_memo(lambda: model_params(path, first.spec), [])
+    tab = solara.use_reactive(0)
     SolaraViz(
         model,
         components=[],
@@ -258,17 +328,25 @@ def Page():
         name=f"escalation-sim classroom — {model.value.spec.title}",
     )
     m = model.value
-    with solara.Column(style={"padding": "8px"}):
-        StepButtons(model)
-        with solara.lab.Tabs():
+    with solara.Column(style={"padding": "0 8px 8px 8px"}):
+        with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+            menu()
+            StepButtons(model)
+        if others:
+            note = f"Not whole scenarios, left out of the menu: {', '.join(others)}."
+            solara.Text(note, style={"font-size": "11px", "margin-top": "-12px"})
+        with solara.lab.Tabs(value=tab):
             with solara.lab.Tab("This run"):
                 with solara.Columns([6, 5]):
-                    MapView(m)
+                    with solara.Column():
+                        MapView(m)
                     NarrativeView(m)
                 LadderView(m)
-                Fire(m)
+            with solara.lab.Tab("Charts"):
+                if tab.value == 1:  # drawn only while open: Mesa's chart component redraws in full
+                    Fire(m)
             with solara.lab.Tab("Ensemble"):
-                EnsembleTab(m, start)
+                EnsembleTab(m, path)
         solara.Text(SHARE_NOTE, style={"font-style": "italic", "font-size": "12px"})
 
 

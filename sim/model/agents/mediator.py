@@ -1,8 +1,9 @@
 """What a mediator is and does: restraint calls, shuttle diplomacy, ceasefire proposals, pressure.
 
 From its arrival hour it acts in each hour with probability ``attention``; mediators act in a
-random order drawn each hour from the mediation stream (``model.mediator_order = "listed"`` keeps
-the scenario's order). Every style calls for restraint (pressure ``leverage × acceptance`` on each
+random order each hour: by each one's own hourly draw from the mediation stream, so removing one
+mediator leaves the others' order as it was (``model.mediator_order = "listed"`` keeps the
+scenario's order). Every style calls for restraint (pressure ``leverage × acceptance`` on each
 party, × ``manipulative_pressure`` if manipulative) and shuttles (a belief signal of precision
 ``leverage × acceptance``, so beliefs converge faster). An agreement it brokers lifts
 ``leverage × acceptance`` of a party's audience cost for backing down (its cover). Formulative and
@@ -24,7 +25,7 @@ import mesa
 from sim.model import bargaining
 from sim.model.ceasefire import broker_part
 from sim.model.ladder import FIGHTING
-from sim.model.randomness import Hourly
+from sim.model.randomness import Hourly, PerHour
 from sim.scenario.schema import Mediator
 
 if TYPE_CHECKING:
@@ -43,9 +44,10 @@ class MediatorAgent(mesa.Agent):
         self.last_proposal = -1e9
         self._acceptance = dict(spec.acceptance)
         self._summit = False  # leaders in one room: every party engages with the next proposal
-        self.veto_draws = model.stream("mediation", f"mediator.{mediator_id}")
+        self.veto_draws = PerHour(model.stream("mediation", f"mediator.{mediator_id}"))
         hours = model.spec.horizon_hours
         self.attention_draw = Hourly(model.stream("mediation", f"attention.{mediator_id}"), hours)
+        self.order_draw = Hourly(model.stream("mediation", f"order.{mediator_id}"), hours)
         self.engage_draw = Hourly(
             model.stream("bargaining", f"mediator.{mediator_id}"), hours, len(model.spec.states)
         )
@@ -116,7 +118,8 @@ class MediatorAgent(mesa.Agent):
         m = self.model
         self.arrived = True
         if self.spec.security_council:
-            blockers = [h for h, p in self.spec.veto_holders.items() if self.veto_draws.random() < p]
+            draws = self.veto_draws.at(self.model.hour)
+            blockers = [h for h, p in self.spec.veto_holders.items() if draws.random() < p]
             if blockers:
                 self.blocked = True
                 m.log.act(

@@ -13,7 +13,7 @@ import numpy as np
 from sim.model import bargaining, decision, parties
 from sim.model.beliefs import StrengthBelief, yield_update
 from sim.model.ladder import FIGHTING, Rung, describe
-from sim.model.randomness import Hourly
+from sim.model.randomness import Hourly, PerHour
 from sim.scenario.schema import State
 
 if TYPE_CHECKING:
@@ -38,13 +38,16 @@ class StateAgent(mesa.Agent):
         super().__init__(model)
         self.id, self.spec, self.name = state_id, spec, spec.name
         hours = model.spec.horizon_hours
-        self.shuttle_noise = model.stream("learning", f"shuttle.{state_id}")
+        self.shuttle_noise = PerHour(model.stream("learning", f"shuttle.{state_id}"))
         self.battle_noise = Hourly(
             model.stream("learning", f"state.{state_id}"), hours, len(model.spec.states), True
         )
         self._slot = {sid: k for k, sid in enumerate(model.spec.states)}
         self.decision_draw = Hourly(model.stream("decisions", f"state.{state_id}"), hours)
         self.alliance_draw = Hourly(model.stream("alliances", f"state.{state_id}"), hours, 8)
+        self.unilateral_draw = Hourly(
+            model.stream("unilateral", f"state.{state_id}"), hours, len(model.spec.states)
+        )
         self.resolve = draw_resolve(model.stream("resolve", state_id), spec.resolve_mean, spec.resolve_sd)
         self.aim = spec.war_aim
         self.rung = self.peak_rung = spec.initial_rung
@@ -58,6 +61,7 @@ class StateAgent(mesa.Agent):
         self.conceded: list[str] = []  # concessions this state has made
         self.refused: set[str] = set()
         self.declared: dict[str, int] = {}  # adversary id → hour of a unilateral ceasefire declaration
+        self.lapsed: dict[str, int] = {}  # adversary id → hour its last declaration lapsed unmatched
         self.extra_pressure = 0.0  # economic pressure applied to it
         self.military_deaths = 0
         self.aid_multiplier = 1.0  # > 1 once allies send military aid
@@ -172,6 +176,8 @@ class StateAgent(mesa.Agent):
             territory_gain=spec.territorial_value * m.spec.combat.advance_km2_per_hour,
             current=self.rung,
             switching=m.spec.model.switching_cost / split,
+            mobilisation=0.0 if m.mobilisation[self.id].ordered else m.mobilisation_cost(self) / split,
+            mobilise_rung=decision.N_RUNGS if spec.mobilise_at_rung is None else spec.mobilise_at_rung,
         )
         if own:
             m.memo[key] = copy.copy(s)
@@ -202,6 +208,8 @@ class StateAgent(mesa.Agent):
             return
         m = self.model
         self.check_declarations()
+        if m.spec.mechanisms.unilateral:
+            self.consider_declaring()
         active = [a for a in self.adversaries if m.agreement(self, a) is None and a.id not in self.declared]
         if not active and not self.declared:
             return  # under agreements with every adversary it holds its fire until one ends
@@ -361,6 +369,7 @@ class StateAgent(mesa.Agent):
             if m.agreement(self, other) is not None:
                 continue
             self.declared[other.id] = m.hour
+            m.declarations.append([self.id, other.id, m.hour, None])
             m.log.act(
                 m.hour,
                 self.name,
@@ -370,18 +379,59 @@ class StateAgent(mesa.Agent):
             )
         self.check_declarations()
 
+    def fight_and_stop_alone(self, adv: StateAgent) -> tuple[float, float]:
+        """(hourly value of fighting on at the best rung it can reach, of holding its fire alone
+        while ``adv`` keeps its rung, less the audience cost of backing down spread over the
+        settlement horizon) against ``adv`` — Slantchev (2003): a war is stopped when its value
+        from here on turns negative, whatever the other does."""
+        cols = self.model.columns
+        s = self.situation(adv)
+        backing_down = s.audience * s.commitment
+        s.audience = s.switching = 0.0
+        top = Rung.FULL_WAR if adv.rung == Rung.FULL_WAR else self.spec.max_rung
+        u = decision.utilities(s, cols)
+        fight = max(u[FIGHTING : top + 1], default=-math.inf)
+        return fight, max(u[:FIGHTING]) - backing_down / self.model.horizon_value
+
+    def consider_declaring(self) -> None:
+        """Declare a unilateral ceasefire towards an adversary it is fighting, with no agreement in
+        force, when holding its fire alone beats the best fighting rung by the margin ``m``: with
+        probability ``logistic(λ·(C₁ − F − m))`` each hour (its own ``unilateral`` stream). Not
+        again within ``declaration_patience_hours`` of a declaration that lapsed unmatched."""
+        m = self.model
+        spec = m.spec.model
+        for adv in self.adversaries:
+            if adv.id in self.declared or m.agreement(self, adv) is not None:
+                continue
+            if max(self.rung, adv.rung) < FIGHTING:
+                continue  # nothing to stop
+            if m.hour - self.lapsed.get(adv.id, -(10**9)) < spec.declaration_patience_hours:
+                continue
+            fight, alone = self.fight_and_stop_alone(adv)
+            p = parties.logistic(spec.logit_precision * (alone - fight - spec.unilateral_margin))
+            if self.unilateral_draw(m.hour, self._slot[adv.id]) < p:
+                self.declare(
+                    adv,
+                    f"holding its fire alone now beats fighting on ({self.military_deaths} of its "
+                    f"soldiers killed so far)",
+                )
+
     def check_declarations(self) -> None:
         m = self.model
         for adv_id, since in list(self.declared.items()):
             adv = m.states[adv_id]
             if m.agreement(self, adv) is not None:
                 del self.declared[adv_id]
+                m.end_declaration(self.id, adv_id)
             elif m.spec.mechanisms.agreements and adv.gap(self) <= 0.0:
                 del self.declared[adv_id]
+                m.end_declaration(self.id, adv_id)
                 m.log.act(m.hour, adv.name, self.name, "accept_ceasefire", "matches the declared ceasefire")
                 m.agree(None, self, adv, "declaration", ())
             elif m.hour - since >= m.spec.model.declaration_patience_hours and adv.rung >= FIGHTING:
                 del self.declared[adv_id]
+                self.lapsed[adv_id] = m.hour
+                m.end_declaration(self.id, adv_id)
 
     # --- alliances and third parties --------------------------------------------------------
     def invoke(self, alliance: AllianceAgent, reason: str) -> None:
@@ -458,6 +508,6 @@ class StateAgent(mesa.Agent):
             z = self.battle_noise(self.model.hour, self._slot[adv.id])
         else:  # a mediator's shuttle
             noise_var = noise_sd * noise_sd / (fire * precision)
-            z = float(self.shuttle_noise.standard_normal())
+            z = float(self.shuttle_noise.at(self.model.hour).standard_normal())
         signal = math.log(max(adv.strength, 1e-9)) + z * math.sqrt(noise_var)
         self.beliefs[adv.id].observe(signal, noise_var)
