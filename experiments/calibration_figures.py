@@ -8,6 +8,7 @@
    and the comparison.
 
     .venv/bin/python experiments/calibration_figures.py [--workers 2] [--max-minutes M] [--only STEP…]
+        [--fresh]
 
 Run it again after an interruption (or with a larger --max-minutes): calibrations continue from their
 last complete generation, the comparison from its last finished runs.
@@ -49,8 +50,18 @@ def main() -> None:
     ap.add_argument("--max-minutes", default=None, help="per calibration (default: the files' budgets)")
     ap.add_argument("--runs", default="100", help="runs per scenario of the comparison")
     ap.add_argument("--only", nargs="*", choices=["library", "loco", "compare"], default=None)
+    ap.add_argument(
+        "--fresh",
+        action="store_true",
+        help="delete the three results folders first (after the model changed: a history records the "
+        "calibration files and crises, not the model's code)",
+    )
     args = ap.parse_args()
     steps = args.only or ["library", "loco", "compare"]
+    if args.fresh:
+        for folder, step in ((LIBRARY, "library"), (LOCO, "loco"), (COMPARE, "compare")):
+            if step in steps or step == "compare":  # a comparison drew from the old posterior
+                shutil.rmtree(folder, ignore_errors=True)
     budget = ["--max-minutes", args.max_minutes] if args.max_minutes else []
     if "library" in steps:
         escsim("calibrate", "calibration/crises.toml", "--workers", args.workers, *budget)
