@@ -24,7 +24,7 @@ from sim.calibration.posterior import Posterior
 from sim.calibration.summaries import excess, signed_log
 from sim.cli import main
 from sim.experiments.runner import run_ensemble
-from sim.scenario.loading import load_scenario
+from sim.scenario.loading import ScenarioError, load_scenario
 
 # the tests shorten the Sept 2022 crisis to 24 hours, so later arrivals are warned about
 pytestmark = pytest.mark.filterwarnings("ignore::sim.scenario.loading.ScenarioWarning")
@@ -369,3 +369,19 @@ def test_sweep_draws_from_a_posterior_by_run_identity_and_resumes(tmp_path: Path
     particles.assign(weight=[0.9, 0.1], generation=3).to_parquet(other / "posterior.parquet")
     args[-1] = str(tmp_path / "cal2")
     assert main(args) != 0  # another posterior under the same folder is refused
+
+
+def test_a_resumed_calibration_rewrites_its_report(tmp_path: Path):
+    from sim.calibration import session
+    from sim.experiments.engines import InProcess
+
+    cal = load_calibration(tiny(tmp_path, population=6))
+    out = tmp_path / "out"
+    session.one(cal.with_stop(max_generations=1), out, InProcess(), None, lambda _: None)
+    first = pd.read_parquet(out / "posterior" / "posterior.parquet")
+    session.one(cal.with_stop(max_generations=2), out, InProcess(), None, lambda _: None)  # resumed
+    second = pd.read_parquet(out / "posterior" / "posterior.parquet")
+    assert set(first.generation) == {0} and set(second.generation) == {1}
+    (out / "posterior" / "notes.txt").write_text("mine")
+    with pytest.raises(ScenarioError, match=r"notes\.txt"):
+        session.one(cal.with_stop(max_generations=2), out, InProcess(), None, lambda _: None)
