@@ -99,11 +99,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from sim.calibration.config import load_calibration
 
     cal = load_calibration(args.file)
-    for crisis in [args.leave_out] if args.leave_out else list(cal.crises) if args.leave_each_out else []:
+    if args.max_minutes is not None:  # this session's budget; not part of what a resume must match
+        cal = cal.with_stop(max_minutes=args.max_minutes)
+    each = args.leave_each_out or args.leave_out == "all"
+    for crisis in list(cal.crises) if each else [args.leave_out] if args.leave_out else []:
         cal.split(crisis)  # a clear error before any worker starts
     eng = _engine(args)
     try:
-        if args.leave_each_out:
+        if each:
             session.leave_each_out(cal, Path(args.out or session.default_out(cal, None)), eng)
         else:
             session.one(cal, Path(args.out or session.default_out(cal, args.leave_out)), eng, args.leave_out)
@@ -249,7 +252,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.results import default_folder
     from sim.experiments.sweep import sweep_plan
 
-    plan = sweep_plan(args.experiment)  # fail fast, before any worker starts
+    plan = sweep_plan(args.experiment, _posterior(args))  # fail fast, before any worker starts
     out = Path(args.out) if args.out else default_folder(plan.spec["name"], {}, 1)
     if args.scheduler:
         name = f"dask scheduler {args.scheduler}"
@@ -493,6 +496,7 @@ def parser() -> argparse.ArgumentParser:
     w.add_argument("--out", default=None, help="results folder (default results/<experiment name>)")
     overwrite_arg(w)
     w.add_argument("--quiet", action="store_true", help="no progress bar")
+    posterior_arg(w)
     w.set_defaults(func=cmd_sweep)
 
     c = sub.add_parser("compare", help="run scenarios with the same seeds and compare outcomes")
@@ -527,11 +531,22 @@ def parser() -> argparse.ArgumentParser:
         "--out", default=None, help="folder (default results/calibration-<name>[-without-<crisis>])"
     )
     loco = ca.add_mutually_exclusive_group()
-    loco.add_argument("--leave-out", metavar="CRISIS", default=None, help="fit on every other crisis")
+    loco.add_argument(
+        "--leave-out",
+        metavar="CRISIS",
+        default=None,
+        help="fit on every other crisis; `all`: each in turn, then the out-of-sample coverage table",
+    )
     loco.add_argument(
         "--leave-each-out",
         action="store_true",
         help="every leave-one-crisis-out fit; prints the out-of-sample coverage table",
+    )
+    ca.add_argument(
+        "--max-minutes",
+        type=float,
+        default=None,
+        help="wall-clock budget of this session (per fit), instead of the file's stop.max_minutes",
     )
     ca.set_defaults(
         func=cmd_calibrate,

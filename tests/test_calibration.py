@@ -24,7 +24,7 @@ from sim.calibration.posterior import Posterior
 from sim.calibration.summaries import excess, signed_log
 from sim.cli import main
 from sim.experiments.runner import run_ensemble
-from sim.scenario.loading import load_scenario
+from sim.scenario.loading import ScenarioError, load_scenario
 
 # the tests shorten the Sept 2022 crisis to 24 hours, so later arrivals are warned about
 pytestmark = pytest.mark.filterwarnings("ignore::sim.scenario.loading.ScenarioWarning")
@@ -60,7 +60,7 @@ def tiny(folder: Path, observed_values: dict | None = None, **settings) -> Path:
         'name = "tiny"\ncrises = ["short.toml"]\n'
         + body
         + '[parameters."combat.aimed_rate"]\nprior = "loguniform"\nlow = 1e-4\nhigh = 1e-3\n'
-        + "[stop]\nmax_generations = 3\n"
+        + "[stop]\nmax_generations = 3\ntolerance = 0.001\n"
         + (f"[distance]\nobservables = {list(observed_values)!r}\n" if observed_values else ""),
         encoding="utf-8",
     )
@@ -179,7 +179,8 @@ def test_kill_9_then_resume_gives_the_uninterrupted_posterior(tmp_path: Path):
     assert generations_done(cut / "history.db") < 2
     resumed = escsim("calibrate", path, "--workers", "2", "--out", cut)
     assert resumed.returncode == 0, resumed.stderr
-    assert "stopped: 3 generations" in resumed.stdout and "posterior predictive check" in resumed.stdout
+    assert "stopped: NOT converged (stopped by a budget): 3 generations" in resumed.stdout
+    assert "posterior predictive check" in resumed.stdout
     b = pd.read_parquet(cut / "posterior" / "posterior.parquet")
     pd.testing.assert_frame_equal(whole, b)
     fragment = (cut / "posterior" / "tiny.toml").read_text(encoding="utf-8")
@@ -254,3 +255,133 @@ def test_compare_and_narrate_draw_paired_parameters_from_a_posterior(tmp_path: P
     assert main(["narrate", str(BASELINE), "--set", "horizon_hours=12", "--posterior", str(post)]) == 0
     assert main(["narrate", str(BASELINE), "--posterior", str(tmp_path)]) == 2
     assert "no posterior.parquet" in capsys.readouterr().err
+
+
+# -- budgets and convergence ---------------------------------------------------------------
+
+
+def test_a_budget_stops_inside_a_generation_and_keeps_the_finished_ones(tmp_path: Path):
+    from sim.calibration.fit import calibrate, generations
+    from sim.calibration.report import posterior_frame
+    from sim.experiments.engines import InProcess
+
+    cal = load_calibration(tiny(tmp_path))
+    whole = calibrate(cal, tmp_path / "whole", InProcess(), lambda _: None)
+    done = generations(whole)
+    assert len(done) == 3
+    # a simulation budget that ends in the middle of generation 1
+    budget = done[0].total_proposals + done[1].proposals // 2
+    said: list[str] = []
+    cut = calibrate(cal.with_stop(max_simulations=budget), tmp_path / "cut", InProcess(), said.append)
+    assert cut.max_t == 0 and "max_simulations reached inside generation 1" in said[-1]
+    status = pd.read_json(tmp_path / "cut" / "convergence.json", typ="series")
+    assert not status["converged"] and status["generations"] == 1
+    # resumed with the file's budget: the uninterrupted posterior
+    resumed = calibrate(cal, tmp_path / "cut", InProcess(), lambda _: None)
+    pd.testing.assert_frame_equal(posterior_frame(cal, whole), posterior_frame(cal, resumed))
+
+
+def test_the_wall_clock_budget_is_checked_inside_a_generation():
+    import pyabc
+
+    from sim.calibration.sampler import OrderedSampler
+    from sim.experiments.engines import InProcess
+
+    def slow_rejection():
+        time.sleep(0.05)
+        return pyabc.Particle(
+            m=0, parameter=pyabc.Parameter(a=0.0), weight=1.0, sum_stat={}, distance=1.0, accepted=False
+        )
+
+    sampler = OrderedSampler(InProcess(), seed=1, chunk=2)
+    sampler.deadline = time.monotonic() + 0.5
+    t0 = time.monotonic()
+    sample = sampler.sample_until_n_accepted(5, slow_rejection, 0)
+    assert not sample.ok and sampler.stopped_by == "wall-clock budget"
+    assert time.monotonic() - t0 < 2.0
+
+
+def test_convergence_is_declared_when_the_posterior_stops_moving(tmp_path: Path):
+    from sim.calibration.fit import calibrate
+    from sim.experiments.engines import InProcess
+
+    path = tiny(tmp_path)
+    path.write_text(path.read_text().replace("tolerance = 0.001", "tolerance = 0.9"), encoding="utf-8")
+    said: list[str] = []
+    history = calibrate(load_calibration(path), tmp_path / "out", InProcess(), said.append)
+    assert history.max_t == 1  # two generations: the first comparison is already within tolerance
+    assert said[-1].startswith("stopped: converged: posterior quantiles moved")
+    assert "posterior moved" in said[-2]
+
+
+def test_calibration_files_extend_a_base_and_budgets_do_not_block_a_resume(tmp_path: Path):
+    base = load_calibration(tiny(tmp_path))
+    (tmp_path / "sub").mkdir()
+    child = tmp_path / "sub" / "small.toml"
+    child.write_text('extends = "../tiny.toml"\nname = "small"\npopulation = 4\n[stop]\nmax_minutes = 2\n')
+    cal = load_calibration(child)
+    assert cal.spec.population == 4 and cal.spec.stop.max_minutes == 2
+    assert cal.spec.stop.max_generations == 3 and list(cal.crises) == ["short"]
+    assert [(p.key, p.kind, p.low, p.high) for p in cal.priors] == [
+        (p.key, p.kind, p.low, p.high) for p in base.priors
+    ]
+    assert base.with_stop(max_minutes=1).digest() == base.digest()
+
+
+def test_sweep_draws_from_a_posterior_by_run_identity_and_resumes(tmp_path: Path):
+    post = tmp_path / "cal" / "posterior"
+    post.mkdir(parents=True)
+    particles = pd.DataFrame(
+        {"combat.aimed_rate": [1e-4, 9e-4], "harm.displacement_rate": [0.001, 0.02], "weight": [0.5, 0.5]}
+    )
+    particles.assign(generation=3).to_parquet(post / "posterior.parquet")
+    exp = tmp_path / "exp.toml"
+    exp.write_text(
+        f'name = "t"\nscenario = "{BASELINE.as_posix()}"\nreplicates = 4\nseed = 5\n'
+        '[overrides]\nhorizon_hours = 12\n[design]\nkind = "grid"\n'
+        '[parameters."combat.aimed_rate"]\nlevels = [2e-4, 3e-4]\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "sw"
+    args = [
+        "sweep",
+        str(exp),
+        "--workers",
+        "1",
+        "--quiet",
+        "--out",
+        str(out),
+        "--posterior",
+        str(tmp_path / "cal"),
+    ]
+    assert main(args) == 0
+    rows = pd.read_parquet(out / "outcomes").sort_values(["point", "replicate"]).reset_index(drop=True)
+    assert len(rows) == 8
+    assert set(rows["combat.aimed_rate"]) == {2e-4, 3e-4}  # the design's values, not drawn
+    drawn = Posterior.load(tmp_path / "cal").without(["combat.aimed_rate"])
+    expected = [drawn.draw(5, (p, r))["harm.displacement_rate"] for p in (0, 1) for r in range(4)]
+    assert list(rows["harm.displacement_rate"]) == expected  # seeded by the run's identity
+    assert main(args) == 0  # a second session resumes: nothing to add, the same rows
+    again = pd.read_parquet(out / "outcomes").sort_values(["point", "replicate"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(rows, again)
+    other = tmp_path / "cal2" / "posterior"
+    other.mkdir(parents=True)
+    particles.assign(weight=[0.9, 0.1], generation=3).to_parquet(other / "posterior.parquet")
+    args[-1] = str(tmp_path / "cal2")
+    assert main(args) != 0  # another posterior under the same folder is refused
+
+
+def test_a_resumed_calibration_rewrites_its_report(tmp_path: Path):
+    from sim.calibration import session
+    from sim.experiments.engines import InProcess
+
+    cal = load_calibration(tiny(tmp_path, population=6))
+    out = tmp_path / "out"
+    session.one(cal.with_stop(max_generations=1), out, InProcess(), None, lambda _: None)
+    first = pd.read_parquet(out / "posterior" / "posterior.parquet")
+    session.one(cal.with_stop(max_generations=2), out, InProcess(), None, lambda _: None)  # resumed
+    second = pd.read_parquet(out / "posterior" / "posterior.parquet")
+    assert set(first.generation) == {0} and set(second.generation) == {1}
+    (out / "posterior" / "notes.txt").write_text("mine")
+    with pytest.raises(ScenarioError, match=r"notes\.txt"):
+        session.one(cal.with_stop(max_generations=2), out, InProcess(), None, lambda _: None)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -41,9 +42,20 @@ class Distance(_Strict):
     kind: Literal["scaled", "adaptive"] = "scaled"
     weights: dict[str, float] = {}
     observables: list[str] | None = None  # default: every observation of every crisis
+    # adaptive: each observable's weight is 1 / its spread ("std" or "mad") over the previous
+    # population, capped at max_weight_ratio × the smallest weight; constant observables get 0.
+    scale: Literal["std", "mad"] = "std"
+    max_weight_ratio: float = Field(20.0, gt=1)
 
 
 class Stop(_Strict):
+    """When to stop. "Converged" (printed, and in convergence.json) means: between the last two
+    generations no parameter's 5 %, 50 % or 95 % posterior quantile moved by more than
+    ``tolerance`` × its prior range (log10 scale for log-uniform priors), or the acceptance rate
+    fell below ``min_acceptance``. The other rules are budgets: stopping by them is not convergence."""
+
+    tolerance: float = Field(0.05, gt=0, lt=1)
+    min_acceptance: float = Field(0.0, ge=0, lt=1)
     min_epsilon: float = Field(0.0, ge=0)
     max_generations: int = Field(10, ge=1)
     max_simulations: int = Field(100_000, ge=1)
@@ -102,12 +114,17 @@ class Calibration:
 
     def digest(self) -> str:
         """What a resumed history must match: the resolved file and the crises' content."""
-        blob = {
-            "spec": self.spec.model_dump(mode="json"),
+        blob = {  # budgets and the predictive check may change between sessions
+            "spec": self.spec.model_dump(mode="json", exclude={"stop", "predictive"}),
             "crises": {k: s.model_dump(mode="json") for k, s in self.crises.items()},
             "pyabc_names": [p.name for p in self.priors],
         }
         return hashlib.sha256(json.dumps(blob, sort_keys=True).encode()).hexdigest()[:16]
+
+    def with_stop(self, **changes) -> Calibration:
+        """The same calibration with other budgets (they are not part of its digest)."""
+        spec = self.spec.model_copy(update={"stop": self.spec.stop.model_copy(update=changes)})
+        return Calibration(self.path, spec, self.crises, self.files, self.priors)
 
     def split(self, crisis: str) -> tuple[Calibration, Calibration]:
         """(every crisis but one, that one): for leave-one-crisis-out."""
@@ -131,7 +148,7 @@ class Calibration:
 
 def load_calibration(path: str | Path) -> Calibration:
     path = Path(path)
-    raw = read_toml(path, "calibration file")
+    raw = _with_base(path, read_toml(path, "calibration file"))
     if "crises" not in raw and {"states", "sectors"} & set(raw):
         raise ScenarioError(
             f"{path}: a scenario file (it has `states`, `sectors`…), not a calibration file; name it in "
@@ -151,6 +168,26 @@ def load_calibration(path: str | Path) -> Calibration:
         if spec.distance.observables is not None and key not in spec.distance.observables:
             raise ScenarioError(f"{path}: key `distance.weights.{key}`: not among distance.observables")
     return Calibration(path, spec, crises, {s.name: f for s, f in zip(scenarios, files, strict=True)}, priors)
+
+
+def _with_base(path: Path, raw: dict, seen: tuple[Path, ...] = ()) -> dict:
+    """``extends = "other.toml"``: that file's keys, then this file's (tables merged key by key;
+    the base's crisis paths stay relative to the base)."""
+    if "extends" not in raw:
+        return raw
+    base_path = path.parent / str(raw.pop("extends"))
+    if base_path.resolve() in seen or base_path.resolve() == path.resolve():
+        raise ScenarioError(f"{path}: key `extends`: {base_path} extends itself")
+    if not base_path.is_file():
+        raise ScenarioError(f"{path}: key `extends`: no file {base_path}")
+    base = _with_base(base_path, read_toml(base_path, "calibration file"), (*seen, path.resolve()))
+    if "crises" in base:
+        base["crises"] = [os.path.relpath(base_path.parent / c, path.parent) for c in base["crises"]]
+    merged = dict(base)
+    for key, value in raw.items():
+        both = isinstance(value, dict) and isinstance(merged.get(key), dict) and key != "parameters"
+        merged[key] = {**merged[key], **value} if both else value
+    return merged
 
 
 def schema_field(key: str) -> FieldInfo | None:

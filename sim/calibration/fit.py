@@ -12,7 +12,8 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -89,9 +90,16 @@ def prior(cal: Calibration) -> pyabc.Distribution:
 
 
 def _abc(cal: Calibration, obs: list[Observation], sampler: OrderedSampler) -> pyabc.ABCSMC:
-    weights = {o.key: cal.spec.distance.weights.get(o.column, 1.0) for o in obs}
-    if cal.spec.distance.kind == "adaptive":
-        distance = pyabc.AdaptivePNormDistance(p=1, fixed_weights=weights)
+    spec = cal.spec.distance
+    weights = {o.key: spec.weights.get(o.column, 1.0) for o in obs}
+    if spec.kind == "adaptive":
+        scale = {"std": pyabc.distance.scale.standard_deviation, "mad": pyabc.distance.scale.mad}
+        distance = pyabc.AdaptivePNormDistance(
+            p=1,
+            fixed_weights=weights,
+            scale_function=scale[spec.scale],
+            max_scale_weight_ratio=spec.max_weight_ratio,
+        )
     else:
         distance = pyabc.PNormDistance(p=1, fixed_weights=weights)
     return pyabc.ABCSMC(
@@ -123,19 +131,69 @@ def runs_per_proposal(cal: Calibration) -> int:
     return cal.spec.replicates * len(cal.crises)
 
 
-def stop_reason(cal: Calibration, done: list[Generation], started: float) -> str | None:
-    """Why the calibration should stop now, or None to run another generation."""
+QUANTILES = (0.05, 0.5, 0.95)
+
+
+def _quantiles(history: pyabc.History, t: int, cal: Calibration) -> np.ndarray:
+    """Each parameter's 5/50/95 % weighted quantiles in generation t, as shares of its prior range
+    (on pyabc's scale: log10 for log-uniform priors)."""
+    frame, w = history.get_distribution(m=0, t=t)
+    w = np.asarray(w, dtype=float)
+    rows = []
+    for p in cal.priors:
+        low, high = (math.log10(p.low), math.log10(p.high)) if p.kind == "loguniform" else (p.low, p.high)
+        x = frame[p.name].to_numpy(dtype=float)
+        order = np.argsort(x)
+        cum = np.cumsum(w[order]) / w.sum()
+        q = [x[order][min(np.searchsorted(cum, a), len(x) - 1)] for a in QUANTILES]
+        rows.append((np.asarray(q) - low) / (high - low))
+    return np.asarray(rows)
+
+
+def posterior_shift(cal: Calibration, history: pyabc.History) -> float:
+    """The largest move of any parameter's 5, 50 or 95 % quantile between the last two
+    generations, as a share of its prior range (inf with fewer than two generations)."""
+    t = history.max_t
+    if t < 1:
+        return math.inf
+    return float(np.max(np.abs(_quantiles(history, t, cal) - _quantiles(history, t - 1, cal))))
+
+
+@dataclass(frozen=True)
+class Status:
+    """Where a calibration stands: whether it converged (see ``Stop``) and why it stopped."""
+
+    converged: bool
+    reason: str
+    generations: int
+    simulations: int
+    shift: float
+
+    def line(self) -> str:
+        verdict = "converged" if self.converged else "NOT converged (stopped by a budget)"
+        return f"{verdict}: {self.reason}"
+
+
+def stop_reason(
+    cal: Calibration, done: list[Generation], started: float, shift: float = math.inf
+) -> tuple[bool, str] | None:
+    """(converged, why) if the calibration should stop now, or None to run another generation."""
     if not done:
         return None
     stop, last = cal.spec.stop, done[-1]
+    if shift < stop.tolerance:
+        return True, (
+            f"posterior quantiles moved ≤ {shift:.3f} of their prior range in the last generation "
+            f"(tolerance {stop.tolerance})"
+        )
     if last.epsilon <= stop.min_epsilon:
-        return f"ε {last.epsilon:.4g} ≤ min_epsilon {stop.min_epsilon}"
+        return True, f"ε {last.epsilon:.4g} ≤ min_epsilon {stop.min_epsilon}"
     if len(done) >= stop.max_generations:
-        return f"{len(done)} generations (max_generations)"
+        return False, f"{len(done)} generations (max_generations)"
     if last.total_proposals * runs_per_proposal(cal) >= stop.max_simulations:
-        return f"{last.total_proposals * runs_per_proposal(cal):,} simulations (max_simulations)"
+        return False, f"{last.total_proposals * runs_per_proposal(cal):,} simulations (max_simulations)"
     if time.monotonic() - started >= 60 * stop.max_minutes:
-        return f"{stop.max_minutes} minutes of this session (max_minutes)"
+        return False, f"{stop.max_minutes} minutes of this session (max_minutes)"
     return None
 
 
@@ -159,7 +217,9 @@ def calibrate(
     else:
         atomic_file(stamp, lambda tmp: tmp.write_text(json.dumps(ident, indent=2), encoding="utf-8"))
     sampler = OrderedSampler(eng, cal.spec.seed)
+    stop = cal.spec.stop
     started = time.monotonic()
+    sampler.deadline = started + 60 * stop.max_minutes  # checked inside a generation too
     per = runs_per_proposal(cal)
     while True:
         abc = _abc(cal, obs, sampler)
@@ -168,9 +228,45 @@ def calibrate(
         else:
             history = abc.new(f"sqlite:///{db}", {o.key: 0.0 for o in obs})
         done = generations(history)
-        reason = stop_reason(cal, done, started)
-        if reason is not None:
-            report(f"stopped: {reason}")
+        shift = posterior_shift(cal, history)
+        if sampler.stopped_by is not None:  # the last stored generation did not converge
+            verdict = _incomplete(cal, sampler.stopped_by, len(done))
+        else:
+            verdict = stop_reason(cal, done, started, shift)
+        if verdict is not None:
+            status = Status(
+                verdict[0], verdict[1], len(done), done[-1].total_proposals * per if done else 0, shift
+            )
+            text = json.dumps(asdict(status), indent=2)
+            atomic_file(out / "convergence.json", partial(_write, text=text))
+            report(f"stopped: {status.line()}")
             return history
-        abc.run(max_nr_populations=1)
-        report(generations(history)[-1].line(per))
+        sampler.max_proposals = max(
+            1, math.ceil((stop.max_simulations - (done[-1].total_proposals * per if done else 0)) / per)
+        )
+        abc.run(max_nr_populations=1, min_acceptance_rate=stop.min_acceptance)
+        if sampler.stopped_by is None:
+            line, moved = generations(history)[-1].line(per), posterior_shift(cal, history)
+            report(
+                line + (f", posterior moved {moved:.3f} of its prior range" if math.isfinite(moved) else "")
+            )
+
+
+def _write(tmp: Path, text: str) -> None:
+    tmp.write_text(text, encoding="utf-8")
+
+
+def _incomplete(cal: Calibration, why: str, kept: int) -> tuple[bool, str]:
+    """The verdict when a generation stopped before its population was complete (not stored)."""
+    stop = cal.spec.stop
+    if why.endswith("(max_eval)") and stop.min_acceptance > 0:
+        return True, (
+            f"generation {kept}: acceptance rate below min_acceptance {stop.min_acceptance} "
+            f"({why.removesuffix(' (max_eval)')}); the posterior is generation {kept - 1}'s"
+        )
+    budget = {"wall-clock budget": "max_minutes", "simulation budget": "max_simulations"}.get(why, why)
+    posterior = f"the posterior is generation {kept - 1}'s" if kept else "no generation finished yet"
+    return False, (
+        f"{budget} reached inside generation {kept} (not stored: a resumed calibration redoes it); "
+        + posterior
+    )

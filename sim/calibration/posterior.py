@@ -28,6 +28,15 @@ class Posterior:
         digest.update(np.ascontiguousarray(self.weights).tobytes())
         self.digest = digest.hexdigest()[:16]  # a resumed folder must draw from the same posterior
 
+    def without(self, keys) -> Posterior:
+        """The posterior of the other parameters (the marginal: same particles and weights)."""
+        drop = set(keys) & set(self.keys)
+        if not drop:
+            return self
+        frame = pd.DataFrame(self.values, columns=self.keys).drop(columns=sorted(drop))
+        frame["weight"] = self.weights
+        return Posterior(frame, self.source)
+
     @classmethod
     def load(cls, folder: str | Path) -> Posterior:
         """From a calibration folder (``escsim calibrate --out``) or its ``posterior/`` subfolder."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
 import matplotlib
@@ -239,6 +240,16 @@ def format_table(frame: pd.DataFrame) -> str:
     return frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
 
 
+REPORT_FILES = ("posterior.parquet", "credible.csv", "ppc.csv", "identification.csv", "report.txt")
+
+
+def _ours(name: str, path: Path) -> bool:
+    """Whether a file in ``posterior/`` is one a report writes (a resumed calibration replaces it)."""
+    return len(path.parts) == 1 and (
+        path.name in REPORT_FILES or path.name == f"{name}.toml" or path.suffix in (".png", ".svg")
+    )
+
+
 def write_report(
     cal: Calibration,
     history: pyabc.History,
@@ -256,7 +267,7 @@ def write_report(
     ppc = ppc_table(obs, rows, target.crises)
     rho = identification(params, obs, rows, target.crises)
     table["moves"] = [moved_by(rho, p.key) for p in cal.priors]
-    with atomic_folder(out / "posterior") as tmp:
+    with atomic_folder(out / "posterior", partial(_ours, cal.name)) as tmp:
         post.to_parquet(tmp / "posterior.parquet", index=False)
         table.to_csv(tmp / "credible.csv", index=False)
         ppc.to_csv(tmp / "ppc.csv", index=False)

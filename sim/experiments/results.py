@@ -129,7 +129,7 @@ class Plan:
         return ["run_id", "point", "replicate", *names, "seed", *outcomes, "error"]
 
 
-def _posterior_id(posterior: Posterior | None) -> str | None:
+def posterior_id(posterior: Posterior | None) -> str | None:
     """The posterior as the manifest records it: its folder and a hash of its draws."""
     if posterior is None:
         return None
@@ -163,7 +163,7 @@ def run_plan(
         seed=seed,
         common_seeds=True,
         series=True,
-        identity=identity("run", scenario_hash(scenario), dict(overrides), seed, _posterior_id(posterior)),
+        identity=identity("run", scenario_hash(scenario), dict(overrides), seed, posterior_id(posterior)),
         spec={
             "name": scenario.name,
             "scenario": str(source),
@@ -172,7 +172,7 @@ def run_plan(
             "replicates": runs,
             "seed": seed,
             "series": True,
-            "posterior": _posterior_id(posterior),
+            "posterior": posterior_id(posterior),
         },
         overrides=overrides,
         posterior=posterior,
@@ -216,14 +216,14 @@ def compare_plan(
             names,
             dict(overrides),
             seed,
-            _posterior_id(posterior),
+            posterior_id(posterior),
         ),
         spec={
             "scenarios": [str(s) for s in sources],
             "overrides": dict(overrides),
             "runs": runs,
             "seed": seed,
-            "posterior": _posterior_id(posterior),
+            "posterior": posterior_id(posterior),
         },
         overrides=overrides,
         posterior=posterior,
