@@ -11,12 +11,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_ground import OFFENSIVE, check_invariants, fight, grid
 
 import sim
 from sim.model import parties, territory
 from sim.model.escalation import EscalationModel
 from sim.scenario.loading import with_overrides
-from test_ground import OFFENSIVE, check_invariants, fight, grid
 
 ROOT = Path(__file__).resolve().parent.parent
 
