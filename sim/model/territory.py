@@ -22,7 +22,7 @@ as km² per state in every sector, so territory is conserved by construction: wh
 the other loses. Once the attacker holds ``capture_share`` of the sector the line has crossed it:
 the rest changes hands too (``sim.model.escalation`` then moves forces and recomputes fronts).
 
-**Rout** (breakpoints: Helmbold 1964; Dupuy 1987 on units that break, not fight to the last;
+**Rout** (breakpoints: Helmbold 1971; Dupuy 1987 on units that break, not fight to the last;
 Epstein 1985's adaptive defender that withdraws once its attrition passes a threshold). A
 garrison under a ground offensive it cannot stop (the attacker at or above the breakthrough
 threshold) breaks once it has lost ``rout_breakpoint`` of its strength when the assault began

@@ -326,7 +326,7 @@ class Combat(Strict):
         0.3,
         "Share of its strength when the assault began that a garrison loses before it breaks and "
         "abandons the sector to an attacker above the breakthrough threshold (the line crosses it) "
-        "[assumed; breakpoints of 10–40 % in Helmbold 1964 and Dupuy 1987; Epstein 1985's "
+        "[assumed; breakpoints in Helmbold 1971 and Dupuy 1987; Epstein 1985's "
         "withdrawal threshold].",
     )
     capture_share: float = field(
