@@ -631,9 +631,17 @@ class EscalationModel(mesa.Model):
         if moved > 0.0:
             places = gains.setdefault((atk, loser), {})
             places[dst.spec.name] = places.get(dst.spec.name, 0.0) + moved
-        return self.spec.mechanisms.manoeuvre and territory.line_crossed(
-            dst.control, atk.id, dst.spec.area_km2, c.capture_share
+        if not self.spec.mechanisms.manoeuvre:
+            return False
+        garrison = dst.forces.get(loser.id, 0.0)
+        if mean > 0.0:  # an assault it cannot stop: remember the garrison's strength when it began
+            dst.assaulted[loser.id] = max(dst.assaulted.get(loser.id, 0.0), garrison)
+        rout = (
+            self.spec.mechanisms.rout
+            and mean > 0.0
+            and territory.broken(garrison, dst.assaulted.get(loser.id, 0.0), c.rout_breakpoint)
         )
+        return rout or territory.line_crossed(dst.control, atk.id, dst.spec.area_km2, c.capture_share)
 
     def _capture(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent) -> None:
         """The line crosses ``dst``: the rest of it changes hands, the defender's forces there retreat
@@ -643,6 +651,7 @@ class EscalationModel(mesa.Model):
         c, rng = self.spec.combat, self.streams["ground"]
         rest = territory.transfer(dst.control, loser.id, atk.id, dst.control.get(loser.id, 0.0))
         dst.holder = atk.id
+        dst.assaulted.clear()
         if self.spec.mechanisms.flight and dst.residents > 0:
             fled = int(self.streams["harm"].binomial(dst.residents, self.spec.harm.capture_flight_share))
             dst.residents -= fled

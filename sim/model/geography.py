@@ -34,6 +34,7 @@ class Sector:
     civilian_deaths: int = 0
     displaced: int = 0
     forces: dict[str, float] = field(default_factory=dict)  # soldiers present, by state
+    assaulted: dict[str, float] = field(default_factory=dict)  # holder's garrison under assault (peak)
 
     @property
     def owner(self) -> str:

@@ -10,6 +10,17 @@ asking and being refused:
 rung's exposure, R the refusal cost). It invokes with logit probability 1 / (1 + exp(−λ·U)) each
 hour (λ: the states' logit precision).
 
+**Need** (Morrow 1991: an alliance trades autonomy for security, so help is sought when security
+is wanting; Leeds 2003: treaties are invoked where the threat exceeds what the member can meet).
+The help is weighed by how much the member needs it,
+
+    n = clip(ρ/ρ* − 1, −1, 1),   U_invoke = κ · X · e(r) · n − (1 − κ) · R
+
+with ρ the attacker's strength as the member believes it over its own and ρ* the treaty's
+``need_ratio``: no need at ρ = ρ*, full need once the attacker is believed 2ρ* times as strong, and
+calling in an ally against a clearly weaker attacker costs autonomy (n < 0). With the
+``invocation_need`` switch off n = 1.
+
 **Joining.** A patron whose client (a de facto entity) is attacked, or the leader of an alliance
 that answered with military aid, may enter the war against the attacker with logit probability of
 
@@ -37,6 +48,11 @@ def logistic(x: float) -> float:
 
 def invocation_value(credibility: float, help_: float, exposure: float, refusal_cost: float) -> float:
     return credibility * help_ * exposure - (1.0 - credibility) * refusal_cost
+
+
+def need(believed_ratio: float, need_ratio: float) -> float:
+    """How much an attacked member needs its ally's help: clip(ρ/ρ* − 1, −1, 1)."""
+    return max(-1.0, min(1.0, believed_ratio / need_ratio - 1.0))
 
 
 def join_value(stake: float, share: float, leverage: float, pressure: float, cost: float) -> float:

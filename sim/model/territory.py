@@ -21,6 +21,16 @@ in km² per hour is
 as km² per state in every sector, so territory is conserved by construction: what one side takes,
 the other loses. Once the attacker holds ``capture_share`` of the sector the line has crossed it:
 the rest changes hands too (``sim.model.escalation`` then moves forces and recomputes fronts).
+
+**Rout** (breakpoints: Helmbold 1971; Dupuy 1987 on units that break, not fight to the last;
+Epstein 1985's adaptive defender that withdraws once its attrition passes a threshold). A
+garrison under a ground offensive it cannot stop (the attacker at or above the breakthrough
+threshold) breaks once it has lost ``rout_breakpoint`` of its strength when the assault began
+(its largest garrison in the sector while assaulted): it abandons the sector at once, the line
+crosses it and the rest of the sector changes hands, as when the attacker has taken
+``capture_share`` of it. So a lopsided, sustained assault moves the front by whole sectors while a
+balanced one, where garrisons hold their losses below the breakpoint, advances only by the rate
+above. The ``rout`` switch turns it off.
 """
 
 from __future__ import annotations
@@ -78,3 +88,11 @@ def transfer(control: dict[str, float], loser: str, winner: str, km2: float) -> 
 def line_crossed(control: dict[str, float], attacker: str, area_km2: float, capture_share: float) -> bool:
     """Has the attacker taken enough of the sector for the line to cross it?"""
     return control.get(attacker, 0.0) >= capture_share * area_km2 * (1.0 - 1e-12)
+
+
+def broken(garrison: float, at_assault: float, breakpoint: float) -> bool:
+    """Has a garrison of ``at_assault`` soldiers when the assault began, ``garrison`` now, lost
+    at least ``breakpoint`` of its strength (and so abandons the sector)?"""
+    if at_assault <= 0.0:
+        return False
+    return garrison <= (1.0 - breakpoint) * at_assault

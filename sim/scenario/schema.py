@@ -343,6 +343,13 @@ class Combat(Strict):
         "soldiers/km²",
         gt=0.0,
     )
+    rout_breakpoint: Probability = field(
+        0.3,
+        "Share of its strength when the assault began that a garrison loses before it breaks and "
+        "abandons the sector to an attacker above the breakthrough threshold (the line crosses it) "
+        "[assumed; breakpoints in Helmbold 1971 and Dupuy 1987; Epstein 1985's "
+        "withdrawal threshold].",
+    )
     capture_share: float = field(
         0.7,
         "Share of a sector's area an attacker must hold before the line crosses it: the sector "
@@ -493,6 +500,14 @@ class Mechanisms(Strict):
     deep_strikes: bool = field(True, "Strikes on sectors behind the line at the deep-strike rung.")
     manoeuvre: bool = field(True, "Ground offensives take ground by manoeuvre; fronts move.")
     mobilisation: bool = field(True, "States mobilise reserves that reach the fronts over days.")
+    rout: bool = field(
+        True, "A garrison that has lost `combat.rout_breakpoint` of its strength under assault breaks."
+    )
+    invocation_need: bool = field(
+        True,
+        "An attacked member weighs allied help by its need for it: the attacker's believed strength "
+        "against its own (`alliances.*.need_ratio`).",
+    )
     unilateral: bool = field(
         True, "States decide to declare unilateral ceasefires (scheduled declarations happen regardless)."
     )
@@ -675,6 +690,15 @@ class Alliance(Strict):
         0.1,
         "Hourly cost to a member of invoking the treaty and being refused in public (Leeds 2003) [assumed].",
         "utility/h",
+    )
+    need_ratio: float = field(
+        1.0,
+        "Attacker's strength over the member's own, as the member believes it, at which allied help "
+        "is needed at all; fully needed at twice this, and asking against a weaker attacker costs "
+        "autonomy (Morrow 1991; Leeds 2003) [assumed: parity].",
+        "ratio",
+        gt=0.0,
+        le=100.0,
     )
     required_capacity: tuple[float, ...] = field(
         (0.0, 0.0, 0.05, 0.30, 0.55, 0.70),

@@ -452,7 +452,9 @@ class StateAgent(mesa.Agent):
 
     def invoke_if_attacked(self) -> None:
         """Invoke a treaty when attacked on covered territory and the help it expects, weighed by
-        the alliance's credibility, beats the public cost of being refused (Leeds 2003)."""
+        the alliance's credibility and by its need for help (the attacker's strength as it
+        believes it against its own; Morrow 1991), beats the public cost of being refused (Leeds
+        2003)."""
         m = self.model
         if not m.spec.mechanisms.alliances:
             return
@@ -463,8 +465,13 @@ class StateAgent(mesa.Agent):
             if attacker is None:
                 continue
             kappa = alliance.credibility
+            help_ = alliance.spec.intervention_cost
+            if m.spec.mechanisms.invocation_need:  # weighed by its need for help (Morrow 1991)
+                belief = self.beliefs.get(attacker.id)
+                believed = belief.expected if belief is not None else attacker.strength
+                help_ *= parties.need(believed / max(self.strength, 1e-9), alliance.spec.need_ratio)
             value = parties.invocation_value(
-                kappa, alliance.spec.intervention_cost, m.columns.exposure[rung], alliance.spec.refusal_cost
+                kappa, help_, m.columns.exposure[rung], alliance.spec.refusal_cost
             )
             if self.alliance_draw(m.hour, k) < parties.logistic(m.spec.model.logit_precision * value):
                 self.invoke(alliance, f"{attacker.name} {describe(rung, self.name)}")
