@@ -5,9 +5,9 @@ their seeds with the baseline's (common random numbers), and ``sim.analysis.comp
 outcome's difference (of medians; of shares of runs for events) with its paired bootstrap
 interval. The table keeps the outcomes that say what the mechanism does: fighting hours, mediated
 and unilateral ceasefires, failed ceasefires, concessions, treaty invocations, deep strikes,
-territory lost (manoeuvre and mobilisation act on the ground: measure them on a scenario whose
-offensives carry the line and whose states hold reserves, e.g. ``escsim ablate CRISIS.toml --set
-states.<ID>.reserves=20000``).
+territory lost, civilian deaths and displaced. A switch acts only where its mechanism has something
+to act on (a rout needs a lopsided front, mobilisation reserves, need-based invocation a member
+stronger than its attacker): measure each on a scenario that has it.
 """
 
 from __future__ import annotations
@@ -48,7 +48,9 @@ def table(scenario: Scenario, base: pd.DataFrame, offs: dict[str, pd.DataFrame],
     """Rows: (mechanism off, outcome, baseline value, value with it off, paired difference, CI) —
     medians for numbers, shares of runs for events, as ``sim.analysis.compare`` reports them."""
     keep = {"fighting_hours", "failed_ceasefires"} | {f"deep_strikes.{s}" for s in scenario.states}
-    keep |= {f"territory_lost_km2.{s}" for s in scenario.states}
+    keep |= {
+        f"{o}.{s}" for o in ("territory_lost_km2", "civilian_deaths", "displaced") for s in scenario.states
+    }
     rows = []
     for name, off in offs.items():
         for r in compare(scenario, [base, off], seed)[0]:
