@@ -420,7 +420,8 @@ def ensemble_figure(
         ax.set_title(labels.get(col, col), fontsize=8)
         ax.set_ylabel("runs", fontsize=8)
         ax.tick_params(labelsize=7)
-        ax.legend(fontsize=6.5)
+        ax.set_ylim(0, ax.get_ylim()[1] * 1.45)  # headroom: the legend sits above the bars
+        ax.legend(fontsize=6.5, loc="upper center", ncol=2, frameon=False)
     for ax in axes[len(columns) :]:
         ax.set_visible(False)
     return fig
