@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.fields import FieldInfo
 
-from sim.scenario.loading import ScenarioError, explain, load_scenario, read_toml, with_overrides
+from sim.scenario.loading import ScenarioError, load_scenario, parse, read_toml, with_overrides
 from sim.scenario.schema import Scenario
 
 
@@ -154,10 +154,7 @@ def load_calibration(path: str | Path) -> Calibration:
             f"{path}: a scenario file (it has `states`, `sectors`…), not a calibration file; name it in "
             "a calibration file's `crises` key"
         )
-    try:
-        spec = CalibrationFile.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(explain(exc, path, CalibrationFile)) from None
+    spec = parse(CalibrationFile, raw, path)
     files = [path.parent / c for c in spec.crises]
     scenarios = [load_scenario(f) for f in files]
     crises = {s.name: s for s in scenarios}

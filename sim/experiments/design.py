@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.checks import repeated_entries
-from sim.scenario.loading import ScenarioError, ScenarioWarning, explain, load_scenario, read_toml
+from sim.scenario.loading import ScenarioError, ScenarioWarning, load_scenario, parse, read_toml
 from sim.scenario.schema import Scenario, Strict, field
 
 Key = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$|^[a-z_]+$")]
@@ -103,10 +103,7 @@ def load_experiment(path: str | Path) -> tuple[Experiment, Scenario, Path]:
             f"{path}: a scenario file (it has `{'`, `'.join(marks[:3])}`…), not an experiment file; "
             "run it with `escsim run`, or name it in an experiment's `scenario` key"
         )
-    try:
-        exp = Experiment.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(explain(exc, path, Experiment)) from None
+    exp = parse(Experiment, raw, path)
     found = list(repeated_entries(exp))
     if found:
         raise ScenarioError(f"{path}: " + "; ".join(found))

@@ -94,10 +94,7 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 def validate(raw: dict[str, Any], path: Path) -> Scenario:
     raw = {k: v for k, v in raw.items() if k != "extends"}
-    try:
-        scenario = Scenario.model_validate(raw)
-    except ValidationError as exc:
-        raise ScenarioError(explain(exc, path, Scenario)) from None
+    scenario = parse(Scenario, raw, path)
     dangling = list(_dangling_ids(scenario))
     found = [*dangling, *problems(scenario, ids_known=not dangling)]
     if found:
@@ -233,6 +230,14 @@ def _set_path(raw: dict[str, Any], key: str, value: Any, path: Path) -> None:
             raise ScenarioError(f"{path}: override `{key}`: `{where}` is a value, not a table")
         node = child
     node[leaf] = value
+
+
+def parse[M: BaseModel](root: type[M], raw: dict[str, Any], path: Path) -> M:
+    """``raw`` validated as ``root``, or a ScenarioError naming each invalid key of ``path``."""
+    try:
+        return root.model_validate(raw)
+    except ValidationError as exc:
+        raise ScenarioError(explain(exc, path, root)) from None
 
 
 def explain(exc: ValidationError, path: Path, root: type[BaseModel]) -> str:
