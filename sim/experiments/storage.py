@@ -44,7 +44,6 @@ def temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
 
 
-@contextlib.contextmanager
 def refuse_foreign(target: Path, owned: Callable[[Path], bool]) -> None:
     """Raise if ``target`` exists and holds a file ``owned`` does not accept (its relative path):
     checked before any work, so that a long computation does not end in a refusal."""
@@ -60,6 +59,7 @@ def refuse_foreign(target: Path, owned: Callable[[Path], bool]) -> None:
         )
 
 
+@contextlib.contextmanager
 def atomic_folder(target: Path, owned: Callable[[Path], bool] = lambda _p: False) -> Iterator[Path]:
     """Yield a temporary folder that becomes ``target`` on success and vanishes on failure (used by
     ``escsim score``; run, sweep and compare write through ``sim.experiments.results``). An existing
