@@ -181,9 +181,6 @@ class MediatorAgent(mesa.Agent):
         """Put a ceasefire to both parties; it takes effect if both accept."""
         m = self.model
         self.last_proposal = m.hour
-        m.log.act(
-            m.hour, self.name, f"{a.name}, {b.name}", "propose_ceasefire", reason or "fighting continues"
-        )
         horizon = m.horizon_value
         gap_a, gap_b = a.gap(b, self.cover(a)), b.gap(a, self.cover(b))
         inducement = (
@@ -193,6 +190,12 @@ class MediatorAgent(mesa.Agent):
         conceder, terms = None, ()
         if m.spec.mechanisms.formulation and not bargaining.workable(gap_a, gap_b, inducement, cap):
             conceder, terms, gap_a, gap_b = self.formulate(a, b, gap_a, gap_b, inducement, cap)
+        if terms:
+            reason = f"{reason}; " if reason else ""
+            reason += f"on terms: {conceder.name} concedes {', '.join(terms)}"
+        m.log.act(
+            m.hour, self.name, f"{a.name}, {b.name}", "propose_ceasefire", reason or "fighting continues"
+        )
         transfer = bargaining.proposed_transfer(gap_a, gap_b, inducement, cap)
         verdicts = []
         for state, gap, share in ((a, gap_a, transfer), (b, gap_b, -transfer)):
@@ -208,7 +211,7 @@ class MediatorAgent(mesa.Agent):
             verdicts.append(ok)
         if all(verdicts):
             for demand in terms:
-                conceder.concede(b if conceder is a else a, demand, f"on {self.name}'s terms")
+                conceder.concede(b if conceder is a else a, demand, f"on the terms {self.name} put")
             bonus = m.spec.ceasefire.manipulative_bonus if self.manipulative else 0.0
             part = broker_part(self.spec.leverage, [self.acceptance(a), self.acceptance(b)], bonus)
             m.agree(self, a, b, "mediated", terms, part)
