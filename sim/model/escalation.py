@@ -613,15 +613,18 @@ class EscalationModel(mesa.Model):
 
     def _evacuate(self, zone: set[str]) -> None:
         """Organised evacuation: a state whose authorities evacuate orders out the sectors of
-        ``zone`` it holds; each ordered sector empties at ``evacuation_rate`` (to
-        ``evacuation_share``) while the state that ordered it still holds it, whatever the fire."""
+        ``zone`` that are its own and that it holds (not ground it has taken: the people there are
+        the other state's); each ordered sector empties at ``evacuation_rate`` (to
+        ``evacuation_share``) in every fighting hour while its owner still holds it, whatever the
+        fire (an hour with every front quiet puts the movement on hold, as it does flight)."""
         h, rng = self.spec.harm, self.streams["harm"]
         for sid in sorted(zone):
             sector = self.sectors[sid]
-            if sector.evacuation is None and self.states[sector.holder].spec.civil_evacuation:
+            own = sector.holder == sector.owner
+            if sector.evacuation is None and own and self.states[sector.holder].spec.civil_evacuation:
                 sector.evacuation = sector.holder
         for sector in self.sectors.values():
-            if sector.evacuation is None or sector.evacuation != sector.holder:
+            if sector.evacuation != sector.holder:
                 continue
             n = harm.flight(
                 rng, sector.residents, sector.spec.population, h.evacuation_share, 1.0, h.evacuation_rate
