@@ -115,6 +115,7 @@ class EscalationModel(mesa.Model):
         self.mobilisation = {sid: Mobilisation(spec) for sid, spec in scenario.states.items()}
         self._deaths_per_fire: dict[tuple[str, str], float] = {}
         self._hostile: set[frozenset[str]] = set()
+        self._withdrawals: set[tuple[str, str]] = set()  # (sector, state) withdrawing this hour
 
         self.states = {sid: StateAgent(self, sid, spec) for sid, spec in scenario.states.items()}
         self.alliances = {aid: AllianceAgent(self, aid, spec) for aid, spec in scenario.alliances.items()}
@@ -538,6 +539,7 @@ class EscalationModel(mesa.Model):
                 )
         for atk, src, dst, loser in crossed:
             self._capture(atk, src, dst, loser)
+        self._withdrawals.clear()
         return total
 
     def _fire_coefficient(self, shooter: StateAgent, fire: float, target: Sector) -> float:
@@ -666,6 +668,14 @@ class EscalationModel(mesa.Model):
             and mean > 0.0
             and territory.broken(garrison, dst.assaulted.get(loser.id, 0.0), c.rout_breakpoint)
         )
+        if (
+            self.spec.mechanisms.withdrawal
+            and mean > 0.0
+            and self.rear(loser.id, atk.id)
+            and loser.gives_up_ground()
+        ):
+            self._withdrawals.add((dst.id, loser.id))
+            return True
         return rout or territory.line_crossed(dst.control, atk.id, dst.spec.area_km2, c.capture_share)
 
     def _capture(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent) -> None:
@@ -674,6 +684,10 @@ class EscalationModel(mesa.Model):
         if dst.holder != loser.id or src.holder != atk.id:
             return  # something else changed hands this hour first
         c, rng = self.spec.combat, self.streams["ground"]
+        withdrawn = (dst.id, loser.id) in self._withdrawals
+        around = (self.sectors[n] for n in sorted(self.space.G.neighbors(dst.id)))
+        # a withdrawal pulls the whole garrison back behind the line; a breach scatters it nearby
+        refuges = self.rear(loser.id, atk.id) if withdrawn else [s for s in around if s.holder == loser.id]
         rest = territory.transfer(dst.control, loser.id, atk.id, dst.control.get(loser.id, 0.0))
         dst.holder = atk.id
         dst.assaulted.clear()
@@ -682,9 +696,7 @@ class EscalationModel(mesa.Model):
             dst.residents -= fled
             dst.displaced += fled
         defenders = dst.forces.get(loser.id, 0.0)
-        around = (self.sectors[n] for n in sorted(self.space.G.neighbors(dst.id)))
-        refuges = [s for s in around if s.holder == loser.id]
-        retreat = c.retreat_share * defenders if refuges else 0.0
+        retreat = (1.0 if withdrawn else c.retreat_share) * defenders if refuges else 0.0
         self._add_forces(dst, loser.id, -defenders)
         for refuge in refuges:
             self._add_forces(refuge, loser.id, retreat / len(refuges))
@@ -696,13 +708,14 @@ class EscalationModel(mesa.Model):
         moving = src.forces.get(atk.id, 0.0) * (c.advance_share if still_front else 1.0)
         self._add_forces(src, atk.id, -moving)
         self._add_forces(dst, atk.id, moving)
+        fate = "withdraw behind the line unopposed" if withdrawn else "retreat or are lost"
         self.log.rung(
             self.hour,
             atk.name,
             loser.name,
             atk.rung,
             f"the line crosses {dst.spec.name} (+{rest:.1f} km²); {loser.name}'s "
-            f"{defenders:.0f} troops there retreat or are lost",
+            f"{defenders:.0f} troops there {fate}",
             action=f"takes {dst.spec.name}",
         )
 
@@ -862,6 +875,7 @@ class EscalationModel(mesa.Model):
     def join_war(self, state: StateAgent, attacker: StateAgent, ward: StateAgent) -> None:
         if state.aim == "none":
             state.aim = "defensive"
+        state.intervened = True
         state.meet(attacker)
         self.refresh_wars()
         self.log.act(self.hour, state.name, attacker.name, "join_war", f"fights for {ward.name}")

@@ -31,6 +31,19 @@ crosses it and the rest of the sector changes hands, as when the attacker has ta
 ``capture_share`` of it. So a lopsided, sustained assault moves the front by whole sectors while a
 balanced one, where garrisons hold their losses below the breakpoint, advances only by the rate
 above. The ``rout`` switch turns it off.
+
+**Withdrawal** (a decision, not a breakdown: Clausewitz, *On War* VI.25 and IV.13, a retreat to
+preserve the army when the balance is hopeless; Epstein 1985, where the defender's withdrawal rate
+is a decision variable; Biddle 2004 on a defence that trades depth for survival; Reiter 2009 on
+belligerents updating on the battlefield and on intervention). A state that holds its theatre
+hopeless — its side's share of strength (itself, its patron, its co-belligerents) against the
+believed strength of all the adversaries fighting it below ``withdrawal_share``, or a state that
+entered the war against it after it began (a patron or ally intervening) among them — does not
+defend a border sector against an assault it cannot stop (the attacker at or above the
+breakthrough threshold): it pulls the whole garrison back to the sectors it holds behind the line,
+and the attacker walks in (the line crosses the sector as on capture; residents flee the occupier
+with ``capture_flight_share``). With nothing behind the line it stands. The ``withdrawal`` switch
+turns it off.
 """
 
 from __future__ import annotations
@@ -96,3 +109,13 @@ def broken(garrison: float, at_assault: float, breakpoint: float) -> bool:
     if at_assault <= 0.0:
         return False
     return garrison <= (1.0 - breakpoint) * at_assault
+
+
+def hopeless(own: float, believed_enemies: float, threshold: float, intervened: bool) -> bool:
+    """Does a state hold its theatre hopeless: its side's share of the strength (``own``) against
+    what it believes of all the adversaries fighting it below ``threshold``, or an intervener among
+    them?"""
+    if intervened:
+        return True
+    total = own + believed_enemies
+    return total > 0.0 and own / total < threshold

@@ -350,6 +350,15 @@ class Combat(Strict):
         "[assumed; breakpoints in Helmbold 1971 and Dupuy 1987; Epstein 1985's "
         "withdrawal threshold].",
     )
+    withdrawal_share: Probability = field(
+        0.1,
+        "With `[mechanisms] withdrawal`: a state whose side's share of the strength (itself, its "
+        "patron, its co-belligerents) against its belief of all the adversaries fighting it is "
+        "below this (or that an intervener fights) holds its "
+        "theatre hopeless and pulls its garrison out of a border sector under an assault it cannot "
+        "stop, back behind the line [assumed; Clausewitz on retreat to preserve the army; Epstein "
+        "1985's withdrawal as the defender's decision].",
+    )
     capture_share: float = field(
         0.7,
         "Share of a sector's area an attacker must hold before the line crosses it: the sector "
@@ -527,6 +536,12 @@ class Mechanisms(Strict):
     mobilisation: bool = field(True, "States mobilise reserves that reach the fronts over days.")
     rout: bool = field(
         True, "A garrison that has lost `combat.rout_breakpoint` of its strength under assault breaks."
+    )
+    withdrawal: bool = field(
+        True,
+        "A state that holds its theatre hopeless (`combat.withdrawal_share`, or an intervener "
+        "against it) withdraws from border sectors under assaults it cannot stop, ceding them "
+        "(ODD §7.5).",
     )
     invocation_need: bool = field(
         True,

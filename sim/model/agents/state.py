@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model import bargaining, decision, parties
+from sim.model import bargaining, decision, parties, territory
 from sim.model.beliefs import StrengthBelief, yield_update
 from sim.model.ladder import FIGHTING, Rung, describe
 from sim.model.randomness import Hourly, PerHour
@@ -67,6 +67,7 @@ class StateAgent(mesa.Agent):
         self.extra_pressure = 0.0  # economic pressure applied to it
         self.military_deaths = 0
         self.aid_multiplier = 1.0  # > 1 once allies send military aid
+        self.intervened = False  # entered a war already under way (a patron or ally joining)
         self._phase = int(
             model.stream("bargaining", f"state.{state_id}").integers(
                 max(1, round(model.spec.model.offer_interval_hours))
@@ -204,6 +205,34 @@ class StateAgent(mesa.Agent):
     def gap(self, adv: StateAgent, cover: float = 0.0, **estimate) -> float:
         """Its reservation gap against ``adv`` over the settlement horizon (``sim.model.bargaining``)."""
         return bargaining.gap(*self.fight_and_stop(adv, cover, **estimate), self.model.horizon_value)
+
+    def side(self) -> list[StateAgent]:
+        """Itself, its patron (whose backing it counts on) and the states fighting one of its
+        adversaries beside it."""
+        m = self.model
+        friends = [self, *([m.states[self.spec.patron]] if self.spec.patron else [])]
+        for other in m.belligerents:
+            beside = other not in friends and other not in self.adversaries
+            if beside and any(a in self.adversaries for a in other.adversaries):
+                friends.append(other)
+        return friends
+
+    def gives_up_ground(self) -> bool:
+        """Does it hold its theatre hopeless, and so withdraw from border sectors it cannot hold
+        rather than defend them (``sim.model.territory``, withdrawal)? From its own beliefs: the
+        strength of its side (``side``) against the believed strength of every adversary fighting
+        it, and whether one of them intervened in a war already under way."""
+        m = self.model
+        key = ("hopeless", self.id)
+        if key not in m.memo:
+            fighting = [a for a in self.adversaries if a.rung >= FIGHTING and m.agreement(self, a) is None]
+            m.memo[key] = bool(fighting) and territory.hopeless(
+                sum(s.strength for s in self.side()),
+                sum(self.beliefs[a.id].expected for a in fighting),
+                m.spec.combat.withdrawal_share,
+                any(a.intervened for a in fighting),
+            )
+        return m.memo[key]
 
     # --- what it decides --------------------------------------------------------------------
     def decide(self) -> None:
