@@ -81,8 +81,8 @@ def test_withdrawal_leaves_sept_2022_as_it_was():
         assert on_m.states["ARM"].military_deaths == off_m.states["ARM"].military_deaths
 
 
-def test_a_client_counts_its_patron_on_its_side():
+def test_a_client_counts_its_patron_and_its_co_belligerents_on_its_side():
     scenario = sim.load_scenario(ROOT / "scenarios/crises/russia-georgia-2008-08.toml")
     model = EscalationModel(scenario, 0, collect=False)
-    assert [s.id for s in model.states["SOS"].side()] == ["SOS", "RUS"]
+    assert [s.id for s in model.states["SOS"].side()] == ["SOS", "RUS", "ABK"]
     assert [s.id for s in model.states["GEO"].side()] == ["GEO"]
