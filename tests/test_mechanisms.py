@@ -463,7 +463,8 @@ def test_without_mobilisation_reserves_never_arrive_and_ground_is_lost():
     mobilises holds its ground better; with the switch off nobody mobilises."""
     reserves = {"states.GEO.reserves": 20000.0, "states.RUS.reserves": 20000.0}
     reserves["mechanisms.rout"] = False  # a rout hands over Akhalgori's 1,000 km² at once in a few
-    # runs of either arm: the paired difference in km² then measures those few runs, not the reserves
+    # runs of either arm: the paired difference in km² then measures those few runs, not the reserves;
+    reserves["mechanisms.withdrawal"] = False  # so does Georgia's withdrawal once Russia intervenes
     on = _ensemble(reserves, runs=GROUND_RUNS, scenario=GEORGIA, events=True)
     off = _ensemble(
         {**reserves, "mechanisms.mobilisation": False}, runs=GROUND_RUNS, scenario=GEORGIA, events=True

@@ -34,7 +34,9 @@ def lopsided(rout: bool):
     scenario = grid(
         cols=3, b_rows=4, a_forces=64000, b_forces=3000, combat_params={"advance_km2_per_hour": 0.08}
     )
-    model = EscalationModel(with_overrides(scenario, {"mechanisms.rout": rout}), 1)
+    # B, at a twentieth of A's strength, would rather withdraw (test_withdrawal): the rout alone here
+    overrides = {"mechanisms.rout": rout, "mechanisms.withdrawal": False}
+    model = EscalationModel(with_overrides(scenario, overrides), 1)
     taken = fight(model, 24 * 3, OFFENSIVE)
     check_invariants(model)
     return taken[-1], sum(s.holder == "A" for s in model.sectors_of["B"])
