@@ -4,7 +4,7 @@ The rule in isolation (``territory.hopeless``); in the ground-only harness of ``
 hopelessly outmatched defender pulls back behind the line, sector after sector, and stands where it
 has nothing behind it, while a weaker-but-not-hopeless one fights as before; on the crises: Georgia
 2008 gives up the sectors Russia's assaults break into once Russia intervenes, Sept 2022 is
-unchanged.
+unchanged. And the civilians still in ground the enemy enters (occupation violence).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from test_ground import OFFENSIVE, check_invariants, fight, grid
 
 import sim
 from sim.analysis.outcomes import outcomes
-from sim.model import territory
+from sim.model import harm, territory
 from sim.model.escalation import EscalationModel
 from sim.scenario.loading import with_overrides
 
@@ -86,3 +86,23 @@ def test_a_client_counts_its_patron_and_its_co_belligerents_on_its_side():
     model = EscalationModel(scenario, 0, collect=False)
     assert [s.id for s in model.states["SOS"].side()] == ["SOS", "RUS", "ABK"]
     assert [s.id for s in model.states["GEO"].side()] == ["GEO"]
+
+
+def test_occupation_deaths_are_a_binomial_share_of_those_still_there():
+    rng = np.random.default_rng(0)
+    assert harm.occupation_deaths(rng, 0, 0.5) == 0 and harm.occupation_deaths(rng, 1000, 0.0) == 0
+    assert harm.occupation_deaths(rng, 1000, 1.0) == 1000
+    draws = [harm.occupation_deaths(rng, 10000, 0.02) for _ in range(200)]
+    assert abs(np.mean(draws) - 200) < 5
+
+
+def test_civilians_left_in_ground_the_enemy_takes_are_killed():
+    """occupation_violence: Georgia's civilian deaths, most of them in the villages Russia and South
+    Ossetia enter, fall to a third with the switch off."""
+    on = georgia(True)
+    scenario = sim.load_scenario(ROOT / "scenarios/crises/russia-georgia-2008-08.toml")
+    off = with_overrides(scenario, {"mechanisms.occupation_violence": False})
+    off = [outcomes(EscalationModel(off, seed, collect=False).run()) for seed in range(6)]
+    dead_on = np.median([o["civilian_deaths.GEO"] for o in on])
+    dead_off = np.median([o["civilian_deaths.GEO"] for o in off])
+    assert dead_on > 2 * dead_off and 100 < dead_on < 500

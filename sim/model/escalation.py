@@ -695,6 +695,12 @@ class EscalationModel(mesa.Model):
             fled = int(self.streams["harm"].binomial(dst.residents, self.spec.harm.capture_flight_share))
             dst.residents -= fled
             dst.displaced += fled
+        if self.spec.mechanisms.occupation_violence:
+            killed = harm.occupation_deaths(
+                self.streams["harm"], dst.residents, self.spec.harm.occupation_violence_share
+            )
+            dst.residents -= killed
+            dst.civilian_deaths += killed
         defenders = dst.forces.get(loser.id, 0.0)
         retreat = (1.0 if withdrawn else c.retreat_share) * defenders if refuges else 0.0
         self._add_forces(dst, loser.id, -defenders)

@@ -21,6 +21,13 @@ leave (``flight_share`` of the sector's population, less those already gone), a 
 ``1 - exp(-flight_rate · t)`` leaves that hour; when the line crosses a sector, ``capture_flight_share``
 of those still there flee the occupier.
 
+**Violence in occupied ground.** When the enemy's line crosses a sector, each resident still there
+after the flight from the occupier is killed with probability ``occupation_violence_share``
+(binomial): the violence of an army and the irregulars with it against the civilians of ground it
+takes from the enemy — selective and indiscriminate killing where control changes (Kalyvas 2006,
+*The Logic of Violence in Civil War*; Balcells 2017, *Rivalry and Revenge*), and the targeting of
+civilians in wars for territory (Downes 2008, *Targeting Civilians in War*).
+
 **Organised evacuation.** Where a state's authorities evacuate (``civil_evacuation``, a fact from
 the crisis's record), the government, not each household, decides who leaves: once the enemy can
 reach a sector it holds — a front under enemy fire at ``evacuation_fire`` or more (heavy weapons),
@@ -84,3 +91,10 @@ def flight(
     if movable <= 0 or threat <= 0.0 or rate <= 0.0:
         return 0
     return int(rng.binomial(movable, 1.0 - math.exp(-rate * threat)))
+
+
+def occupation_deaths(rng: np.random.Generator, residents: int, share: float) -> int:
+    """Residents killed when the enemy enters their sector: binomial with the given share."""
+    if residents <= 0 or share <= 0.0:
+        return 0
+    return int(rng.binomial(residents, share))

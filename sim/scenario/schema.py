@@ -452,6 +452,13 @@ class Harm(Strict):
     capture_flight_share: Probability = field(
         0.5, "Share of the residents still in a sector who flee when the enemy's line crosses it [assumed]."
     )
+    occupation_violence_share: Probability = field(
+        0.02,
+        "With `[mechanisms] occupation_violence`: share of the residents still in a sector when the "
+        "enemy's line crosses it who are killed by the occupying forces and the irregulars with them "
+        "(Kalyvas 2006; Balcells 2017; Downes 2008) [assumed: of order 1 in 50; only Georgia 2008's "
+        "captures identify it].",
+    )
     military_site_collateral: Probability = field(
         0.1,
         "Civilian deaths of a strike aimed at a military position, as a share of those of a strike "
@@ -542,6 +549,11 @@ class Mechanisms(Strict):
         "A state that holds its theatre hopeless (`combat.withdrawal_share`, or an intervener "
         "against it) withdraws from border sectors under assaults it cannot stop, ceding them "
         "(ODD §7.5).",
+    )
+    occupation_violence: bool = field(
+        True,
+        "Civilians still in a sector the enemy enters are exposed to its violence "
+        "(`harm.occupation_violence_share`).",
     )
     invocation_need: bool = field(
         True,
