@@ -343,6 +343,13 @@ class Combat(Strict):
         "soldiers/km²",
         gt=0.0,
     )
+    static_exposure: Probability = field(
+        0.2,
+        "Share of the line's casualty rate the soldiers in contact suffer on a front where neither "
+        "side is at or above the ground-offensive rung: prepared positions under fire, not "
+        "assaulted (`mechanisms.posture`) [assumed; Dupuy 1990's posture factors: a static front "
+        "costs a small fraction of an engagement with an attack].",
+    )
     rout_breakpoint: Probability = field(
         0.3,
         "Share of its strength when the assault began that a garrison loses before it breaks and "
@@ -516,6 +523,11 @@ class Mechanisms(Strict):
         "Civilians leave sectors within the enemy's reach before fire reaches them (flight from threat).",
     )
     strike_harm: bool = field(True, "Deep strikes kill the civilians inside their lethal footprint.")
+    posture: bool = field(
+        True,
+        "Soldiers on a static front (neither side assaulting) suffer `combat.static_exposure` of the "
+        "line's casualty rate (Dupuy 1990's posture factors).",
+    )
     outrage: bool = field(
         True,
         "Own civilian deaths raise the value of hitting back for a while (rally / retaliation; "
