@@ -731,9 +731,10 @@ class EscalationModel(mesa.Model):
 
     # --- pressure, third parties ----------------------------------------------------------------
     def expected_deaths_per_fire(self, state: StateAgent, adv: StateAgent) -> float:
-        """Expected own deaths per hour per unit of ``adv``'s fire rate (area fire on the soldiers
-        in contact on the fronts they share, and its deep strikes); cached until forces or fronts
-        change."""
+        """Expected own losses per hour per unit of ``adv``'s fire rate (area fire on the soldiers
+        in contact on the fronts they share): deaths, or on a static line deaths and materiel in
+        deaths' equivalent, which sum to the same (``combat.split_harm``); cached until forces or
+        fronts change."""
         cached = self._deaths_per_fire.get((state.id, adv.id))
         if cached is not None:
             return cached
