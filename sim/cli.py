@@ -317,17 +317,23 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_ablate(args: argparse.Namespace) -> int:
-    from sim.analysis import ablation
-    from sim.experiments.runner import run_ensemble
+    from tqdm import tqdm
+
+    from sim.analysis.ablation import ablate
 
     base = load_scenario(args.scenario, _overrides(args.set))
-    workers = _worker_count(args)
-    frames = {"baseline": run_ensemble(base, args.runs, args.seed, workers)}
-    for name, scenario in ablation.variants(base).items():
-        frames[name] = run_ensemble(scenario, args.runs, args.seed, workers)
-    base_frame = frames.pop("baseline")
-    print(ablation.markdown(ablation.table(base, base_frame, frames, args.seed)))
-    print(f"\n{args.runs} paired runs per mechanism, seed {args.seed}")
+    out = Path(args.out or f"results/ablate-{base.name}-seed{args.seed}-{args.runs}")
+    text = ablate(
+        base,
+        args.scenario,
+        args.runs,
+        args.seed,
+        out,
+        _worker_count(args),
+        lambda items: tqdm(list(items), unit="variant", disable=args.quiet, file=sys.stderr),
+    )
+    print(text)
+    print(f"\n{args.runs} paired runs per mechanism, seed {args.seed}; table in {out}/ablation.csv")
     return 0
 
 
@@ -558,6 +564,10 @@ def parser() -> argparse.ArgumentParser:
     ab.add_argument("--runs", type=_runs, default=200, help="runs per variant (default 200)")
     ab.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
     ab.add_argument("--workers", type=_workers, default=None, help="local worker processes")
+    ab.add_argument(
+        "--out", default=None, help="folder for the table (default results/ablate-<name>-seed<S>-<runs>)"
+    )
+    ab.add_argument("--quiet", action="store_true", help="no progress bar")
     ab.set_defaults(func=cmd_ablate)
 
     sc = sub.add_parser(

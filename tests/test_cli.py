@@ -181,11 +181,21 @@ def test_usage_errors_exit_2_without_traceback():
         assert proc.returncode == 2 and "Traceback" not in proc.stderr
 
 
-def test_ablate_prints_one_row_per_mechanism():
-    proc = escsim("ablate", BASELINE, "--runs", "4", "--seed", "2", "--workers", "1", *SHORT)
+def test_ablate_prints_one_row_per_mechanism_and_writes_the_table(tmp_path):
+    out = tmp_path / "ablate"
+    args = ("ablate", BASELINE, "--runs", "4", "--seed", "2", "--workers", "1", "--out", out, *SHORT)
+    proc = escsim(*args)
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert lines[0].startswith("| mechanism off | fighting_hours")
-    for name in ("learning", "bargaining", "agreements", "breakdown", "alliances", "deep_strikes"):
+    names = ("learning", "bargaining", "agreements", "breakdown", "alliances", "deep_strikes", "formulation")
+    for name in names:
         assert any(line.startswith(f"| {name} | ") for line in lines), name
     assert "4 paired runs per mechanism, seed 2" in proc.stdout
+    table = pd.read_csv(out / "ablation.csv")
+    assert {"learning", "formulation"} <= set(table.mechanism_off)
+    assert (out / "ablation.md").read_text().splitlines()[0] == lines[0]
+    assert json.loads((out / "manifest.json").read_text())["runs"] == 4
+    (out / "mine.txt").write_text("not escsim's")
+    again = escsim(*args)
+    assert again.returncode == 2 and "mine.txt" in again.stderr and "Traceback" not in again.stderr

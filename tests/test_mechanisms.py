@@ -216,6 +216,26 @@ def test_cheapest_offer_concedes_only_what_it_must_and_can_afford():
     assert bargaining.cheapest_offer([], 1.0, lambda t: -1.0) is None  # it would rather fight on
 
 
+def test_a_workable_proposal_needs_an_open_range_within_the_mediators_guarantee():
+    assert bargaining.workable(1.0, -3.0, 0.0, cap=5.0)  # the midpoint gives i 2.0 ≥ 1.0
+    assert not bargaining.workable(6.0, -8.0, 0.0, cap=5.0)  # open, but i needs 6 and 5 is all it can hold
+    assert not bargaining.workable(3.0, 1.0, 0.0, cap=50.0)  # closed
+
+
+def test_formulation_picks_the_cheapest_terms_both_would_take():
+    options = [("a", 1.0), ("b", 2.0)]
+
+    def demander(terms):  # its gap falls by 4 per demand met
+        return 6.0 - 4.0 * len(terms)
+
+    # conceding `a` (cost 1): gaps (-10 + 1, 2) leave slack 7 → both accept
+    assert bargaining.formulate(options, -10.0, demander, 0.0, cap=10.0) == (("a",), -9.0, 2.0)
+    # with `a` the demander still needs 2 but the mediator can guarantee only 1: concede `b` too
+    assert bargaining.formulate(options, -10.0, demander, 0.0, cap=1.0) == (("a", "b"), -7.0, -2.0)
+    assert bargaining.formulate(options, -1.0, demander, 0.0, cap=1.0) is None  # too dear for it
+    assert bargaining.formulate([], -10.0, demander, 0.0, cap=10.0) is None  # nothing to concede
+
+
 def test_a_coercer_loses_hope_as_its_adversary_bears_losses_without_yielding():
     assert beliefs.yield_update(0.7, 0.0) == pytest.approx(0.7)
     assert beliefs.yield_update(0.7, 1.0) < 0.7
@@ -363,6 +383,14 @@ def test_without_concessions_none_is_made(baseline):
     off = _ensemble({"mechanisms.concessions": False})
     assert (off["concession.ARM"] == "none").all()
     assert 0.1 < (baseline["concession.ARM"] != "none").mean() < 0.9
+
+
+def test_without_formulation_mediators_propose_no_terms_and_fewer_concede(baseline):
+    """formulation: mediators' terms are how most concessions come on the baseline (the parties'
+    own offers come every four days)."""
+    off = _ensemble({"mechanisms.formulation": False})
+    conceded_on, conceded_off = baseline["concession.ARM"].ne("none"), off["concession.ARM"].ne("none")
+    assert _paired_t(conceded_off, conceded_on) > 3.0
 
 
 def test_without_alliances_no_treaty_is_invoked(baseline):

@@ -246,6 +246,16 @@ def test_score_rejects_a_bad_scenario_before_running_anything(tmp_path):
     assert not out.exists()
 
 
+def test_score_refuses_a_folder_it_did_not_write_before_running_anything(tmp_path):
+    out = tmp_path / "mine"
+    out.mkdir()
+    (out / "notes.txt").write_text("keep me")
+    proc = escsim("score", write(tmp_path, "ok", OBSERVED), "--runs", "2000", "--out", out)
+    assert_clean_error(proc, "notes.txt")
+    assert "crisis/s" not in proc.stderr  # refused before the first ensemble, not after it
+    assert [p.name for p in out.iterdir()] == ["notes.txt"]
+
+
 def test_open_ended_range_reads_more_than():
     """'More than N' is [N, inf]: it matches an interval reaching N or above, a median above N reads
     ratio 1 (below it, median/N), and it shows as "> N"; a range cannot start at inf or be NaN."""

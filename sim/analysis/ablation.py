@@ -12,11 +12,18 @@ stronger than its attacker): measure each on a scenario that has it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
 import pandas as pd
 
 from sim.analysis.compare import compare, paired_difference
+from sim.experiments.runner import run_ensemble
+from sim.experiments.storage import atomic_folder, now, provenance, refuse_foreign, write_json
 from sim.scenario.loading import with_overrides
 from sim.scenario.schema import Mechanisms, Scenario
+
+WRITTEN = ("ablation.csv", "ablation.md", "manifest.json")
 
 
 def variants(scenario: Scenario) -> dict[str, Scenario]:
@@ -86,3 +93,32 @@ def markdown(frame: pd.DataFrame) -> str:
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)
+
+
+def ablate(
+    scenario: Scenario,
+    source: str | Path,
+    runs: int,
+    seed: int,
+    out: Path,
+    workers: int = 1,
+    progress: Callable[[Iterable], Iterable] = lambda items: items,
+) -> str:
+    """Run the baseline and each variant (``variants``) with the same seeds, write the table
+    (``ablation.csv``), its markdown (``ablation.md``) and a manifest to ``out`` (all or nothing),
+    and return the markdown."""
+    refuse_foreign(Path(out), lambda p: p.as_posix() in WRITTEN)  # before the first run
+    started = now()
+    runs_of = {"baseline": scenario, **variants(scenario)}
+    frames = {name: run_ensemble(s, runs, seed, workers) for name, s in progress(runs_of.items())}
+    base = frames.pop("baseline")
+    rows = table(scenario, base, frames, seed)
+    text = markdown(rows)
+    with atomic_folder(out, lambda p: p.as_posix() in WRITTEN) as tmp:
+        rows.to_csv(tmp / "ablation.csv", index=False)
+        (tmp / "ablation.md").write_text(text + "\n", encoding="utf-8")
+        write_json(
+            tmp / "manifest.json",
+            {"runs": runs, "seed": seed, "workers": workers, **provenance(scenario, str(source), started)},
+        )
+    return text

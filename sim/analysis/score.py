@@ -25,7 +25,7 @@ from sim.analysis.outcomes import label, outcome_of
 from sim.analysis.plots import _save, distribution_panel
 from sim.calibration.posterior import Posterior
 from sim.experiments.runner import run_ensemble
-from sim.experiments.storage import atomic_folder, now, provenance, write_json
+from sim.experiments.storage import atomic_folder, now, provenance, refuse_foreign, write_json
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Scenario
 
@@ -227,6 +227,7 @@ def score(
     the totals and one figure per crisis to ``out`` (all or nothing)."""
     started = now()
     scenarios = [load_scenario(p) for p in paths]  # all valid before any run
+    refuse_foreign(Path(out), _written_by_score)  # and the folder ours to write
     names = crisis_names(paths, scenarios)
     frames = [run_ensemble(s, runs, seed, workers, posterior=posterior) for s in progress(scenarios)]
     lines = [

@@ -44,6 +44,21 @@ def temp_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}{TMP_SUFFIX}")
 
 
+def refuse_foreign(target: Path, owned: Callable[[Path], bool]) -> None:
+    """Raise if ``target`` exists and holds a file ``owned`` does not accept (its relative path):
+    checked before any work, so that a long computation does not end in a refusal."""
+    if not target.exists():
+        return
+    files = [target]
+    if target.is_dir():
+        files = [p.relative_to(target) for p in target.rglob("*") if not p.is_dir()]
+    foreign = [str(p) for p in files if not owned(p)]
+    if not target.is_dir() or foreign:
+        raise ScenarioError(
+            f"--out {target}: holds files escsim did not write ({', '.join(foreign[:3])}); choose a new --out"
+        )
+
+
 @contextlib.contextmanager
 def atomic_folder(target: Path, owned: Callable[[Path], bool] = lambda _p: False) -> Iterator[Path]:
     """Yield a temporary folder that becomes ``target`` on success and vanishes on failure (used by
@@ -51,18 +66,7 @@ def atomic_folder(target: Path, owned: Callable[[Path], bool] = lambda _p: False
     ``target`` is replaced only if ``owned(path)`` holds for every file in it (its relative path):
     a folder holding anything else is refused before anything is written."""
     target = Path(target)
-    if target.exists():
-        files = (
-            [p.relative_to(target) for p in target.rglob("*") if not p.is_dir()]
-            if target.is_dir()
-            else [target]
-        )
-        foreign = [str(p) for p in files if not owned(p)]
-        if not target.is_dir() or foreign:
-            raise ScenarioError(
-                f"--out {target}: holds files escsim did not write ({', '.join(foreign[:3])}); "
-                "choose a new --out"
-            )
+    refuse_foreign(target, owned)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=TMP_SUFFIX, dir=target.parent))
     try:

@@ -28,12 +28,18 @@ The responder accepts when its own gap, with ``D`` conceded, is ≤ 0.
 
 **Mediated proposals.** A formulative mediator proposes the midpoint transfer of an open range,
 capped by what its leverage can guarantee over the horizon (a plain ceasefire in place when the
-range is closed); a party accepts if its value under the proposal beats fighting on.
+range is closed); a party accepts if its value under the proposal beats fighting on. Where no
+such proposal would be accepted by both (the range is closed, or wider than the mediator can
+guarantee) it *formulates* terms (Touval & Zartman 1985; Beardsley et al. 2006: formulation is what
+sets such mediators apart): the cheapest set of one party's concessions to the other's demands with
+which both would accept — the conceder's gap rises by their domestic cost ``k(D)``, the demander's
+falls with its demands met — and proposes the ceasefire on those terms; the concessions are made
+when the agreement is.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 
 def gap(fight: float, stop: float, horizon: float) -> float:
@@ -63,21 +69,52 @@ def accepts(gap_: float, transfer: float, inducement: float) -> bool:
     return transfer + inducement >= gap_
 
 
+def prefixes(options: Sequence[tuple[str, float]]) -> Iterator[tuple[tuple[str, ...], float]]:
+    """Each prefix of ``options`` (concessions sorted by domestic cost) with its total cost, from
+    the empty one: conceding the cheapest first is the cheapest way to concede that many."""
+    chosen: tuple[str, ...] = ()
+    cost = 0.0
+    yield chosen, cost
+    for name, c in options:
+        chosen, cost = (*chosen, name), cost + c
+        yield chosen, cost
+
+
 def cheapest_offer(
     options: Sequence[tuple[str, float]],
     own_gap: float,
     responder_gap: Callable[[tuple[str, ...]], float],
 ) -> tuple[str, ...] | None:
-    """The cheapest prefix of ``options`` (concessions sorted by domestic cost) that beats fighting
-    on for the proposer and that the proposer expects the responder to accept; None if none does."""
-    chosen: tuple[str, ...] = ()
-    cost = 0.0
-    for k in range(len(options) + 1):
-        if k:
-            name, c = options[k - 1]
-            chosen, cost = (*chosen, name), cost + c
+    """The cheapest prefix of ``options`` that beats fighting on for the proposer and that the
+    proposer expects the responder to accept; None if none does."""
+    for chosen, cost in prefixes(options):
         if own_gap + cost > 0.0:
             return None  # conceding more only costs more
         if responder_gap(chosen) <= 0.0:
             return chosen
+    return None
+
+
+def workable(gap_i: float, gap_j: float, inducement: float, cap: float) -> bool:
+    """Both parties would take the terms a mediator able to guarantee ``cap`` puts forward."""
+    transfer = proposed_transfer(gap_i, gap_j, inducement, cap)
+    return accepts(gap_i, transfer, inducement) and accepts(gap_j, -transfer, inducement)
+
+
+def formulate(
+    options: Sequence[tuple[str, float]],
+    conceder_gap: float,
+    demander_gap: Callable[[tuple[str, ...]], float],
+    inducement: float,
+    cap: float,
+) -> tuple[tuple[str, ...], float, float] | None:
+    """The cheapest non-empty prefix of the conceder's ``options`` with which a proposal is
+    ``workable``, as (terms, conceder's gap with their cost, demander's gap with them met); None if
+    none is."""
+    for chosen, cost in prefixes(options):
+        if not chosen:
+            continue
+        gaps = (conceder_gap + cost, demander_gap(chosen))
+        if workable(*gaps, inducement, cap):
+            return chosen, *gaps
     return None

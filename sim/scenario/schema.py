@@ -506,6 +506,11 @@ class Mechanisms(Strict):
     agreements: bool = field(True, "Ceasefire agreements can be reached (mediated or bilateral).")
     breakdown: bool = field(True, "Agreed ceasefires can break down.")
     concessions: bool = field(True, "States can concede demands.")
+    formulation: bool = field(
+        True,
+        "Formulative and manipulative mediators propose terms (one party's concessions) where a "
+        "plain ceasefire would be refused.",
+    )
     alliances: bool = field(True, "Treaties can be invoked and alliances respond.")
     deep_strikes: bool = field(True, "Strikes on sectors behind the line at the deep-strike rung.")
     manoeuvre: bool = field(True, "Ground offensives take ground by manoeuvre; fronts move.")

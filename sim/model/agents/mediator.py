@@ -7,7 +7,9 @@ scenario's order). Every style calls for restraint (pressure ``leverage × accep
 party, × ``manipulative_pressure`` if manipulative) and shuttles (a belief signal of precision
 ``leverage × acceptance``, so beliefs converge faster). An agreement it brokers lifts
 ``leverage × acceptance`` of a party's audience cost for backing down (its cover). Formulative and
-manipulative mediators also propose ceasefires every ``proposal_interval_hours``; manipulative ones
+manipulative mediators also propose ceasefires every ``proposal_interval_hours``; where the parties would
+refuse a plain ceasefire, they formulate terms: the cheapest concessions by one party to the
+other's demands with which both would accept (``bargaining.formulate``). Manipulative ones
 add inducements ``b = inducement_share × leverage`` (per hour of the horizon) to the bargaining range
 (``sim.model.bargaining``). A party can reject a mediator outright (acceptance 0); acceptance may
 change from a given hour (``acceptance_after``) or rise under economic pressure. A biased mediator
@@ -18,6 +20,7 @@ Security Council acts only if no veto holder blocks.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING
 
 import mesa
@@ -178,15 +181,22 @@ class MediatorAgent(mesa.Agent):
         """Put a ceasefire to both parties; it takes effect if both accept."""
         m = self.model
         self.last_proposal = m.hour
-        m.log.act(
-            m.hour, self.name, f"{a.name}, {b.name}", "propose_ceasefire", reason or "fighting continues"
-        )
         horizon = m.horizon_value
         gap_a, gap_b = a.gap(b, self.cover(a)), b.gap(a, self.cover(b))
         inducement = (
             m.spec.model.inducement_share * self.spec.leverage * horizon if self.manipulative else 0.0
         )
-        transfer = bargaining.proposed_transfer(gap_a, gap_b, inducement, self.spec.leverage * horizon)
+        cap = self.spec.leverage * horizon
+        conceder, terms = None, ()
+        if m.spec.mechanisms.formulation and not bargaining.workable(gap_a, gap_b, inducement, cap):
+            conceder, terms, gap_a, gap_b = self.formulate(a, b, gap_a, gap_b, inducement, cap)
+        if terms:
+            reason = f"{reason}; " if reason else ""
+            reason += f"on terms: {conceder.name} concedes {', '.join(terms)}"
+        m.log.act(
+            m.hour, self.name, f"{a.name}, {b.name}", "propose_ceasefire", reason or "fighting continues"
+        )
+        transfer = bargaining.proposed_transfer(gap_a, gap_b, inducement, cap)
         verdicts = []
         for state, gap, share in ((a, gap_a, transfer), (b, gap_b, -transfer)):
             engages = self._summit or self.engage_draw(m.hour, self._slot[state.id]) < self.credibility(state)
@@ -200,6 +210,32 @@ class MediatorAgent(mesa.Agent):
             m.log.act(m.hour, state.name, self.name, "accept_ceasefire" if ok else "reject_ceasefire", why)
             verdicts.append(ok)
         if all(verdicts):
+            for demand in terms:
+                conceder.concede(b if conceder is a else a, demand, f"on the terms {self.name} put")
             bonus = m.spec.ceasefire.manipulative_bonus if self.manipulative else 0.0
             part = broker_part(self.spec.leverage, [self.acceptance(a), self.acceptance(b)], bonus)
-            m.agree(self, a, b, "mediated", (), part)
+            m.agree(self, a, b, "mediated", terms, part)
+
+    def formulate(
+        self, a: StateAgent, b: StateAgent, gap_a: float, gap_b: float, inducement: float, cap: float
+    ) -> tuple[StateAgent | None, tuple[str, ...], float, float]:
+        """Terms both parties would take (``bargaining.formulate``): the cheapest concessions by
+        either party to the other's demands, as (conceder, terms, a's gap, b's gap); no terms and
+        the gaps as they were if none does."""
+        found = []
+        for conceder, demander, own in ((a, b, gap_a), (b, a, gap_b)):
+            options = conceder.concession_options(demander)
+            deal = bargaining.formulate(
+                options, own, partial(self.gap_with, demander, conceder), inducement, cap
+            )
+            if deal is not None:
+                terms, gap_c, gap_d = deal
+                cost = sum(dict(options)[d] for d in terms)
+                found.append((cost, conceder, terms, *((gap_c, gap_d) if conceder is a else (gap_d, gap_c))))
+        if not found:
+            return None, (), gap_a, gap_b
+        return min(found, key=lambda f: f[0])[1:]
+
+    def gap_with(self, demander: StateAgent, conceder: StateAgent, terms: tuple[str, ...]) -> float:
+        """``demander``'s gap on a deal through this mediator with ``terms`` conceded to it."""
+        return demander.gap(conceder, self.cover(demander), extra=terms)

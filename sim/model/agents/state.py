@@ -303,20 +303,10 @@ class StateAgent(mesa.Agent):
         """Put the cheapest deal that beats fighting on, and that it expects ``adv`` to take, to
         ``adv`` (``bargaining.cheapest_offer``); concessions in it are made public at once."""
         m = self.model
-        options = []
-        if m.spec.mechanisms.concessions:
-            options = sorted(
-                (
-                    (d, self.spec.concessions[d])
-                    for d in adv.spec.demands
-                    if d in self.spec.concessions and d not in self.conceded
-                ),
-                key=lambda o: o[1],
-            )
         self.refuse_red_lines(adv)
         other_share = 1.0 - self.beliefs[adv.id].share(self.strength)
         deal = bargaining.cheapest_offer(
-            options,
+            self.concession_options(adv),
             self.gap(adv),
             lambda terms: adv.gap(self, share=other_share, resolve=adv.spec.resolve_mean, extra=terms),
         )
@@ -337,7 +327,21 @@ class StateAgent(mesa.Agent):
         if accepted:
             m.agree(None, self, adv, "offer", deal)
 
-    def concede(self, adv: StateAgent, demand: str) -> None:
+    def concession_options(self, adv: StateAgent) -> list[tuple[str, float]]:
+        """What it could still concede to ``adv``'s demands, with the domestic cost of each,
+        cheapest first (none with the ``concessions`` mechanism off)."""
+        if not self.model.spec.mechanisms.concessions:
+            return []
+        return sorted(
+            (
+                (d, self.spec.concessions[d])
+                for d in adv.spec.demands
+                if d in self.spec.concessions and d not in self.conceded
+            ),
+            key=lambda o: o[1],
+        )
+
+    def concede(self, adv: StateAgent, demand: str, how: str = "") -> None:
         m = self.model
         self.conceded.append(demand)
         cost = self.spec.concessions[demand]
@@ -347,8 +351,8 @@ class StateAgent(mesa.Agent):
             self.name,
             adv.name,
             "concede",
-            f"{self.military_deaths} soldiers killed; conceding (domestic cost {cost:.1f}) now beats "
-            f"the fighting it expects",
+            f"{self.military_deaths} soldiers killed; conceding (domestic cost {cost:.1f}) "
+            f"{how + ' ' if how else ''}now beats the fighting it expects",
             action=f"signals it could concede {demand}",
         )
         adv.obtained_or_halts(self)
