@@ -320,9 +320,11 @@ def cmd_ablate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.analysis.ablation import ablate
+    from sim.experiments.results import default_folder
 
-    base = load_scenario(args.scenario, _overrides(args.set))
-    out = Path(args.out or f"results/ablate-{base.name}-seed{args.seed}-{args.runs}")
+    overrides = _overrides(args.set)
+    base = load_scenario(args.scenario, overrides)
+    out = Path(args.out or default_folder(f"ablate-{base.name}", overrides, args.seed))
     text = ablate(
         base,
         args.scenario,

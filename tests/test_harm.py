@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
+from sim import load_scenario
 from sim.model import harm
 from sim.model.escalation import DEFAULT_SCENARIO, EscalationModel
 
@@ -126,3 +129,39 @@ def test_outrage_keeps_defenders_fighting():
     assert carried > 0.0
     assert np.mean(on) > 1.3 * np.mean(off)
     assert sum(a > b for a, b in zip(on, off, strict=True)) > sum(a < b for a, b in zip(on, off, strict=True))
+
+
+# --- organised evacuation --------------------------------------------------------------------------
+CRISES = Path(__file__).resolve().parent.parent / "scenarios" / "crises"
+KGZ_TJK = CRISES / "kyrgyzstan-tajikistan-2022-09.toml"
+
+
+def test_evacuation_zone_is_heavy_fire_on_fronts_and_all_rear_within_strikes():
+    fire = {"A": 0.10, "B": 0.45, "C": 0.55}
+    assert harm.evacuation_zone(fire, set(), 0.45) == {"B", "C"}
+    assert harm.evacuation_zone(fire, {"R"}, 0.45) == {"B", "C", "R"}
+    assert harm.evacuation_zone({}, set(), 0.45) == set()
+
+
+def _rear_displaced(state: str, **overrides) -> list[int]:
+    """Displaced from ``state``'s sectors behind the line (towns), per seed, on Kyrgyzstan–Tajikistan."""
+    scenario = load_scenario(KGZ_TJK)
+    out = []
+    for seed in SEEDS:
+        m = EscalationModel(scenario, rng=seed, collect=False, **overrides).run()
+        out.append(sum(s.displaced for s in m.sectors.values() if s.owner == state and not s.spec.border))
+    return out
+
+
+def test_a_state_that_evacuates_empties_its_towns_within_reach():
+    """Kyrgyzstan's authorities evacuate (a fact of its file): once the enemy strikes deep, its towns
+    behind the line are ordered out and empty to `evacuation_share`; with the mechanism off only
+    flight from threat (a twentieth of the front's threat there) moves them. Tajikistan's towns, under
+    the same strikes but with no order, keep most of their residents."""
+    scenario = load_scenario(KGZ_TJK)
+    towns = sum(s.population for s in scenario.sectors.values() if s.owner == "KGZ" and not s.border)
+    on = _rear_displaced("KGZ")
+    off = _rear_displaced("KGZ", mechanisms__evacuation=False)
+    assert np.mean(on) > 0.6 * towns and np.mean(on) > 3 * np.mean(off)
+    tjk_towns = sum(s.population for s in scenario.sectors.values() if s.owner == "TJK" and not s.border)
+    assert np.mean(_rear_displaced("TJK")) < 0.4 * tjk_towns

@@ -15,6 +15,7 @@ from sim.experiments.runner import run_seed
 from sim.model import bargaining, beliefs, ceasefire, combat, decision, harm, parties, territory
 from sim.model.agents.alliance import RESPONSES, response_level
 from sim.model.agents.state import draw_resolve
+from sim.model.escalation import EscalationModel
 from sim.model.ladder import ACTS, LADDER, N_RUNGS, Rung, describe
 from sim.scenario.loading import load_scenario
 from sim.scenario.schema import Alliance, Ladder
@@ -358,8 +359,8 @@ def test_switching_a_mechanism_off_makes_fighting_longer(baseline, override):
 
 
 def test_without_concessions_fighting_is_longer():
-    """concessions: measured where the parties make offers often enough for concessions to be common
-    (offers every 12 h; the shared fit's 96 h leaves a concession in about one run in eight)."""
+    """concessions: measured where the parties make offers often enough for their own concessions to
+    matter (offers every 12 h; at the shared fit's 96 h most concessions come on mediators' terms)."""
     often = {"model.offer_interval_hours": 12}
     on = _ensemble(often)
     off = _ensemble({**often, "mechanisms.concessions": False})
@@ -389,8 +390,36 @@ def test_without_formulation_mediators_propose_no_terms_and_fewer_concede(baseli
     """formulation: mediators' terms are how most concessions come on the baseline (the parties'
     own offers come every four days)."""
     off = _ensemble({"mechanisms.formulation": False})
-    conceded_on, conceded_off = baseline["concession.ARM"].ne("none"), off["concession.ARM"].ne("none")
-    assert _paired_t(conceded_off, conceded_on) > 3.0
+    conceded = baseline["concession.ARM"].ne("none")
+    assert _paired_t(on=off["concession.ARM"].ne("none"), off=conceded) > 3.0  # more with it on
+
+
+@pytest.mark.parametrize("formulation", [True, False])
+def test_an_agreements_terms_are_the_concessions_made_on_a_mediators_terms(formulation):
+    """A concession on a mediator's terms is made with the agreement and is its terms: none is made
+    for a proposal that is refused, and with formulation off no mediated agreement has terms."""
+    spec = load_scenario(BASELINE, {"mechanisms.formulation": formulation})
+    agreed_terms = 0
+    for i in range(20):
+        model = EscalationModel(spec, run_seed(5, i), collect=False).run()
+        mediated = [a for a in model.history if a.kind == "mediated"]
+        conceded = {c for s in model.states.values() for c in s.conceded}
+        assert all(set(a.terms) <= conceded for a in mediated)
+        log = model.log.to_frame()
+        conceding = log.action.str.startswith("signals it could concede")
+        on_terms = conceding & log.reason.str.contains("on the terms")
+        assert on_terms.sum() == sum(len(a.terms) for a in mediated)
+        agreed_terms += on_terms.sum()
+    assert bool(agreed_terms > 0) is formulation
+
+
+def test_a_facilitative_mediator_proposes_no_terms_even_when_a_scheduled_event_has_it_propose():
+    spec = load_scenario(
+        BASELINE, {"events.russian_ceasefire.actor": "EU", "events.russian_ceasefire.hour": 30}
+    )
+    for i in range(30):
+        model = EscalationModel(spec, run_seed(5, i), collect=False).run()
+        assert not any(a.terms for a in model.history if a.broker == "EU")
 
 
 def test_without_alliances_no_treaty_is_invoked(baseline):

@@ -26,6 +26,11 @@ from sim.scenario.schema import Mechanisms, Scenario
 WRITTEN = ("ablation.csv", "ablation.md", "manifest.json")
 
 
+def _written_by_ablate(path: Path) -> bool:
+    """Whether a file in an existing results folder is one ``ablate`` writes (and may replace)."""
+    return path.as_posix() in WRITTEN
+
+
 def variants(scenario: Scenario) -> dict[str, Scenario]:
     """One scenario per mechanism that is on in ``scenario``, with that mechanism off."""
     on = [k for k, v in scenario.mechanisms.model_dump().items() if v and k in Mechanisms.model_fields]
@@ -107,14 +112,14 @@ def ablate(
     """Run the baseline and each variant (``variants``) with the same seeds, write the table
     (``ablation.csv``), its markdown (``ablation.md``) and a manifest to ``out`` (all or nothing),
     and return the markdown."""
-    refuse_foreign(Path(out), lambda p: p.as_posix() in WRITTEN)  # before the first run
+    refuse_foreign(Path(out), _written_by_ablate)  # before the first run
     started = now()
     runs_of = {"baseline": scenario, **variants(scenario)}
     frames = {name: run_ensemble(s, runs, seed, workers) for name, s in progress(runs_of.items())}
     base = frames.pop("baseline")
     rows = table(scenario, base, frames, seed)
     text = markdown(rows)
-    with atomic_folder(out, lambda p: p.as_posix() in WRITTEN) as tmp:
+    with atomic_folder(out, _written_by_ablate) as tmp:
         rows.to_csv(tmp / "ablation.csv", index=False)
         (tmp / "ablation.md").write_text(text + "\n", encoding="utf-8")
         write_json(

@@ -53,7 +53,9 @@ def refuse_foreign(target: Path, owned: Callable[[Path], bool]) -> None:
     if target.is_dir():
         files = [p.relative_to(target) for p in target.rglob("*") if not p.is_dir()]
     foreign = [str(p) for p in files if not owned(p)]
-    if not target.is_dir() or foreign:
+    if not target.is_dir():
+        raise ScenarioError(f"--out {target}: is a file, not a folder; choose a new --out")
+    if foreign:
         raise ScenarioError(
             f"--out {target}: holds files escsim did not write ({', '.join(foreign[:3])}); choose a new --out"
         )

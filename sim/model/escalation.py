@@ -582,31 +582,56 @@ class EscalationModel(mesa.Model):
         sector.civilian_deaths += deaths
 
     def flee(self) -> None:
-        """Flight from threat (``sim.model.harm``): residents leave sectors within reach of an
-        enemy's current rung — its fire on a front, its strikes behind the line — before fire
-        reaches them."""
-        if not self.spec.mechanisms.flight:
+        """Flight from threat and organised evacuation (``sim.model.harm``): residents leave sectors
+        within reach of an enemy's current rung — its fire on a front, its strikes behind the line —
+        before fire reaches them; a state whose authorities evacuate orders such sectors out."""
+        m = self.spec.mechanisms
+        if not (m.flight or m.evacuation):
             return
         h, rng = self.spec.harm, self.streams["harm"]
-        threat: dict[str, float] = {}
+        front: dict[str, float] = {}  # the enemy's fire on each front sector
+        rear: set[str] = set()  # sectors behind the line that the enemy's strikes reach
         for sid, pairs in self.exposure.items():
             for mine, theirs in pairs:
-                t = self._fire(self.states[theirs.holder], sid)
-                if t > threat.get(mine.id, 0.0):
-                    threat[mine.id] = t
-        if self.spec.mechanisms.deep_strikes:
+                front[mine.id] = max(front.get(mine.id, 0.0), self._fire(self.states[theirs.holder], sid))
+        threat = {sid: t for sid, t in front.items() if t > 0.0}
+        if m.deep_strikes:
             for state in self.belligerents:
                 for adv in state.adversaries:
                     if adv.rung < Rung.DEEP_STRIKES or self._fire(adv, state.id) == 0.0:
                         continue
                     t = h.rear_flight_factor * self.columns.strike_rate[adv.rung]
                     for sector in self.rear(state.id, adv.id):
-                        if t > threat.get(sector.id, 0.0):
-                            threat[sector.id] = t
-        for sid in sorted(threat):
+                        rear.add(sector.id)
+                        threat[sector.id] = max(threat.get(sector.id, 0.0), t)
+        if m.flight:
+            for sid in sorted(threat):
+                sector = self.sectors[sid]
+                n = harm.flight(
+                    rng, sector.residents, sector.spec.population, h.flight_share, threat[sid], h.flight_rate
+                )
+                sector.residents -= n
+                sector.displaced += n
+        if m.evacuation:
+            self._evacuate(harm.evacuation_zone(front, rear, h.evacuation_fire))
+
+    def _evacuate(self, zone: set[str]) -> None:
+        """Organised evacuation: a state whose authorities evacuate orders out the sectors of
+        ``zone`` that are its own and that it holds (not ground it has taken: the people there are
+        the other state's); each ordered sector empties at ``evacuation_rate`` (to
+        ``evacuation_share``) in every fighting hour while its owner still holds it, whatever the
+        fire (an hour with every front quiet puts the movement on hold, as it does flight)."""
+        h, rng = self.spec.harm, self.streams["harm"]
+        for sid in sorted(zone):
             sector = self.sectors[sid]
+            own = sector.holder == sector.owner
+            if sector.evacuation is None and own and self.states[sector.holder].spec.civil_evacuation:
+                sector.evacuation = sector.holder
+        for sector in self.sectors.values():
+            if sector.evacuation != sector.holder:
+                continue
             n = harm.flight(
-                rng, sector.residents, sector.spec.population, h.flight_share, threat[sid], h.flight_rate
+                rng, sector.residents, sector.spec.population, h.evacuation_share, 1.0, h.evacuation_rate
             )
             sector.residents -= n
             sector.displaced += n

@@ -33,6 +33,7 @@ class Sector:
     holder: str  # who holds the line here now
     civilian_deaths: int = 0
     displaced: int = 0
+    evacuation: str | None = None  # the state that ordered its residents out, if one has
     forces: dict[str, float] = field(default_factory=dict)  # soldiers present, by state
     assaulted: dict[str, float] = field(default_factory=dict)  # holder's garrison under assault (peak)
 

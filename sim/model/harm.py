@@ -21,6 +21,19 @@ leave (``flight_share`` of the sector's population, less those already gone), a 
 ``1 - exp(-flight_rate · t)`` leaves that hour; when the line crosses a sector, ``capture_flight_share``
 of those still there flee the occupier.
 
+**Organised evacuation.** Where a state's authorities evacuate (``civil_evacuation``, a fact from
+the crisis's record), the government, not each household, decides who leaves: once the enemy can
+reach a sector it holds — a front under enemy fire at ``evacuation_fire`` or more (heavy weapons),
+or any sector behind its line once the enemy strikes deep — it orders the whole sector out, and of
+those who would go (``evacuation_share`` of its population, less those already gone) a share
+``1 - exp(-evacuation_rate)`` leaves each fighting hour, whatever the fire does next, for as long as the
+state holds the sector (its own sectors only: not ground it has taken). Official orders are the
+strongest predictor of leaving in evacuation studies (Baker 1991; Sorensen 2000; Lindell & Perry
+2012's protective-action decision model), and removing civilians from the vicinity of military
+objectives is a party's duty under Additional Protocol I, art. 58. So an evacuating state's
+displaced follow the population within the enemy's reach, not the fire's intensity, and a state that
+does not evacuate sees only flight.
+
 Deaths are Poisson and departures binomial, so all are whole people, never negative, and never more
 than are left. Departures respond far more strongly than deaths to the same fire: people leave long
 before most are hurt.
@@ -54,6 +67,12 @@ def strike_deaths(rng: np.random.Generator, remaining: int, area_km2: float, let
     if remaining <= 0 or lethal_area_km2 <= 0.0 or area_km2 <= 0.0:
         return 0
     return min(remaining, int(rng.poisson(remaining / area_km2 * lethal_area_km2)))
+
+
+def evacuation_zone(front_fire: dict[str, float], rear: set[str], threshold: float) -> set[str]:
+    """Sectors a state that evacuates orders out: fronts where the enemy's fire reaches
+    ``threshold``, and every sector behind the line that the enemy's strikes reach (``rear``)."""
+    return {sid for sid, fire in front_fire.items() if fire > 0.0 and fire >= threshold} | rear
 
 
 def flight(

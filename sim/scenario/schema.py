@@ -430,6 +430,26 @@ class Harm(Strict):
         "Threat felt behind the line, once the enemy strikes deep, as a share of the threat on a "
         "front at the same rung [assumed].",
     )
+    evacuation_fire: NonNegative = field(
+        0.45,
+        "Organised evacuation: the enemy fire rate on a front at which a state whose authorities "
+        "evacuate (`civil_evacuation`) orders that sector's residents out; sectors behind the line "
+        "are ordered out once the enemy strikes deep [assumed: the artillery rung's fire rate, "
+        "heavy weapons on the villages].",
+    )
+    evacuation_share: Probability = field(
+        0.9,
+        "Share of an evacuated sector's population that the order moves out (the rest stay: the "
+        "old, the unwilling, those who guard homes and herds) [assumed].",
+    )
+    evacuation_rate: float = field(
+        0.1,
+        "Hourly rate at which an ordered evacuation moves those who will go [assumed: most of a "
+        "district within a day, by bus and lorry].",
+        "1/h",
+        ge=0.0,
+        le=10.0,
+    )
     capture_flight_share: Probability = field(
         0.5, "Share of the residents still in a sector who flee when the enemy's line crosses it [assumed]."
     )
@@ -531,6 +551,11 @@ class Mechanisms(Strict):
         "Civilians leave sectors within the enemy's reach before fire reaches them (flight from threat).",
     )
     strike_harm: bool = field(True, "Deep strikes kill the civilians inside their lethal footprint.")
+    evacuation: bool = field(
+        True,
+        "States whose authorities evacuate (`civil_evacuation`) order the residents of sectors the "
+        "enemy can reach out (organised evacuation).",
+    )
     posture: bool = field(
         True,
         "Soldiers on a static front (neither side assaulting) suffer `combat.static_exposure` of the "
@@ -578,6 +603,13 @@ class State(Strict):
         "`harm.military_site_collateral` of the footprint's deaths [default 0, assumed: where the "
         "record does not say, strikes are aimed at military positions, as states claim under the "
         "principle of distinction].",
+    )
+    civil_evacuation: bool = field(
+        False,
+        "Its authorities evacuate the residents of threatened districts (the crisis's record reports "
+        "an evacuation by the state or its authorities) — a fact. When and whom the model decides: "
+        "sectors within the enemy's reach (`harm.evacuation_fire`) [default false: people leave on "
+        "their own, flight from threat].",
     )
     firepower: NonNegative = field(
         1.0, "Per-soldier fire effectiveness (artillery, rockets, training), relative.", "index"

@@ -188,7 +188,8 @@ class MediatorAgent(mesa.Agent):
         )
         cap = self.spec.leverage * horizon
         conceder, terms = None, ()
-        if m.spec.mechanisms.formulation and not bargaining.workable(gap_a, gap_b, inducement, cap):
+        formulates = m.spec.mechanisms.formulation and self.spec.style != "facilitative"
+        if formulates and not bargaining.workable(gap_a, gap_b, inducement, cap):
             conceder, terms, gap_a, gap_b = self.formulate(a, b, gap_a, gap_b, inducement, cap)
         if terms:
             reason = f"{reason}; " if reason else ""
@@ -220,18 +221,22 @@ class MediatorAgent(mesa.Agent):
         self, a: StateAgent, b: StateAgent, gap_a: float, gap_b: float, inducement: float, cap: float
     ) -> tuple[StateAgent | None, tuple[str, ...], float, float]:
         """Terms both parties would take (``bargaining.formulate``): the cheapest concessions by
-        either party to the other's demands, as (conceder, terms, a's gap, b's gap); no terms and
-        the gaps as they were if none does."""
+        either party to the other's demands (each priced in the conceder's own domestic cost), as
+        (conceder, terms, a's gap, b's gap); no terms and the gaps as they were if none does."""
         found = []
         for conceder, demander, own in ((a, b, gap_a), (b, a, gap_b)):
-            options = conceder.concession_options(demander)
             deal = bargaining.formulate(
-                options, own, partial(self.gap_with, demander, conceder), inducement, cap
+                conceder.concession_options(demander),
+                own,
+                partial(self.gap_with, demander, conceder),
+                inducement,
+                cap,
             )
-            if deal is not None:
-                terms, gap_c, gap_d = deal
-                cost = sum(dict(options)[d] for d in terms)
-                found.append((cost, conceder, terms, *((gap_c, gap_d) if conceder is a else (gap_d, gap_c))))
+            if deal is None:
+                continue
+            terms, gap_c, gap_d = deal
+            gaps = {conceder.id: gap_c, demander.id: gap_d}
+            found.append((gap_c - own, conceder, terms, gaps[a.id], gaps[b.id]))  # cost first
         if not found:
             return None, (), gap_a, gap_b
         return min(found, key=lambda f: f[0])[1:]
