@@ -16,11 +16,27 @@ Lanchester models).
 Only the soldiers in contact fight (``engaged``): a sector's frontage holds at most
 ``engaged_per_km2`` × its area; the rest wait behind and replace losses. Casualties come out of the
 whole force in the sector.
+
+**Posture** (``posture_exposure``): how exposed the soldiers in contact are depends on whether
+anyone is assaulting. Dupuy (1979, 1990) finds casualty rates set by posture more than by the
+weapons fired: troops holding prepared positions who are not attacked lose a small fraction of the
+daily rate of an engagement in which one side attacks, and rates for defenders fall with the
+strength of their fortifications; fire across a static line mostly hits positions and equipment,
+while assaults (attackers moving in the open, defenders' positions overrun) are where soldiers die.
+So on a front where neither side is at or above the ground-offensive rung only ``static_exposure``
+(< 1) of the line's harm falls on soldiers; the rest falls on positions and equipment (Dupuy's
+"equipment losses"), counted as materiel losses in deaths' equivalent (``split_harm``). Once either
+side assaults, all of it falls on soldiers. A state weighs its losses of both kinds (war
+weariness, the evidence of resolve an adversary reads from them, the expected losses of fighting
+on), so a static line is less deadly than an assault but not cheaper to fight: what ends a war of
+fire and strikes is what it costs, not only who dies.
 """
 
 from __future__ import annotations
 
 import numpy as np
+
+from sim.model.ladder import Rung
 
 
 def lanchester_rates(
@@ -62,3 +78,17 @@ def engaged(force: float, area_km2: float, per_km2: float) -> float:
     reserves that replace losses, so a bigger army bleeds at the same hourly rate for longer
     instead of faster (the linear law's a·d would otherwise grow with the square of army size)."""
     return min(force, per_km2 * area_km2)
+
+
+def split_harm(harm: float, exposure: float) -> tuple[float, float]:
+    """The line's expected harm to one side this hour, split into (casualties among the soldiers
+    in contact, losses of positions and equipment in casualties' equivalent) by their exposure."""
+    return exposure * harm, (1.0 - exposure) * harm
+
+
+def posture_exposure(top_rung: int, static_exposure: float) -> float:
+    """Share of the line's casualty rate the soldiers in contact suffer when the higher of the two
+    sides' rungs on a front is ``top_rung``: all of it once either side assaults (ground offensive
+    and above), ``static_exposure`` while both hold their positions and only exchange fire
+    (Dupuy 1990's posture: a static line costs a fraction of an assault)."""
+    return 1.0 if top_rung >= Rung.GROUND_OFFENSIVE else static_exposure

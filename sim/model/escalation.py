@@ -355,7 +355,7 @@ class EscalationModel(mesa.Model):
             a.learn_resolve(b, evidence)
             b.learn_resolve(a, evidence)
         for state in self.belligerents:
-            state.deaths_seen = state.military_deaths
+            state.losses_seen = state.losses
 
     def quiet(self) -> bool:
         """Nothing but a ceasefire's breakdown can change this hour: every belligerent is bound by
@@ -500,6 +500,7 @@ class EscalationModel(mesa.Model):
     def exchange_fire(self) -> float:
         """Lanchester attrition on every front, then ground offensives; returns total fire."""
         h, c, rng = self.spec.harm, self.spec.combat, self.streams["combat"]
+        static = c.static_exposure if self.spec.mechanisms.posture else 1.0
         total = 0.0
         if all(s.rung < FIGHTING for s in self.belligerents):
             return 0.0  # nobody fires: nothing on any front can change
@@ -518,8 +519,11 @@ class EscalationModel(mesa.Model):
             fa_n = combat.engaged(su.forces.get(a.id, 0.0), su.spec.area_km2, c.engaged_per_km2)
             fb_n = combat.engaged(sv.forces.get(b.id, 0.0), sv.spec.area_km2, c.engaged_per_km2)
             to_a, to_b = combat.lanchester_rates(fa_n, fb_n, alpha, beta, area_a, area_b)
-            self._casualties(a, su, combat.draw_casualties(rng, fa_n, to_a))
-            self._casualties(b, sv, combat.draw_casualties(rng, fb_n, to_b))
+            exposure = combat.posture_exposure(max(a.rung, b.rung), static)  # a static line or an assault
+            for state, sector, n, lost in ((a, su, fa_n, to_a), (b, sv, fb_n, to_b)):
+                hurt, materiel = combat.split_harm(min(lost, n), exposure)
+                self._casualties(state, sector, combat.draw_casualties(rng, n, hurt))
+                state.materiel_losses += c.kill_fraction * materiel
             for sector, owner, incoming in ((su, a, fb), (sv, b, fa)):
                 self._civilian_harm(sector, owner, h.border_fire_spill * incoming)
             for atk, src, dst, loser in ((a, su, sv, b), (b, sv, su, a)):
@@ -771,9 +775,10 @@ class EscalationModel(mesa.Model):
 
     # --- pressure, third parties ----------------------------------------------------------------
     def expected_deaths_per_fire(self, state: StateAgent, adv: StateAgent) -> float:
-        """Expected own deaths per hour per unit of ``adv``'s fire rate (area fire on the soldiers
-        in contact on the fronts they share, and its deep strikes); cached until forces or fronts
-        change."""
+        """Expected own losses per hour per unit of ``adv``'s fire rate (area fire on the soldiers
+        in contact on the fronts they share): deaths, or on a static line deaths and materiel in
+        deaths' equivalent, which sum to the same (``combat.split_harm``); cached until forces or
+        fronts change."""
         cached = self._deaths_per_fire.get((state.id, adv.id))
         if cached is not None:
             return cached
@@ -1016,7 +1021,7 @@ class EscalationModel(mesa.Model):
             *(
                 (
                     s.rung,
-                    s.military_deaths,
+                    s.losses,
                     s.commitment,
                     s.outrage,
                     len(s.conceded),

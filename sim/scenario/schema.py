@@ -139,7 +139,8 @@ class Model(Strict):
     )
     weariness_deaths: float = field(
         150.0,
-        "Own military deaths at which a state's aversion to further losses has doubled.",
+        "Own losses (military deaths, and positions and equipment lost on a static line in deaths' "
+        "equivalent, `combat.static_exposure`) at which a state's aversion to further losses has doubled.",
         "deaths",
         gt=0.0,
     )
@@ -157,7 +158,8 @@ class Model(Strict):
     )
     resolve_evidence: NonNegative = field(
         0.03,
-        "Evidence per adversary death, at signal noise 1, that an adversary which suffers without "
+        "Evidence per adversary death (or its equivalent in materiel on a static line), at signal "
+        "noise 1, that an adversary which suffers without "
         "conceding will not yield (divided by signal_noise²: noisier fighting reveals less) "
         "[assumed].",
         "1/death",
@@ -342,6 +344,14 @@ class Combat(Strict):
         "a 20–25 km front some 10 km deep].",
         "soldiers/km²",
         gt=0.0,
+    )
+    static_exposure: Probability = field(
+        0.2,
+        "Share of the line's harm that falls on the soldiers in contact on a front where neither "
+        "side is at or above the ground-offensive rung (prepared positions under fire, not "
+        "assaulted); the rest falls on positions and equipment, which states weigh as losses in "
+        "deaths' equivalent (`mechanisms.posture`) [assumed; Dupuy 1990's posture factors: a "
+        "static front costs soldiers a small fraction of an engagement with an attack].",
     )
     rout_breakpoint: Probability = field(
         0.3,
@@ -572,6 +582,11 @@ class Mechanisms(Strict):
         True,
         "States whose authorities evacuate (`civil_evacuation`) order the residents of sectors the "
         "enemy can reach out (organised evacuation).",
+    )
+    posture: bool = field(
+        True,
+        "Soldiers on a static front (neither side assaulting) suffer `combat.static_exposure` of the "
+        "line's casualty rate (Dupuy 1990's posture factors).",
     )
     outrage: bool = field(
         True,

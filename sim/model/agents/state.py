@@ -57,7 +57,7 @@ class StateAgent(mesa.Agent):
         self.adversaries: list[StateAgent] = []
         self.beliefs: dict[str, StrengthBelief] = {}
         self.yields: dict[str, float] = {}  # belief that each adversary yields to force
-        self.deaths_seen = 0  # own deaths up to the last hour (what the others have observed)
+        self.losses_seen = 0.0  # own losses up to the last hour (what the others have observed)
         self.alliances: list[AllianceAgent] = []
         self.clients: list[StateAgent] = []  # de facto entities it backs
         self.conceded: list[str] = []  # concessions this state has made
@@ -66,6 +66,7 @@ class StateAgent(mesa.Agent):
         self.lapsed: dict[str, int] = {}  # adversary id → hour its last declaration lapsed unmatched
         self.extra_pressure = 0.0  # economic pressure applied to it
         self.military_deaths = 0
+        self.materiel_losses = 0.0  # positions and equipment lost on a static line, in deaths' equivalent
         self.aid_multiplier = 1.0  # > 1 once allies send military aid
         self.intervened = False  # entered a war already under way (a patron or ally joining)
         self._phase = int(
@@ -95,10 +96,17 @@ class StateAgent(mesa.Agent):
         return self.model.force_total[self.id]
 
     @property
+    def losses(self) -> float:
+        """What the fighting has cost it so far, in deaths: soldiers killed and the positions and
+        equipment lost on a static line (``combat.split_harm``)."""
+        return self.military_deaths + self.materiel_losses
+
+    @property
     def loss_weight(self) -> float:
-        """Utility per expected own death: casualty sensitivity, growing with war weariness."""
+        """Utility per expected own loss (a death or its equivalent in materiel): casualty
+        sensitivity, growing with war weariness."""
         m = self.model.spec.model
-        weariness = 1.0 + self.military_deaths / m.weariness_deaths
+        weariness = 1.0 + self.losses / m.weariness_deaths
         return self.spec.casualty_sensitivity * weariness / m.loss_scale
 
     @property
@@ -157,7 +165,7 @@ class StateAgent(mesa.Agent):
         belief = self.beliefs[adv.id]
         own = opponent_rung is None and cover == 0.0 and share is None and resolve is None and not extra
         if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
-            key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.military_deaths)
+            key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
             key += (self.outrage,)
             key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id])
             if key in m.memo:
@@ -536,11 +544,11 @@ class StateAgent(mesa.Agent):
 
     # --- what it learns ---------------------------------------------------------------------
     def learn_resolve(self, adv: StateAgent, evidence_per_death: float) -> None:
-        """A coercer reads the losses ``adv`` bore this hour without conceding as evidence that
-        it will not yield."""
-        deaths = adv.military_deaths - adv.deaths_seen
-        if deaths > 0 and self.aim != "defensive" and self.model.spec.mechanisms.learning:
-            self.yields[adv.id] = yield_update(self.yields[adv.id], evidence_per_death * deaths)
+        """A coercer reads the losses ``adv`` bore this hour without conceding (deaths and their
+        equivalent in materiel) as evidence that it will not yield."""
+        lost = adv.losses - adv.losses_seen
+        if lost > 0 and self.aim != "defensive" and self.model.spec.mechanisms.learning:
+            self.yields[adv.id] = yield_update(self.yields[adv.id], evidence_per_death * lost)
 
     def learn(self, adv: StateAgent, fire: float, noise_sd: float, precision: float | None = None) -> None:
         """Update its belief about ``adv`` from a signal of the given fire intensity on the fronts

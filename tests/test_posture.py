@@ -1,0 +1,80 @@
+"""Posture (``mechanisms.posture``): a static front costs soldiers a fraction of an assault.
+
+The rule's pure functions; the ground-only harness of ``test_ground`` (fixed rungs) for where it
+acts; and India–Pakistan 2025 (both states' aims stop at the deep-strike rung: a crisis fought by
+fire and strikes across a static line), where it cuts the military deaths without ending the
+fighting sooner or later.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from test_ground import OFFENSIVE, fight, grid
+
+import sim
+from sim.analysis.outcomes import outcomes
+from sim.model import combat
+from sim.model.escalation import EscalationModel
+from sim.model.ladder import Rung
+from sim.scenario.loading import with_overrides
+
+ROOT = Path(__file__).resolve().parent.parent
+STATIC = {"A": Rung.DEEP_STRIKES, "B": Rung.DEEP_STRIKES}
+
+
+def test_only_an_assault_exposes_the_soldiers_in_contact_to_the_full_rate():
+    for rung in (Rung.SMALL_ARMS, Rung.ARTILLERY, Rung.DEEP_STRIKES):
+        assert combat.posture_exposure(rung, 0.1) == 0.1
+    for rung in (Rung.GROUND_OFFENSIVE, Rung.FULL_WAR):
+        assert combat.posture_exposure(rung, 0.1) == 1.0
+
+
+def test_the_harm_is_split_not_lost():
+    hurt, materiel = combat.split_harm(12.0, 0.25)
+    assert (hurt, materiel) == (3.0, 9.0)
+    assert combat.split_harm(12.0, 1.0) == (12.0, 0.0)
+
+
+def deaths_and_losses(rungs: dict[str, int], posture: bool, hours: int = 48) -> tuple[int, float]:
+    """B's soldiers killed and its losses (deaths and materiel) after ``hours`` at fixed rungs."""
+    scenario = with_overrides(grid(cols=3, b_rows=3), {"mechanisms.posture": posture})
+    model = EscalationModel(scenario, 1)
+    fight(model, hours, rungs)
+    return model.states["B"].military_deaths, model.states["B"].losses
+
+
+def test_a_static_line_kills_fewer_soldiers_but_costs_as_much():
+    dead_on, lost_on = deaths_and_losses(STATIC, posture=True)
+    dead_off, lost_off = deaths_and_losses(STATIC, posture=False)
+    assert dead_on < 0.4 * dead_off
+    assert lost_on == pytest.approx(lost_off, rel=0.2)  # the same fire, borne as materiel instead
+
+
+def test_an_assault_is_as_deadly_as_before():
+    dead_on, lost_on = deaths_and_losses(OFFENSIVE, posture=True)
+    dead_off, _ = deaths_and_losses(OFFENSIVE, posture=False)
+    assert dead_on == dead_off and lost_on == dead_on
+
+
+def test_a_crisis_of_fire_and_strikes_kills_fewer_soldiers_and_lasts_as_long():
+    scenario = sim.load_scenario(ROOT / "scenarios/crises/india-pakistan-2025-05.toml")
+    off = with_overrides(scenario, {"mechanisms.posture": False})
+    runs = range(16)
+    on = [outcomes(EscalationModel(scenario, i).run()) for i in runs]
+    off_rows = [outcomes(EscalationModel(off, i).run()) for i in runs]
+
+    def median(rows, f):
+        return float(np.median([f(row) for row in rows]))
+
+    def dead(row):
+        return row["military_deaths.IND"] + row["military_deaths.PAK"]
+
+    def hours(row):
+        return row["fighting_hours"]
+
+    assert max(max(r["peak_rung.IND"], r["peak_rung.PAK"]) for r in on) < Rung.GROUND_OFFENSIVE  # static
+    assert median(on, dead) < 0.5 * median(off_rows, dead)
+    assert median(on, hours) == pytest.approx(median(off_rows, hours), rel=0.35)
