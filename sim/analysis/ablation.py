@@ -5,9 +5,9 @@ their seeds with the baseline's (common random numbers), and ``sim.analysis.comp
 outcome's difference (of medians; of shares of runs for events) with its paired bootstrap
 interval. The table keeps the outcomes that say what the mechanism does: fighting hours, mediated
 and unilateral ceasefires, failed ceasefires, concessions, treaty invocations, deep strikes,
-military and civilian deaths, territory lost and displaced. A switch acts only where its mechanism has something
-to act on (a rout needs a lopsided front, mobilisation reserves, need-based invocation a member
-stronger than its attacker): measure each on a scenario that has it.
+military and civilian deaths, territory lost and displaced. A switch acts only where its mechanism
+has something to act on (a rout needs a lopsided front, mobilisation reserves, need-based invocation
+a member stronger than its attacker): measure each on a scenario that has it.
 """
 
 from __future__ import annotations
