@@ -343,8 +343,10 @@ def cmd_score(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.analysis.score import score
+    from sim.experiments.results import default_folder
 
-    out = Path(args.out or f"results/score-seed{args.seed}-{args.runs}")
+    overrides = _overrides(args.set)
+    out = Path(args.out or default_folder(f"score-seed{args.seed}-{args.runs}", overrides, 1))
     result = score(
         args.scenarios,
         args.runs,
@@ -353,6 +355,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         _worker_count(args),
         lambda items: tqdm(items, unit="crisis", disable=args.quiet, file=sys.stderr),
         _posterior(args),
+        overrides,
     )
     print(result.text)
     print(f"\n{args.runs} runs per crisis, seed {args.seed}; results in {out}/")
@@ -576,6 +579,13 @@ def parser() -> argparse.ArgumentParser:
         "score", help="score scenarios' ensembles against their [observed] tables (always exits 0)"
     )
     sc.add_argument("scenarios", nargs="+", help="scenario files with an [observed] table")
+    sc.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY.PATH=VALUE",
+        help="override a value in every scenario, e.g. combat.static_exposure=0.05 (repeatable)",
+    )
     sc.add_argument("--runs", type=_runs, default=200, help="runs per scenario (default 200)")
     sc.add_argument("--seed", type=_seed, default=1, help="ensemble seed (default 1)")
     sc.add_argument("--workers", type=_workers, default=None, help="local worker processes")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 
@@ -244,6 +245,19 @@ def test_score_rejects_a_bad_scenario_before_running_anything(tmp_path):
     bad = write(tmp_path, "bad", "[observed.full_war]\nreported = 'maybe'\nsource = 'nope'")
     assert_clean_error(escsim("score", write(tmp_path, "ok", OBSERVED), bad, "--out", out), "bad.toml")
     assert not out.exists()
+
+
+def test_score_applies_set_to_every_scenario_and_names_a_bad_key(tmp_path):
+    paths = [write(tmp_path, "tiny", OBSERVED), write(tmp_path, "absurd", ABSURD)]
+    out = tmp_path / "score"
+    args = ("score", *paths, "--runs", "4", "--quiet", "--out", out)
+    proc = escsim(*args, "--set", "mechanisms.agreements=false")
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((out / "manifest.json").read_text())["overrides"] == {"mechanisms.agreements": "False"}
+    for crisis in ("tiny", "absurd"):
+        scenario = json.loads((out / "manifest.json").read_text())["crises"][crisis]["scenario"]
+        assert scenario["mechanisms"]["agreements"] is False
+    assert_clean_error(escsim(*args, "--set", "mechanisms.agreemnts=false"), "agreements")
 
 
 def test_score_refuses_a_folder_it_did_not_write_before_running_anything(tmp_path):

@@ -5,9 +5,9 @@ their seeds with the baseline's (common random numbers), and ``sim.analysis.comp
 outcome's difference (of medians; of shares of runs for events) with its paired bootstrap
 interval. The table keeps the outcomes that say what the mechanism does: fighting hours, mediated
 and unilateral ceasefires, failed ceasefires, concessions, treaty invocations, deep strikes,
-territory lost, civilian deaths and displaced. A switch acts only where its mechanism has something
-to act on (a rout needs a lopsided front, mobilisation reserves, need-based invocation a member
-stronger than its attacker): measure each on a scenario that has it.
+military and civilian deaths, territory lost and displaced. A switch acts only where its mechanism
+has something to act on (a rout needs a lopsided front, mobilisation reserves, need-based invocation
+a member stronger than its attacker): measure each on a scenario that has it.
 """
 
 from __future__ import annotations
@@ -61,7 +61,9 @@ def table(scenario: Scenario, base: pd.DataFrame, offs: dict[str, pd.DataFrame],
     medians for numbers, shares of runs for events, as ``sim.analysis.compare`` reports them."""
     keep = {"fighting_hours", "failed_ceasefires"} | {f"deep_strikes.{s}" for s in scenario.states}
     keep |= {
-        f"{o}.{s}" for o in ("territory_lost_km2", "civilian_deaths", "displaced") for s in scenario.states
+        f"{o}.{s}"
+        for o in ("military_deaths", "territory_lost_km2", "civilian_deaths", "displaced")
+        for s in scenario.states
     }
     rows = []
     for name, off in offs.items():

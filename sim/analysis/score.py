@@ -10,9 +10,10 @@ not produce is counted as "not modelled" and left out of the shares.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 
@@ -222,11 +223,14 @@ def score(
     workers: int = 1,
     progress: Callable[[Sequence], Sequence] = lambda items: items,
     posterior: Posterior | None = None,
+    overrides: Mapping[str, Any] | None = None,
 ) -> ScoreResult:
-    """Run each scenario's ensemble and score it; write the runs, the score (Parquet, CSV, text),
-    the totals and one figure per crisis to ``out`` (all or nothing)."""
+    """Run each scenario's ensemble (with ``overrides`` applied to every scenario: a shared
+    parameter tried across the library) and score it; write the runs, the score (Parquet, CSV,
+    text), the totals and one figure per crisis to ``out`` (all or nothing)."""
     started = now()
-    scenarios = [load_scenario(p) for p in paths]  # all valid before any run
+    overrides = dict(overrides or {})
+    scenarios = [load_scenario(p, overrides) for p in paths]  # all valid before any run
     refuse_foreign(Path(out), _written_by_score)  # and the folder ours to write
     names = crisis_names(paths, scenarios)
     frames = [run_ensemble(s, runs, seed, workers, posterior=posterior) for s in progress(scenarios)]
@@ -252,6 +256,7 @@ def score(
                 "runs": runs,
                 "seed": seed,
                 "workers": workers,
+                "overrides": {k: str(v) for k, v in overrides.items()},
                 "crises": {
                     name: provenance(s, str(p), started)
                     for name, s, p in zip(names, scenarios, paths, strict=True)
