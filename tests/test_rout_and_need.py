@@ -49,15 +49,18 @@ def test_a_lopsided_assault_routs_garrisons_and_moves_the_front():
     assert km2 > 3 * km2_off
 
 
-def test_rout_leaves_the_balanced_baseline_as_it_was():
-    """Sept 2022's garrisons never lose their breakpoint: the same runs, the same ground."""
+@pytest.mark.parametrize("rule", ["rout", "withdrawal"])
+def test_ground_rules_leave_the_balanced_baseline_as_it_was(rule):
+    """Sept 2022's garrisons never lose their breakpoint, and Armenia is never hopeless (nobody
+    intervened, its believed share stays above the threshold): the same runs, the same ground."""
     scenario = sim.load_scenario(ROOT / "scenarios/sept2022.toml")
-    off = with_overrides(scenario, {"mechanisms.rout": False})
+    off = with_overrides(scenario, {f"mechanisms.{rule}": False})
     for seed in range(3):
         on_m, off_m = EscalationModel(scenario, seed).run(), EscalationModel(off, seed).run()
         assert {k: s.holder for k, s in on_m.sectors.items()} == {
             k: s.holder for k, s in off_m.sectors.items()
         }
+        assert on_m.states["ARM"].military_deaths == off_m.states["ARM"].military_deaths
 
 
 def test_need_for_help():

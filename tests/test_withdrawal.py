@@ -69,18 +69,6 @@ def test_georgia_gives_up_the_ground_russia_breaks_into():
     assert np.median([o["displaced.GEO"] for o in on]) > np.median([o["displaced.GEO"] for o in off])
 
 
-def test_withdrawal_leaves_sept_2022_as_it_was():
-    """Armenia holds its line: nobody intervened and its believed share stays above the threshold."""
-    scenario = sim.load_scenario(ROOT / "scenarios/sept2022.toml")
-    off = with_overrides(scenario, {"mechanisms.withdrawal": False})
-    for seed in range(3):
-        on_m, off_m = EscalationModel(scenario, seed).run(), EscalationModel(off, seed).run()
-        assert {k: s.holder for k, s in on_m.sectors.items()} == {
-            k: s.holder for k, s in off_m.sectors.items()
-        }
-        assert on_m.states["ARM"].military_deaths == off_m.states["ARM"].military_deaths
-
-
 def test_a_client_counts_its_patron_and_its_co_belligerents_on_its_side():
     scenario = sim.load_scenario(ROOT / "scenarios/crises/russia-georgia-2008-08.toml")
     model = EscalationModel(scenario, 0, collect=False)
