@@ -94,3 +94,14 @@ def test_civilians_left_in_ground_the_enemy_takes_are_killed():
     dead_on = np.median([o["civilian_deaths.GEO"] for o in on])
     dead_off = np.median([o["civilian_deaths.GEO"] for o in off])
     assert dead_on > 2 * dead_off and 100 < dead_on < 500
+
+
+def test_a_garrison_withdraws_only_to_its_own_ground_next_to_it():
+    """No garrison crosses the country: it falls back to the sectors next to it that its state holds
+    behind the line; one cut off from them stands."""
+    scenario = sim.load_scenario(ROOT / "scenarios/crises/russia-georgia-2008-08.toml")
+    model = EscalationModel(scenario, 1)
+    model.refresh_wars()
+    sectors = model.sectors
+    assert [s.id for s in model.fallback(sectors["AKHALGORI"], "GEO", "SOS")] == ["TBILISI_BASES"]
+    assert model.fallback(sectors["UPPER_KODORI"], "GEO", "ABK") == []  # no Georgian ground beside it

@@ -10,8 +10,9 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
   leverage ℓ); defensive  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being
   coerced costs ℓ(r_j), meeting the attack wins back a share of it, out-climbing it wins nothing);
   territorial adds τ·(km² per hour) at r ≥ 5.
-* L(r)  expected own losses: σ_c · (1 + deaths/w) · E[deaths per hour at max(r, r_j)] / n₀ —
-  climbing invites the adversary to the same level; aversion grows with losses (war weariness).
+* L(r)  expected own losses: σ_c · (1 + losses/w) · E[losses per hour at max(r, r_j)] / n₀ —
+  climbing invites the adversary to the same level; aversion grows with losses (war weariness);
+  losses are soldiers and, on a static front, materiel in casualties' equivalent (§7.3).
 * P·(c(r) − δ·c(min(r, r_j))) international and mediator pressure P times the ladder's
   condemnation weight c; answering fire in kind is condemned less than starting it
   (self-defence discount δ, a scenario parameter).

@@ -519,7 +519,8 @@ class EscalationModel(mesa.Model):
             fa_n = combat.engaged(su.forces.get(a.id, 0.0), su.spec.area_km2, c.engaged_per_km2)
             fb_n = combat.engaged(sv.forces.get(b.id, 0.0), sv.spec.area_km2, c.engaged_per_km2)
             to_a, to_b = combat.lanchester_rates(fa_n, fb_n, alpha, beta, area_a, area_b)
-            exposure = combat.posture_exposure(max(a.rung, b.rung), static)  # a static line or an assault
+            top = max(a.rung if fa > 0.0 else 0, b.rung if fb > 0.0 else 0)  # of the sides firing here
+            exposure = combat.posture_exposure(top, static)  # a static line or an assault
             for state, sector, n, lost in ((a, su, fa_n, to_a), (b, sv, fb_n, to_b)):
                 hurt, materiel = combat.split_harm(min(lost, n), exposure)
                 self._casualties(state, sector, combat.draw_casualties(rng, n, hurt))
@@ -675,23 +676,33 @@ class EscalationModel(mesa.Model):
         if (
             self.spec.mechanisms.withdrawal
             and mean > 0.0
-            and self.rear(loser.id, atk.id)
+            and self.fallback(dst, loser.id, atk.id)
             and loser.gives_up_ground()
         ):
             self._withdrawals.add((dst.id, loser.id))
             return True
         return rout or territory.line_crossed(dst.control, atk.id, dst.spec.area_km2, c.capture_share)
 
+    def fallback(self, sector: Sector, state: str, enemy: str) -> list[Sector]:
+        """The sectors next to ``sector`` that ``state`` holds behind its line facing ``enemy``:
+        where its garrison can withdraw to. One cut off from them, or already on its last line,
+        has nowhere to go and stands."""
+        behind = {s.id for s in self.rear(state, enemy)}
+        return [self.sectors[n] for n in sorted(self.space.G.neighbors(sector.id)) if n in behind]
+
     def _capture(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent) -> None:
-        """The line crosses ``dst``: the rest of it changes hands, the defender's forces there retreat
-        to its neighbouring sectors or are lost, the attacker moves forward, fronts are recomputed."""
+        """The line crosses ``dst``: the rest of it changes hands, the defender's forces there fall
+        back to its neighbouring sectors (all of them, unopposed, in a withdrawal; some, in a
+        breach) or are lost; residents flee or, in ground taken from the enemy, may be killed
+        (occupation violence); the attacker moves forward and fronts are recomputed."""
         if dst.holder != loser.id or src.holder != atk.id:
             return  # something else changed hands this hour first
         c, rng = self.spec.combat, self.streams["ground"]
-        withdrawn = (dst.id, loser.id) in self._withdrawals
-        around = (self.sectors[n] for n in sorted(self.space.G.neighbors(dst.id)))
-        # a withdrawal pulls the whole garrison back behind the line; a breach scatters it nearby
-        refuges = self.rear(loser.id, atk.id) if withdrawn else [s for s in around if s.holder == loser.id]
+        behind = self.fallback(dst, loser.id, atk.id)
+        # an earlier capture this hour may have cut the garrison off: then it is a breach after all
+        withdrawn = (dst.id, loser.id) in self._withdrawals and bool(behind)
+        near = (self.sectors[n] for n in sorted(self.space.G.neighbors(dst.id)))
+        refuges = behind if withdrawn else [s for s in near if s.holder == loser.id]
         rest = territory.transfer(dst.control, loser.id, atk.id, dst.control.get(loser.id, 0.0))
         dst.holder = atk.id
         dst.assaulted.clear()
@@ -699,7 +710,7 @@ class EscalationModel(mesa.Model):
             fled = int(self.streams["harm"].binomial(dst.residents, self.spec.harm.capture_flight_share))
             dst.residents -= fled
             dst.displaced += fled
-        if self.spec.mechanisms.occupation_violence:
+        if self.spec.mechanisms.occupation_violence and dst.owner != atk.id:  # not one's own people
             killed = harm.occupation_deaths(
                 self.streams["harm"], dst.residents, self.spec.harm.occupation_violence_share
             )
