@@ -688,7 +688,11 @@ class EscalationModel(mesa.Model):
         where its garrison can withdraw to. One cut off from them, or already on its last line,
         has nowhere to go and stands."""
         behind = {s.id for s in self.rear(state, enemy)}
-        return [self.sectors[n] for n in sorted(self.space.G.neighbors(sector.id)) if n in behind]
+        return [s for s in self.neighbours(sector) if s.id in behind]
+
+    def neighbours(self, sector: Sector) -> list[Sector]:
+        """The sectors next to ``sector``, in id order (deterministic whatever the graph's order)."""
+        return [self.sectors[n] for n in sorted(self.space.G.neighbors(sector.id))]
 
     def _capture(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent) -> None:
         """The line crosses ``dst``: the rest of it changes hands, the defender's forces there fall
@@ -701,8 +705,7 @@ class EscalationModel(mesa.Model):
         behind = self.fallback(dst, loser.id, atk.id)
         # an earlier capture this hour may have cut the garrison off: then it is a breach after all
         withdrawn = (dst.id, loser.id) in self._withdrawals and bool(behind)
-        near = (self.sectors[n] for n in sorted(self.space.G.neighbors(dst.id)))
-        refuges = behind if withdrawn else [s for s in near if s.holder == loser.id]
+        refuges = behind if withdrawn else [s for s in self.neighbours(dst) if s.holder == loser.id]
         rest = territory.transfer(dst.control, loser.id, atk.id, dst.control.get(loser.id, 0.0))
         dst.holder = atk.id
         dst.assaulted.clear()
