@@ -105,3 +105,15 @@ def test_a_garrison_withdraws_only_to_its_own_ground_next_to_it():
     sectors = model.sectors
     assert [s.id for s in model.fallback(sectors["AKHALGORI"], "GEO", "SOS")] == ["TBILISI_BASES"]
     assert model.fallback(sectors["UPPER_KODORI"], "GEO", "ABK") == []  # no Georgian ground beside it
+
+
+def test_a_state_retaking_its_own_ground_does_not_kill_its_own_people():
+    """Occupation violence is against the enemy's civilians: Armenia retaking a sector of its own
+    that Azerbaijan held kills nobody there, even were every remaining resident at risk."""
+    scenario = sim.load_scenario(ROOT / "scenarios/sept2022.toml", {"harm.occupation_violence_share": 1.0})
+    model = EscalationModel(scenario, 1)
+    line = model.sectors["GEGHARKUNIK_LINE"]
+    line.holder = "AZE"
+    line.control = {"AZE": line.spec.area_km2}
+    model._capture(model.states["ARM"], model.sectors["SOTK"], line, model.states["AZE"])
+    assert line.holder == "ARM" and line.residents > 0 and line.civilian_deaths == 0
