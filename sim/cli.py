@@ -82,6 +82,14 @@ def _posterior(args: argparse.Namespace):
     return Posterior.load(args.posterior) if args.posterior else None
 
 
+def _results_name(name: str, args: argparse.Namespace) -> str:
+    """A default results folder's name; with --posterior, the calibration's too, so that runs
+    drawn from a posterior never share a folder with runs at the scenario's own values."""
+    if not getattr(args, "posterior", None):
+        return name
+    return f"{name}-posterior-{Path(args.posterior).resolve().name.removeprefix('calibration-')}"
+
+
 def _engine(args: argparse.Namespace):
     from sim.experiments.engines import engine
 
@@ -187,7 +195,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     overrides = _overrides(args.set)
     scenario = load_scenario(args.scenario, overrides)
     plan = run_plan(scenario, args.scenario, overrides, args.runs, args.seed, _posterior(args))
-    out = Path(args.out) if args.out else default_folder(scenario.name, overrides, args.seed)
+    name = _results_name(scenario.name, args)
+    out = Path(args.out) if args.out else default_folder(name, overrides, args.seed)
     summary: list[str] = []
 
     def finish(folder: Path) -> list[Path]:
@@ -280,7 +289,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     plan = compare_plan(scenarios, args.scenarios, overrides, args.runs, args.seed, _posterior(args))
     names = comparison_names(scenarios, args.scenarios)
     out = (
-        Path(args.out) if args.out else default_folder(f"compare-{'-vs-'.join(names)}", overrides, args.seed)
+        Path(args.out)
+        if args.out
+        else default_folder(_results_name(f"compare-{'-vs-'.join(names)}", args), overrides, args.seed)
     )
     text: list[str] = []
 
@@ -346,7 +357,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     from sim.experiments.results import default_folder
 
     overrides = _overrides(args.set)
-    out = Path(args.out or default_folder(f"score-seed{args.seed}-{args.runs}", overrides, 1))
+    name = _results_name(f"score-seed{args.seed}-{args.runs}", args)
+    out = Path(args.out or default_folder(name, overrides, 1))
     result = score(
         args.scenarios,
         args.runs,

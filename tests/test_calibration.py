@@ -257,6 +257,19 @@ def test_compare_and_narrate_draw_paired_parameters_from_a_posterior(tmp_path: P
     assert "no posterior.parquet" in capsys.readouterr().err
 
 
+def test_runs_drawn_from_a_posterior_get_their_own_default_folder(tmp_path: Path, monkeypatch):
+    post = tmp_path / "calibration-mine" / "posterior"
+    post.mkdir(parents=True)
+    particles = pd.DataFrame({"combat.aimed_rate": [1e-4, 9e-4], "weight": [0.5, 0.5], "generation": 2})
+    particles.to_parquet(post / "posterior.parquet")
+    monkeypatch.chdir(tmp_path)
+    common = ["run", str(BASELINE), "--runs", "2", "--workers", "1", "--set", "horizon_hours=6", "--quiet"]
+    assert main(common) == 0
+    assert main([*common, "--posterior", str(tmp_path / "calibration-mine")]) == 0  # not refused
+    assert (tmp_path / "results" / "sept2022+horizon_hours=6").is_dir()
+    assert (tmp_path / "results" / "sept2022-posterior-mine+horizon_hours=6").is_dir()
+
+
 # -- budgets and convergence ---------------------------------------------------------------
 
 
@@ -309,9 +322,45 @@ def test_convergence_is_declared_when_the_posterior_stops_moving(tmp_path: Path)
     path.write_text(path.read_text().replace("tolerance = 0.001", "tolerance = 0.9"), encoding="utf-8")
     said: list[str] = []
     history = calibrate(load_calibration(path), tmp_path / "out", InProcess(), said.append)
-    assert history.max_t == 1  # two generations: the first comparison is already within tolerance
+    assert history.max_t == 2  # min_generations (3): the first comparison that counts is within tolerance
     assert said[-1].startswith("stopped: converged: posterior quantiles moved")
     assert "posterior moved" in said[-2]
+
+
+def test_quantile_errors_follow_the_effective_sample_size():
+    from sim.calibration.fit import quantiles_with_error
+
+    x = np.random.default_rng(0).uniform(size=4000)
+    q, error = quantiles_with_error(x, np.ones_like(x))
+    assert np.allclose(q, [0.05, 0.5, 0.95], atol=0.02)
+    binomial = np.sqrt([0.0475, 0.25, 0.0475] / np.float64(4000))  # the s.e. of U(0, 1)'s quantiles
+    assert np.allclose(error, binomial, rtol=0.3)
+    skewed = np.where(np.arange(x.size) < 100, 1.0, 1e-9)  # the same sample carried by 100 particles
+    _, wide = quantiles_with_error(x, skewed)
+    assert np.all(wide > 3 * error)
+
+
+def test_shrinkage_of_a_log_uniform_parameter_is_measured_in_decades():
+    from sim.calibration.config import Bounded
+    from sim.calibration.report import credible_table
+
+    rate = Bounded("combat.aimed_rate", "loguniform", 1e-4, 1e-2)
+    upper_decade = 10 ** np.random.default_rng(1).uniform(-3, -2, size=4000)  # the lower one ruled out
+    post = pd.DataFrame({rate.key: upper_decade, "weight": np.full(4000, 1 / 4000)})
+    row = credible_table(SimpleNamespace(priors=[rate]), post).iloc[0]
+    assert row["shrinkage"] == pytest.approx(0.5, abs=0.03)  # half the decades, though 90 % of the width
+    assert row["verdict"] == "identified"
+
+
+def test_a_move_within_monte_carlo_error_counts_as_converged_and_a_larger_one_does_not(tmp_path: Path):
+    from sim.calibration.fit import Generation, Shift, stop_reason
+
+    cal = load_calibration(tiny(tmp_path)).with_stop(max_generations=10)
+    done = [Generation(t, 1.0, 10, 20, 20 * (t + 1), 8.0, 1.0) for t in range(3)]
+    started = time.monotonic()
+    assert stop_reason(cal, done, started, Shift(moved=0.3, beyond_noise=0.0005))[0] is True
+    assert stop_reason(cal, done, started, Shift(moved=0.3, beyond_noise=0.3)) is None
+    assert stop_reason(cal, done[:2], started, Shift(moved=0.3, beyond_noise=0.0)) is None  # min_generations
 
 
 def test_calibration_files_extend_a_base_and_budgets_do_not_block_a_resume(tmp_path: Path):

@@ -134,29 +134,67 @@ def runs_per_proposal(cal: Calibration) -> int:
 QUANTILES = (0.05, 0.5, 0.95)
 
 
-def _quantiles(history: pyabc.History, t: int, cal: Calibration) -> np.ndarray:
-    """Each parameter's 5/50/95 % weighted quantiles in generation t, as shares of its prior range
-    (on pyabc's scale: log10 for log-uniform priors)."""
+def weighted_quantiles(x: np.ndarray, w: np.ndarray, probs: np.ndarray) -> np.ndarray:
+    """Quantiles of a weighted sample: the smallest x whose cumulative weight reaches each p."""
+    order = np.argsort(x)
+    cum = np.cumsum(w[order]) / w.sum()
+    return x[order][np.minimum(np.searchsorted(cum, np.clip(probs, 0.0, 1.0)), len(x) - 1)]
+
+
+def quantiles_with_error(x: np.ndarray, w: np.ndarray, probs=QUANTILES) -> tuple[np.ndarray, np.ndarray]:
+    """Weighted quantiles and their Monte Carlo standard errors. The error is the spread of the
+    sample's quantiles one binomial standard error of p away, sqrt(p(1 - p) / ESS): the textbook
+    order-statistic interval of a quantile with the importance weights' effective sample size."""
+    p = np.asarray(probs, dtype=float)
+    ess = w.sum() ** 2 / np.square(w).sum()
+    step = np.sqrt(p * (1.0 - p) / ess)
+    q = weighted_quantiles(x, w, p)
+    error = (weighted_quantiles(x, w, p + step) - weighted_quantiles(x, w, p - step)) / 2.0
+    return q, error
+
+
+def _quantiles(history: pyabc.History, t: int, cal: Calibration) -> tuple[np.ndarray, np.ndarray]:
+    """Each parameter's 5/50/95 % weighted quantiles in generation t and their Monte Carlo
+    errors, as shares of its prior range (on pyabc's scale: log10 for log-uniform priors)."""
     frame, w = history.get_distribution(m=0, t=t)
     w = np.asarray(w, dtype=float)
-    rows = []
+    qs, errors = [], []
     for p in cal.priors:
         low, high = (math.log10(p.low), math.log10(p.high)) if p.kind == "loguniform" else (p.low, p.high)
-        x = frame[p.name].to_numpy(dtype=float)
-        order = np.argsort(x)
-        cum = np.cumsum(w[order]) / w.sum()
-        q = [x[order][min(np.searchsorted(cum, a), len(x) - 1)] for a in QUANTILES]
-        rows.append((np.asarray(q) - low) / (high - low))
-    return np.asarray(rows)
+        q, error = quantiles_with_error(frame[p.name].to_numpy(dtype=float), w)
+        qs.append((q - low) / (high - low))
+        errors.append(error / (high - low))
+    return np.asarray(qs), np.asarray(errors)
 
 
-def posterior_shift(cal: Calibration, history: pyabc.History) -> float:
-    """The largest move of any parameter's 5, 50 or 95 % quantile between the last two
-    generations, as a share of its prior range (inf with fewer than two generations)."""
+@dataclass(frozen=True)
+class Shift:
+    """How far the posterior moved in the last generation, as a share of the prior range: the
+    largest move of any parameter's 5, 50 or 95 % quantile, and the largest move beyond
+    ``noise`` Monte Carlo standard errors of that move (what more generations could still change)."""
+
+    moved: float = math.inf
+    beyond_noise: float = math.inf
+
+    def text(self) -> str:
+        if not math.isfinite(self.moved):
+            return ""
+        return (
+            f", posterior moved {self.moved:.3f} of its prior range "
+            f"({self.beyond_noise:.3f} beyond its Monte Carlo error)"
+        )
+
+
+def posterior_shift(cal: Calibration, history: pyabc.History) -> Shift:
+    """The move of the posterior's quantiles between the last two generations (infinite with
+    fewer than two)."""
     t = history.max_t
     if t < 1:
-        return math.inf
-    return float(np.max(np.abs(_quantiles(history, t, cal) - _quantiles(history, t - 1, cal))))
+        return Shift()
+    (now, now_err), (before, before_err) = _quantiles(history, t, cal), _quantiles(history, t - 1, cal)
+    moved = np.abs(now - before)
+    error = cal.spec.stop.noise * np.hypot(now_err, before_err)
+    return Shift(float(moved.max()), float(np.clip(moved - error, 0.0, None).max()))
 
 
 @dataclass(frozen=True)
@@ -168,6 +206,7 @@ class Status:
     generations: int
     simulations: int
     shift: float
+    shift_beyond_noise: float
 
     def line(self) -> str:
         verdict = "converged" if self.converged else "NOT converged (stopped by a budget)"
@@ -175,16 +214,17 @@ class Status:
 
 
 def stop_reason(
-    cal: Calibration, done: list[Generation], started: float, shift: float = math.inf
+    cal: Calibration, done: list[Generation], started: float, shift: Shift = Shift()
 ) -> tuple[bool, str] | None:
     """(converged, why) if the calibration should stop now, or None to run another generation."""
     if not done:
         return None
     stop, last = cal.spec.stop, done[-1]
-    if shift < stop.tolerance:
+    if len(done) >= stop.min_generations and shift.beyond_noise < stop.tolerance:
         return True, (
-            f"posterior quantiles moved ≤ {shift:.3f} of their prior range in the last generation "
-            f"(tolerance {stop.tolerance})"
+            f"posterior quantiles moved ≤ {shift.beyond_noise:.3f} of their prior range beyond "
+            f"{stop.noise:g} Monte Carlo standard errors in the last generation (tolerance "
+            f"{stop.tolerance}; largest move {shift.moved:.3f})"
         )
     if last.epsilon <= stop.min_epsilon:
         return True, f"ε {last.epsilon:.4g} ≤ min_epsilon {stop.min_epsilon}"
@@ -234,9 +274,8 @@ def calibrate(
         else:
             verdict = stop_reason(cal, done, started, shift)
         if verdict is not None:
-            status = Status(
-                verdict[0], verdict[1], len(done), done[-1].total_proposals * per if done else 0, shift
-            )
+            sims = done[-1].total_proposals * per if done else 0
+            status = Status(verdict[0], verdict[1], len(done), sims, shift.moved, shift.beyond_noise)
             text = json.dumps(asdict(status), indent=2)
             atomic_file(out / "convergence.json", partial(_write, text=text))
             report(f"stopped: {status.line()}")
@@ -246,10 +285,7 @@ def calibrate(
         )
         abc.run(max_nr_populations=1, min_acceptance_rate=stop.min_acceptance)
         if sampler.stopped_by is None:
-            line, moved = generations(history)[-1].line(per), posterior_shift(cal, history)
-            report(
-                line + (f", posterior moved {moved:.3f} of its prior range" if math.isfinite(moved) else "")
-            )
+            report(generations(history)[-1].line(per) + posterior_shift(cal, history).text())
 
 
 def _write(tmp: Path, text: str) -> None:

@@ -20,7 +20,7 @@ import pandas as pd
 import pyabc
 
 from sim.calibration.config import Calibration
-from sim.calibration.fit import abc_rv, observations, prior_rv
+from sim.calibration.fit import abc_rv, observations, prior_rv, weighted_quantiles
 from sim.calibration.observations import Observation
 from sim.calibration.summaries import Simulator, excess, simulated
 from sim.experiments.engines import Engine, stream
@@ -40,23 +40,19 @@ def posterior_frame(cal: Calibration, history: pyabc.History) -> pd.DataFrame:
     return frame
 
 
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    order = np.argsort(values)
-    cum = np.cumsum(weights[order])
-    return float(values[order][min(np.searchsorted(cum, q * cum[-1]), len(values) - 1)])
-
-
 def credible_table(cal: Calibration, post: pd.DataFrame) -> pd.DataFrame:
     """Prior range and 90 % interval vs the posterior's 90 % credible interval, with the shrinkage
-    1 − (posterior width / prior width)."""
+    1 − (posterior width / prior width), the widths on the prior's own scale (log10 for a
+    log-uniform prior: ruling out its lowest decade is as much learning as ruling out its highest)."""
     rows = []
     w = post["weight"].to_numpy()
     for p in cal.priors:
         rv = prior_rv(p).distribution
         lo90, hi90 = float(rv.ppf(0.05)), float(rv.ppf(0.95))
         x = post[p.key].to_numpy()
-        q5, q50, q95 = (weighted_quantile(x, w, q) for q in (0.05, 0.5, 0.95))
-        shrink = 1.0 - (q95 - q5) / (hi90 - lo90)
+        q5, q50, q95 = (float(q) for q in weighted_quantiles(x, w, np.array([0.05, 0.5, 0.95])))
+        scale = np.log10 if p.kind == "loguniform" else np.asarray
+        shrink = 1.0 - float(np.diff(scale([q5, q95]))[0] / np.diff(scale([lo90, hi90]))[0])
         rows.append(
             {
                 "parameter": p.key,
