@@ -38,7 +38,7 @@ def config(folder: Path, source: Path, population: int, gens: int) -> Path:
     path = folder / "bench.toml"
     path.write_text(
         f'extends = "{source.resolve()}"\nname = "bench"\npopulation = {population}\n'
-        f"[stop]\nmax_generations = {gens}\ntolerance = 1e-9\nmin_acceptance = 0.0\n",
+        f"[stop]\nmax_generations = {gens}\ntolerance = 1e-9\nnoise = 0\nmin_acceptance = 0.0\n",
         encoding="utf-8",
     )
     return path

@@ -87,7 +87,9 @@ def _results_name(name: str, args: argparse.Namespace) -> str:
     drawn from a posterior never share a folder with runs at the scenario's own values."""
     if not getattr(args, "posterior", None):
         return name
-    return f"{name}-posterior-{Path(args.posterior).resolve().name.removeprefix('calibration-')}"
+    folder = Path(args.posterior).resolve()  # DIR or DIR/posterior
+    folder = folder.parent if folder.name == "posterior" else folder
+    return f"{name}-posterior-{folder.name.removeprefix('calibration-')}"
 
 
 def _engine(args: argparse.Namespace):
@@ -262,7 +264,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.sweep import sweep_plan
 
     plan = sweep_plan(args.experiment, _posterior(args))  # fail fast, before any worker starts
-    out = Path(args.out) if args.out else default_folder(plan.spec["name"], {}, 1)
+    out = Path(args.out) if args.out else default_folder(_results_name(plan.spec["name"], args), {}, 1)
     if args.scheduler:
         name = f"dask scheduler {args.scheduler}"
     elif args.dask_local:

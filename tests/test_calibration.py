@@ -60,7 +60,7 @@ def tiny(folder: Path, observed_values: dict | None = None, **settings) -> Path:
         'name = "tiny"\ncrises = ["short.toml"]\n'
         + body
         + '[parameters."combat.aimed_rate"]\nprior = "loguniform"\nlow = 1e-4\nhigh = 1e-3\n'
-        + "[stop]\nmax_generations = 3\ntolerance = 0.001\n"
+        + "[stop]\nmax_generations = 3\ntolerance = 0.001\nnoise = 0\n"
         + (f"[distance]\nobservables = {list(observed_values)!r}\n" if observed_values else ""),
         encoding="utf-8",
     )
@@ -268,6 +268,9 @@ def test_runs_drawn_from_a_posterior_get_their_own_default_folder(tmp_path: Path
     assert main([*common, "--posterior", str(tmp_path / "calibration-mine")]) == 0  # not refused
     assert (tmp_path / "results" / "sept2022+horizon_hours=6").is_dir()
     assert (tmp_path / "results" / "sept2022-posterior-mine+horizon_hours=6").is_dir()
+    again = [*common, "--set", "horizon_hours=5", "--posterior", str(post)]  # DIR/posterior
+    assert main(again) == 0  # the calibration's name, whichever of its paths is given
+    assert (tmp_path / "results" / "sept2022-posterior-mine+horizon_hours=5").is_dir()
 
 
 # -- budgets and convergence ---------------------------------------------------------------
@@ -358,9 +361,12 @@ def test_a_move_within_monte_carlo_error_counts_as_converged_and_a_larger_one_do
     cal = load_calibration(tiny(tmp_path)).with_stop(max_generations=10)
     done = [Generation(t, 1.0, 10, 20, 20 * (t + 1), 8.0, 1.0) for t in range(3)]
     started = time.monotonic()
-    assert stop_reason(cal, done, started, Shift(moved=0.3, beyond_noise=0.0005))[0] is True
-    assert stop_reason(cal, done, started, Shift(moved=0.3, beyond_noise=0.3)) is None
-    assert stop_reason(cal, done[:2], started, Shift(moved=0.3, beyond_noise=0.0)) is None  # min_generations
+    assert stop_reason(cal, done, started, Shift(0.3, beyond_noise=0.0005, band=0.3))[0] is True
+    assert stop_reason(cal, done, started, Shift(0.3, beyond_noise=0.3, band=0.0)) is None
+    too_soon = done[:2]  # min_generations
+    assert stop_reason(cal, too_soon, started, Shift(0.3, beyond_noise=0.0, band=0.3)) is None
+    degenerate = [*done[:2], Generation(2, 1.0, 10, 20, 60, 2.0, 1.0)]  # ESS 2 of 10 particles
+    assert stop_reason(cal, degenerate, started, Shift(0.3, beyond_noise=0.0, band=0.3)) is None
 
 
 def test_calibration_files_extend_a_base_and_budgets_do_not_block_a_resume(tmp_path: Path):

@@ -49,17 +49,19 @@ class Distance(_Strict):
 
 
 class Stop(_Strict):
-    """When to stop. "Converged" (printed, and in convergence.json) means: after at least
-    ``min_generations``, between the last two generations no parameter's 5 %, 50 % or 95 %
-    posterior quantile moved by more than ``tolerance`` × its prior range (log10 scale for
-    log-uniform priors) beyond ``noise`` Monte Carlo standard errors of the move — a move the
-    population's own sampling error explains is no evidence that more generations would change
-    the answer — or the acceptance rate fell below ``min_acceptance``. The other rules are
-    budgets: stopping by them is not convergence."""
+    """When to stop. "Converged" (printed, and in convergence.json) means either: after at least
+    ``min_generations``, with an effective sample size of at least ``min_ess`` × the population,
+    no parameter's 5 %, 50 % or 95 % posterior quantile moved between the last two generations by
+    more than ``tolerance`` × its prior range (log10 scale for log-uniform priors) beyond ``noise``
+    Monte Carlo standard errors of the move — a move the population's own sampling error explains
+    is no evidence that more generations would change the answer, and a degenerate population
+    proves nothing — or ε reached ``min_epsilon``, or the acceptance rate fell below
+    ``min_acceptance``. The other rules are budgets: stopping by them is not convergence."""
 
     tolerance: float = Field(0.05, gt=0, lt=1)
-    noise: float = Field(2.0, ge=0)
+    noise: float = Field(2.0, ge=0, allow_inf_nan=False)
     min_generations: int = Field(3, ge=2)
+    min_ess: float = Field(0.25, ge=0, le=1)
     min_acceptance: float = Field(0.0, ge=0, lt=1)
     min_epsilon: float = Field(0.0, ge=0)
     max_generations: int = Field(10, ge=1)

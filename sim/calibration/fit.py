@@ -175,13 +175,14 @@ class Shift:
 
     moved: float = math.inf
     beyond_noise: float = math.inf
+    band: float = math.inf  # the widest noise band a move was judged against
 
     def text(self) -> str:
         if not math.isfinite(self.moved):
             return ""
         return (
             f", posterior moved {self.moved:.3f} of its prior range "
-            f"({self.beyond_noise:.3f} beyond its Monte Carlo error)"
+            f"({self.beyond_noise:.3f} beyond its Monte Carlo error, bands up to {self.band:.3f})"
         )
 
 
@@ -194,7 +195,7 @@ def posterior_shift(cal: Calibration, history: pyabc.History) -> Shift:
     (now, now_err), (before, before_err) = _quantiles(history, t, cal), _quantiles(history, t - 1, cal)
     moved = np.abs(now - before)
     error = cal.spec.stop.noise * np.hypot(now_err, before_err)
-    return Shift(float(moved.max()), float(np.clip(moved - error, 0.0, None).max()))
+    return Shift(float(moved.max()), float(np.clip(moved - error, 0.0, None).max()), float(error.max()))
 
 
 @dataclass(frozen=True)
@@ -207,6 +208,7 @@ class Status:
     simulations: int
     shift: float
     shift_beyond_noise: float
+    noise_band: float
 
     def line(self) -> str:
         verdict = "converged" if self.converged else "NOT converged (stopped by a budget)"
@@ -220,11 +222,13 @@ def stop_reason(
     if not done:
         return None
     stop, last = cal.spec.stop, done[-1]
-    if len(done) >= stop.min_generations and shift.beyond_noise < stop.tolerance:
+    settled = len(done) >= stop.min_generations and last.ess >= stop.min_ess * cal.spec.population
+    if settled and shift.beyond_noise < stop.tolerance:
         return True, (
             f"posterior quantiles moved ≤ {shift.beyond_noise:.3f} of their prior range beyond "
             f"{stop.noise:g} Monte Carlo standard errors in the last generation (tolerance "
-            f"{stop.tolerance}; largest move {shift.moved:.3f})"
+            f"{stop.tolerance}; largest move {shift.moved:.3f}, noise bands up to {shift.band:.3f}, "
+            f"ESS {last.ess:.0f} of {cal.spec.population})"
         )
     if last.epsilon <= stop.min_epsilon:
         return True, f"ε {last.epsilon:.4g} ≤ min_epsilon {stop.min_epsilon}"
@@ -275,7 +279,7 @@ def calibrate(
             verdict = stop_reason(cal, done, started, shift)
         if verdict is not None:
             sims = done[-1].total_proposals * per if done else 0
-            status = Status(verdict[0], verdict[1], len(done), sims, shift.moved, shift.beyond_noise)
+            status = Status(*verdict, len(done), sims, shift.moved, shift.beyond_noise, shift.band)
             text = json.dumps(asdict(status), indent=2)
             atomic_file(out / "convergence.json", partial(_write, text=text))
             report(f"stopped: {status.line()}")
