@@ -12,10 +12,14 @@ import signal
 import sys
 import warnings
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from sim.scenario.loading import ScenarioError, ScenarioWarning, load_scenario, parse_override
+
+if TYPE_CHECKING:
+    from sim.calibration.posterior import Posterior
 
 EXIT_USAGE = 2
 
@@ -82,14 +86,10 @@ def _posterior(args: argparse.Namespace):
     return Posterior.load(args.posterior) if args.posterior else None
 
 
-def _results_name(name: str, args: argparse.Namespace) -> str:
+def _results_name(name: str, posterior: Posterior | None) -> str:
     """A default results folder's name; with --posterior, the calibration's too, so that runs
     drawn from a posterior never share a folder with runs at the scenario's own values."""
-    if not getattr(args, "posterior", None):
-        return name
-    folder = Path(args.posterior).resolve()  # DIR or DIR/posterior
-    folder = folder.parent if folder.name == "posterior" else folder
-    return f"{name}-posterior-{folder.name.removeprefix('calibration-')}"
+    return name if posterior is None else f"{name}-posterior-{posterior.name}"
 
 
 def _engine(args: argparse.Namespace):
@@ -196,8 +196,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     overrides = _overrides(args.set)
     scenario = load_scenario(args.scenario, overrides)
-    plan = run_plan(scenario, args.scenario, overrides, args.runs, args.seed, _posterior(args))
-    name = _results_name(scenario.name, args)
+    posterior = _posterior(args)
+    plan = run_plan(scenario, args.scenario, overrides, args.runs, args.seed, posterior)
+    name = _results_name(scenario.name, posterior)
     out = Path(args.out) if args.out else default_folder(name, overrides, args.seed)
     summary: list[str] = []
 
@@ -263,8 +264,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.experiments.results import default_folder
     from sim.experiments.sweep import sweep_plan
 
-    plan = sweep_plan(args.experiment, _posterior(args))  # fail fast, before any worker starts
-    out = Path(args.out) if args.out else default_folder(_results_name(plan.spec["name"], args), {}, 1)
+    posterior = _posterior(args)
+    plan = sweep_plan(args.experiment, posterior)  # fail fast, before any worker starts
+    out = Path(args.out) if args.out else default_folder(_results_name(plan.spec["name"], posterior), {}, 1)
     if args.scheduler:
         name = f"dask scheduler {args.scheduler}"
     elif args.dask_local:
@@ -288,12 +290,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     overrides = _overrides(args.set)
     scenarios = [load_scenario(path, overrides) for path in args.scenarios]  # all valid first
-    plan = compare_plan(scenarios, args.scenarios, overrides, args.runs, args.seed, _posterior(args))
+    posterior = _posterior(args)
+    plan = compare_plan(scenarios, args.scenarios, overrides, args.runs, args.seed, posterior)
     names = comparison_names(scenarios, args.scenarios)
     out = (
         Path(args.out)
         if args.out
-        else default_folder(_results_name(f"compare-{'-vs-'.join(names)}", args), overrides, args.seed)
+        else default_folder(_results_name(f"compare-{'-vs-'.join(names)}", posterior), overrides, args.seed)
     )
     text: list[str] = []
 
@@ -359,7 +362,8 @@ def cmd_score(args: argparse.Namespace) -> int:
     from sim.experiments.results import default_folder
 
     overrides = _overrides(args.set)
-    name = _results_name(f"score-seed{args.seed}-{args.runs}", args)
+    posterior = _posterior(args)
+    name = _results_name(f"score-seed{args.seed}-{args.runs}", posterior)
     out = Path(args.out or default_folder(name, overrides, 1))
     result = score(
         args.scenarios,
@@ -368,7 +372,7 @@ def cmd_score(args: argparse.Namespace) -> int:
         out,
         _worker_count(args),
         lambda items: tqdm(items, unit="crisis", disable=args.quiet, file=sys.stderr),
-        _posterior(args),
+        posterior,
         overrides,
     )
     print(result.text)

@@ -318,7 +318,7 @@ def test_the_wall_clock_budget_is_checked_inside_a_generation():
 
 
 def test_convergence_is_declared_when_the_posterior_stops_moving(tmp_path: Path):
-    from sim.calibration.fit import calibrate
+    from sim.calibration.fit import calibrate, posterior_shift
     from sim.experiments.engines import InProcess
 
     path = tiny(tmp_path)
@@ -328,6 +328,10 @@ def test_convergence_is_declared_when_the_posterior_stops_moving(tmp_path: Path)
     assert history.max_t == 2  # min_generations (3): the first comparison that counts is within tolerance
     assert said[-1].startswith("stopped: converged: posterior quantiles moved")
     assert "posterior moved" in said[-2]
+    raw = posterior_shift(load_calibration(path), history)  # the file's noise = 0: the raw move
+    judged = posterior_shift(load_calibration(path).with_stop(noise=2.0), history)
+    assert raw.beyond_noise == raw.moved and raw.band == 0.0
+    assert judged.moved == raw.moved and judged.band > 0.0 and judged.beyond_noise < raw.moved
 
 
 def test_quantile_errors_follow_the_effective_sample_size():

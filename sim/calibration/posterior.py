@@ -19,11 +19,12 @@ SALT = 0x5EED_CA11  # keeps the draw's stream apart from the run's own seed
 
 
 class Posterior:
-    def __init__(self, frame: pd.DataFrame, source: str = "") -> None:
+    def __init__(self, frame: pd.DataFrame, source: str = "", name: str = "") -> None:
         self.keys = [c for c in frame.columns if c not in ("weight", "generation")]
         self.values = frame[self.keys].to_numpy(dtype=float)
         self.weights = frame["weight"].to_numpy(dtype=float) / frame["weight"].sum()
         self.source = source
+        self.name = name  # the calibration's, for the default results folder of runs drawn from it
         digest = hashlib.sha256(np.ascontiguousarray(self.values).tobytes())
         digest.update(np.ascontiguousarray(self.weights).tobytes())
         self.digest = digest.hexdigest()[:16]  # a resumed folder must draw from the same posterior
@@ -35,7 +36,7 @@ class Posterior:
             return self
         frame = pd.DataFrame(self.values, columns=self.keys).drop(columns=sorted(drop))
         frame["weight"] = self.weights
-        return Posterior(frame, self.source)
+        return Posterior(frame, self.source, self.name)
 
     @classmethod
     def load(cls, folder: str | Path) -> Posterior:
@@ -43,7 +44,8 @@ class Posterior:
         folder = Path(folder)
         for path in (folder / "posterior" / "posterior.parquet", folder / "posterior.parquet"):
             if path.is_file():
-                return cls(pd.read_parquet(path), str(folder))
+                name = path.parent.parent.resolve().name.removeprefix("calibration-")
+                return cls(pd.read_parquet(path), str(folder), name)
         raise ScenarioError(
             f"--posterior {folder}: no posterior.parquet (expected a folder of escsim calibrate)"
         )
