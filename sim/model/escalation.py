@@ -709,6 +709,7 @@ class EscalationModel(mesa.Model):
         rest = territory.transfer(dst.control, loser.id, atk.id, dst.control.get(loser.id, 0.0))
         dst.holder = atk.id
         dst.assaulted.clear()
+        loser.sectors_lost += 1
         if self.spec.mechanisms.flight and dst.residents > 0:
             fled = int(self.streams["harm"].binomial(dst.residents, self.spec.harm.capture_flight_share))
             dst.residents -= fled
@@ -1085,8 +1086,8 @@ def agent_rung(agent: mesa.Agent) -> int | None:
 
 
 def believed_share(agent: mesa.Agent) -> float | None:
-    """A belligerent's believed share of the strength on its front (None for others)."""
+    """A belligerent's believed share of the strength in its war (None for others)."""
     adv = agent.adversary if isinstance(agent, StateAgent) else None
     if adv is None:
         return None
-    return agent.beliefs[adv.id].share(agent.strength)
+    return agent.balance(adv)

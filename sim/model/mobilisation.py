@@ -9,6 +9,12 @@ D days and never more than it has. Each hour's arrivals join the most threatened
 a front (highest ratio of the adversary's effective force across that front to its own there).
 Mobilising costs ``mobilisation_cost`` utility per hour from the order on (exposed for the rung
 choice through ``Mobilisation.cost_per_hour``).
+
+**Escalation potential.** Beyond its theatre (``forces`` and ``reserves``) a state has the rest of
+its ``active_forces``. A war of fire stays local, but once it is fought with ground offensives its
+outcome turns on what each side can still send (Kahn 1965's escalation dominance; Bennett & Stam
+1996: a side's whole capability shapes how long a war lasts and how it ends), so the states count
+``potential_share`` of those forces, at their effectiveness, in the balance they weigh.
 """
 
 from __future__ import annotations
@@ -27,6 +33,14 @@ def should_mobilise(
     if trigger_rung is not None and adversary_rung >= trigger_rung:
         return True
     return deployed > 0.0 and forces < below_share * deployed
+
+
+def potential(active: float | None, theatre: float, effectiveness: float, share: float) -> float:
+    """Strength a state could still bring from outside the theatre: ``share`` of the active forces
+    beyond ``theatre`` (forces and reserves), at ``effectiveness`` per soldier."""
+    if active is None:
+        return 0.0
+    return share * max(0.0, active - theatre) * effectiveness
 
 
 def hourly_arrivals(rng: np.random.Generator, reserves: float, days: float, remaining: float) -> int:

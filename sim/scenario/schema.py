@@ -129,6 +129,18 @@ class Model(Strict):
         ge=0.0,
         le=10.0,
     )
+    aim_revision_share: Probability = field(
+        0.5,
+        "A coercer or conqueror facing a ground offensive gives up its offensive aims (fights only "
+        "to defend) once it believes it holds less than this share of the strength in that war "
+        "(`mechanisms.aim_revision`) [assumed: it no longer expects to win].",
+    )
+    potential_share: Probability = field(
+        0.05,
+        "Share of its active forces outside the theatre a state is believed able to bring into a "
+        "war of ground offensives within the settlement horizon (escalation potential; Kahn 1965's "
+        "escalation dominance) [assumed].",
+    )
     signal_noise: float = field(
         1.2,
         "Standard deviation of one hour's battlefield signal about the log strength ratio, at "
@@ -570,6 +582,21 @@ class Mechanisms(Strict):
         "An attacked member weighs allied help by its need for it: the attacker's believed strength "
         "against its own (`alliances.*.need_ratio`).",
     )
+    escalation_potential: bool = field(
+        True,
+        "Once a war is fought with ground offensives, states weigh the forces each side could "
+        "still bring from outside the theatre (`active_forces`, `model.potential_share`).",
+    )
+    aim_revision: bool = field(
+        True,
+        "A coercer or conqueror that learns it holds less than `model.aim_revision_share` of the "
+        "strength in a war whose other side is on the offensive gives up its offensive aims.",
+    )
+    coalition_balance: bool = field(
+        True,
+        "A state weighs its side against the adversary's side (patrons, clients and co-belligerents "
+        "it is fighting), not the adversary alone.",
+    )
     unilateral: bool = field(
         True, "States decide to declare unilateral ceasefires (scheduled declarations happen regardless)."
     )
@@ -706,6 +733,14 @@ class State(Strict):
     )
     reserves: NonNegative = field(
         0.0, "Reserve troops it can mobilise and send to the fronts (beyond `forces`).", "soldiers"
+    )
+    active_forces: NonNegative | None = field(
+        None,
+        "Its whole active armed forces (a public base fact, e.g. the IISS Military Balance), of "
+        "which `forces` and `reserves` are the part in or bound for the theatre; the rest is the "
+        "escalation potential the states weigh once the war is one of ground offensives "
+        "(`model.potential_share`). None: `forces` + `reserves`, no potential beyond them.",
+        "soldiers",
     )
     mobilisation_days: float = field(
         7.0,

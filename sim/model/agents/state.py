@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 import mesa
 import numpy as np
 
-from sim.model import bargaining, decision, parties, territory
+from sim.model import bargaining, decision, mobilisation, parties, territory
 from sim.model.beliefs import StrengthBelief, yield_update
 from sim.model.ladder import FIGHTING, Rung, describe
 from sim.model.randomness import Hourly, PerHour
@@ -69,6 +69,7 @@ class StateAgent(mesa.Agent):
         self.materiel_losses = 0.0  # positions and equipment lost on a static line, in deaths' equivalent
         self.aid_multiplier = 1.0  # > 1 once allies send military aid
         self.intervened = False  # entered a war already under way (a patron or ally joining)
+        self.sectors_lost = 0  # sectors the enemy's offensives took from it (its own or taken ground)
         self._phase = int(
             model.stream("bargaining", f"state.{state_id}").integers(
                 max(1, round(model.spec.model.offer_interval_hours))
@@ -168,6 +169,7 @@ class StateAgent(mesa.Agent):
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
             key += (self.outrage,)
             key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id])
+            key += (self.balance(adv),)
             if key in m.memo:
                 return copy.copy(m.memo[key])
         believed_ratio = belief.expected / max(adv.strength, 1e-9)
@@ -176,7 +178,7 @@ class StateAgent(mesa.Agent):
             stake=spec.stake * (self.resolve if resolve is None else resolve),
             unmet=self.unmet(adv, extra),
             yields=self.yields[adv.id],
-            share=belief.share(self.strength) if share is None else share,
+            share=self.balance(adv) if share is None else share,
             opponent_rung=adv.rung if opponent_rung is None else opponent_rung,
             loss_weight=self.loss_weight,
             deaths_per_fire=m.expected_deaths_per_fire(self, adv) * believed_ratio,
@@ -225,6 +227,29 @@ class StateAgent(mesa.Agent):
                 friends.append(other)
         return friends
 
+    def balance(self, adv: StateAgent) -> float:
+        """Its believed share of the strength in its war with ``adv``: its side (``side``) against
+        ``adv``'s side as far as it has met them as enemies — ``adv``, and the patron, clients and
+        co-belligerents fighting beside it. A war against a client is a war against its backers:
+        the balance that decides a war is between coalitions (Wolford 2015, *The Politics of
+        Military Coalitions*; Bennett & Stam 1996 count allies' capabilities in the balance)."""
+        m = self.model
+        ground_war = max(self.rung, adv.rung) >= Rung.GROUND_OFFENSIVE
+        reach = m.spec.model.potential_share if ground_war and m.spec.mechanisms.escalation_potential else 0.0
+        if not m.spec.mechanisms.coalition_balance:
+            own_side, enemies = [self], [adv]
+        else:
+            own_side = self.side()
+            enemies = [s for s in adv.side() if s is adv or (s is not self and s in self.adversaries)]
+        own = sum(s.strength + s.potential(reach) for s in own_side)
+        believed = sum(self.beliefs[s.id].expected + s.potential(reach) for s in enemies)
+        return own / (own + believed) if own + believed > 0.0 else 0.5
+
+    def potential(self, share: float) -> float:
+        """Strength it could still bring from outside the theatre (``sim.model.mobilisation``)."""
+        theatre = self.spec.forces + self.spec.reserves
+        return mobilisation.potential(self.spec.active_forces, theatre, self.effectiveness, share)
+
     def gives_up_ground(self) -> bool:
         """Does it hold its theatre hopeless, and so withdraw from border sectors it cannot hold
         rather than defend them (``sim.model.territory``, withdrawal)? From its own beliefs: the
@@ -249,6 +274,8 @@ class StateAgent(mesa.Agent):
             return
         m = self.model
         self.check_declarations()
+        if m.spec.mechanisms.aim_revision:
+            self.revise_aims()
         if m.spec.mechanisms.unilateral:
             self.consider_declaring()
         active = [a for a in self.adversaries if m.agreement(self, a) is None and a.id not in self.declared]
@@ -267,6 +294,30 @@ class StateAgent(mesa.Agent):
         self._next = decision.logit_pick(
             self.decision_draw(m.hour), utility, m.spec.model.logit_precision, allowed
         )
+
+    def revise_aims(self) -> None:
+        """A coercer or conqueror that the other side's offensive has driven back (it has lost a
+        sector), and that believes it holds less than ``model.aim_revision_share`` of the strength
+        in that war, gives up its offensive aims and fights on only to defend what it holds: war
+        aims follow what the battlefield reveals (Goemans 2000, *War and Punishment*; Reiter 2009,
+        *How Wars End*). Once revised, they stay so."""
+        if self.aim == "defensive" or not self.sectors_lost:
+            return
+        m = self.model
+        for adv in self.adversaries:
+            if adv.rung < Rung.GROUND_OFFENSIVE or m.agreement(self, adv) is not None:
+                continue
+            if self.balance(adv) < m.spec.model.aim_revision_share:
+                self.aim = "defensive"
+                m.log.act(
+                    m.hour,
+                    self.name,
+                    adv.name,
+                    "revise_aims",
+                    f"believes it holds {self.balance(adv):.0%} of the strength in its war with "
+                    f"{adv.name}'s side, which is on the offensive",
+                )
+                return
 
     def commit(self) -> None:
         if self.belligerent and self._next != self.rung:
@@ -333,7 +384,7 @@ class StateAgent(mesa.Agent):
         ``adv`` (``bargaining.cheapest_offer``); concessions in it are made public at once."""
         m = self.model
         self.refuse_red_lines(adv)
-        other_share = 1.0 - self.beliefs[adv.id].share(self.strength)
+        other_share = 1.0 - self.balance(adv)
         deal = bargaining.cheapest_offer(
             self.concession_options(adv),
             self.gap(adv),

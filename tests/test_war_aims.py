@@ -1,0 +1,98 @@
+"""What a state weighs about the war as a whole: the coalition it faces, the forces each side could
+still bring (escalation potential), and the war aims it gives up once the fighting turns against it.
+
+The rules in isolation, then on Russia–Georgia 2008, the library's war of a patron, a client and a
+great power's army: each mechanism switched off changes what Georgia believes or does, and the
+crises with no patron and no ground offensive are untouched.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from sim.analysis.outcomes import outcomes
+from sim.model import mobilisation
+from sim.model.escalation import EscalationModel
+from sim.scenario.loading import with_overrides
+
+ROOT = Path(__file__).resolve().parent.parent
+GEORGIA = ROOT / "scenarios/crises/russia-georgia-2008-08.toml"
+
+
+def test_potential_is_a_share_of_the_forces_beyond_the_theatre_at_their_effectiveness():
+    assert mobilisation.potential(None, 15000, 1.5, 0.05) == 0.0  # no figure: nothing beyond
+    assert mobilisation.potential(1_015_000, 15000, 1.5, 0.05) == pytest.approx(0.05 * 1_000_000 * 1.5)
+    assert mobilisation.potential(10000, 15000, 1.0, 0.05) == 0.0  # never negative
+    assert mobilisation.potential(1_015_000, 15000, 1.5, 0.0) == 0.0
+
+
+def georgia_at(hour: int, **switches: bool) -> EscalationModel:
+    scenario = with_overrides(sim.load_scenario(GEORGIA), {f"mechanisms.{k}": v for k, v in switches.items()})
+    model = EscalationModel(scenario, 0, collect=False)
+    while model.hour < hour:
+        model.step()
+    return model
+
+
+def test_a_state_weighs_the_whole_side_it_fights_not_the_client_alone():
+    """Against Abkhazia, Georgia counts Russia and South Ossetia fighting beside it."""
+    m = georgia_at(6, escalation_potential=False)
+    geo, abk = m.states["GEO"], m.states["ABK"]
+    alone = geo.beliefs["ABK"].share(geo.strength)
+    assert alone > 0.8  # Abkhazia alone is a fraction of Georgia
+    assert geo.balance(abk) < alone - 0.2
+    m_off = georgia_at(6, escalation_potential=False, coalition_balance=False)
+    geo_off = m_off.states["GEO"]
+    alone_off = geo_off.beliefs["ABK"].share(geo_off.strength)
+    assert geo_off.balance(m_off.states["ABK"]) == pytest.approx(alone_off)
+
+
+def test_a_great_powers_army_beyond_the_theatre_weighs_once_the_war_is_one_of_ground_offensives():
+    on, off = georgia_at(6), georgia_at(6, escalation_potential=False)
+    assert max(on.states["RUS"].rung, on.states["GEO"].rung) >= 5
+    assert on.states["GEO"].balance(on.states["RUS"]) < 0.5 * off.states["GEO"].balance(off.states["RUS"])
+    # a war of fire stays local: below the ground offensive nothing beyond the theatre counts
+    scenario = sim.load_scenario(ROOT / "scenarios/crises/india-pakistan-2025-05.toml")
+    for potential in (True, False):
+        m = EscalationModel(with_overrides(scenario, {"mechanisms.escalation_potential": potential}), 0)
+        m.step()
+        assert m.states["IND"].rung < 5
+        ind, pak = m.states["IND"], m.states["PAK"]
+        assert ind.balance(pak) == pytest.approx(ind.beliefs["PAK"].share(ind.strength))
+
+
+def georgia_runs(aim_revision: bool, runs: int = 8) -> list[EscalationModel]:
+    scenario = with_overrides(sim.load_scenario(GEORGIA), {"mechanisms.aim_revision": aim_revision})
+    return [EscalationModel(scenario, seed, collect=False).run() for seed in range(runs)]
+
+
+def revised(model: EscalationModel) -> bool:
+    log = model.log.to_frame()
+    return bool(((log.actor == "Georgia") & log.action.str.contains("gives up its offensive aims")).any())
+
+
+def test_georgia_driven_back_by_a_stronger_side_gives_up_its_offensive_and_stops_sooner():
+    """With the revision Georgia, driven back by Russia's side, fights only to defend: it stops
+    within the ten days far more often and loses fewer soldiers; without it, it fights on for
+    Tskhinvali to the horizon in most runs."""
+    on, off = georgia_runs(True), georgia_runs(False)
+    assert sum(revised(m) for m in on) >= 6 and not any(revised(m) for m in off)
+    assert all(m.states["GEO"].aim == ("defensive" if revised(m) else "territorial") for m in on)
+    deaths = lambda runs: np.median([m.states["GEO"].military_deaths for m in runs])  # noqa: E731
+    assert deaths(on) < 0.8 * deaths(off)
+    ended = lambda runs: np.median(  # noqa: E731
+        np.nan_to_num([outcomes(m)["ceasefire_hour"] for m in runs], nan=240.0)  # none: the horizon
+    )
+    assert ended(on) < ended(off)
+
+
+def test_a_coercer_that_holds_the_upper_hand_keeps_its_aims():
+    """Azerbaijan in Sept 2022 is never driven to revise: the baseline is the same run for run."""
+    scenario = sim.load_scenario(ROOT / "scenarios/sept2022.toml")
+    off = with_overrides(scenario, {"mechanisms.aim_revision": False})
+    for seed in range(4):
+        assert outcomes(EscalationModel(scenario, seed).run()) == outcomes(EscalationModel(off, seed).run())
