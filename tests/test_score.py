@@ -286,3 +286,24 @@ def test_open_ended_range_reads_more_than():
     for bad in ([math.inf, 5], [math.nan, 5], math.inf):
         with pytest.raises(ValueError):
             Observed(reported=bad)
+
+
+def test_an_open_ended_observed_range_is_a_band_to_the_axis_edge_without_warnings():
+    """ "More than 2,500" is [2500, inf]: the band runs to the histogram's right edge, finite."""
+    import warnings
+
+    import matplotlib.pyplot as plt
+
+    from sim.analysis.plots import distribution_panel
+    from sim.scenario.schema import Observed
+
+    fig, ax = plt.subplots()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        distribution_panel(ax, pd.Series([3000.0, 9000.0, 15000.0]), Observed(reported=[2500, math.inf]), "x")
+        fig.canvas.draw()
+    _, high = ax.get_xlim()
+    band = next(p for p in ax.patches if p.get_label().startswith("reported"))
+    x0, x1 = band.get_x(), band.get_x() + band.get_width()
+    assert x0 == 2500 and math.isfinite(x1) and x1 >= high - 1e-9 and high >= 15000
+    plt.close(fig)

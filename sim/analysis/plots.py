@@ -3,6 +3,7 @@ state's rung over time, and cumulative deaths over time. PNG and SVG, labels in 
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import matplotlib
@@ -42,7 +43,11 @@ def mark_observed(ax, obs: Observed | None) -> None:
         value = getattr(obs, which)
         text = f"{which}: {observed.show(value)}"
         if observed.is_range(value):
-            ax.axvspan(float(value[0]), float(value[1]), color=color, alpha=alpha, label=text)
+            low, high = float(value[0]), float(value[1])
+            if not math.isfinite(high):  # "more than low": the band runs to the axis's edge
+                high = max(ax.get_xlim()[1], low * 1.05, low + 1.0)
+                ax.set_xlim(right=high)
+            ax.axvspan(low, high, color=color, alpha=alpha, label=text)
         elif observed.is_number(value):
             ax.axvline(float(value), color=color, lw=2, label=text)
 
