@@ -231,6 +231,7 @@ class EscalationModel(mesa.Model):
             key=lambda d: (d[0].id, d[1].id),
         )
         self._hostile = {frozenset((a.id, b.id)) for a, b in self.dyads}
+        self.memo.clear()  # sides and situations change with the wars
         self.recompute_fronts()
 
     # --- time ---------------------------------------------------------------------------------

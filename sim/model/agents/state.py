@@ -165,11 +165,12 @@ class StateAgent(mesa.Agent):
         m, spec = self.model, self.spec
         belief = self.beliefs[adv.id]
         own = opponent_rung is None and cover == 0.0 and share is None and resolve is None and not extra
+        if share is None:
+            share = self.balance(adv)
         if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
-            key += (self.outrage,)
+            key += (self.outrage, self.aim, share)
             key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id])
-            key += (self.balance(adv),)
             if key in m.memo:
                 return copy.copy(m.memo[key])
         believed_ratio = belief.expected / max(adv.strength, 1e-9)
@@ -178,7 +179,7 @@ class StateAgent(mesa.Agent):
             stake=spec.stake * (self.resolve if resolve is None else resolve),
             unmet=self.unmet(adv, extra),
             yields=self.yields[adv.id],
-            share=self.balance(adv) if share is None else share,
+            share=share,
             opponent_rung=adv.rung if opponent_rung is None else opponent_rung,
             loss_weight=self.loss_weight,
             deaths_per_fire=m.expected_deaths_per_fire(self, adv) * believed_ratio,
@@ -218,14 +219,17 @@ class StateAgent(mesa.Agent):
 
     def side(self) -> list[StateAgent]:
         """Itself, its patron (whose backing it counts on) and the states fighting one of its
-        adversaries beside it."""
+        adversaries beside it (kept for the hour: it changes only when a state joins a war)."""
         m = self.model
-        friends = [self, *([m.states[self.spec.patron]] if self.spec.patron else [])]
-        for other in m.belligerents:
-            beside = other not in friends and other not in self.adversaries
-            if beside and any(a in self.adversaries for a in other.adversaries):
-                friends.append(other)
-        return friends
+        key = ("side", self.id)
+        if key not in m.memo:
+            friends = [self, *([m.states[self.spec.patron]] if self.spec.patron else [])]
+            for other in m.belligerents:
+                beside = other not in friends and other not in self.adversaries
+                if beside and any(a in self.adversaries for a in other.adversaries):
+                    friends.append(other)
+            m.memo[key] = friends
+        return m.memo[key]
 
     def balance(self, adv: StateAgent) -> float:
         """Its believed share of the strength in its war with ``adv``: its side (``side``) against
@@ -342,7 +346,7 @@ class StateAgent(mesa.Agent):
             if s.aim == "defensive":
                 return f"answers {adv.name}'s fire in kind"
             return (
-                f"believes it holds {s.share:.0%} of the strength on the front; "
+                f"believes it holds {s.share:.0%} of the strength in the war; "
                 f"{s.unmet:.0%} of its demands unmet"
             )
         parts = []
