@@ -30,8 +30,9 @@ def test_potential_is_a_share_of_the_forces_beyond_the_theatre_at_their_effectiv
     assert mobilisation.potential(1_015_000, 15000, 1.5, 0.0) == 0.0
 
 
-def georgia_at(hour: int, **switches: bool) -> EscalationModel:
-    scenario = with_overrides(sim.load_scenario(GEORGIA), {f"mechanisms.{k}": v for k, v in switches.items()})
+def georgia_at(hour: int, overrides: dict | None = None, **switches: bool) -> EscalationModel:
+    overrides = {**{f"mechanisms.{k}": v for k, v in switches.items()}, **(overrides or {})}
+    scenario = with_overrides(sim.load_scenario(GEORGIA), overrides)
     model = EscalationModel(scenario, 0, collect=False)
     while model.hour < hour:
         model.step()
@@ -95,4 +96,41 @@ def test_a_coercer_that_holds_the_upper_hand_keeps_its_aims():
     scenario = sim.load_scenario(ROOT / "scenarios/sept2022.toml")
     off = with_overrides(scenario, {"mechanisms.aim_revision": False})
     for seed in range(4):
+        assert outcomes(EscalationModel(scenario, seed).run()) == outcomes(EscalationModel(off, seed).run())
+
+
+def test_the_revision_needs_lost_ground_a_weaker_side_and_is_not_undone():
+    m = georgia_at(6)
+    geo, rus = m.states["GEO"], m.states["RUS"]
+    assert rus.rung >= 5 and m.agreement(geo, rus) is None and geo.balance(rus) < 0.5
+    geo.aim, geo.sectors_lost = "territorial", 0
+    geo.revise_aims()
+    assert geo.aim == "territorial"  # not driven back: it keeps its aims
+    geo.sectors_lost = 1
+    geo.revise_aims()
+    assert geo.aim == "defensive"
+    geo.revise_aims()
+    assert geo.aim == "defensive"  # once revised, stays so
+    g = georgia_at(6, {"model.aim_revision_share": 0.0}).states["GEO"]  # nobody holds less than nothing
+    g.aim, g.sectors_lost = "territorial", 1
+    g.revise_aims()
+    assert g.aim == "territorial"
+
+
+def test_a_state_that_loses_a_sector_counts_it():
+    for model in georgia_runs(True, runs=3):
+        geo = model.states["GEO"]
+        assert (outcomes(model)["territory_lost_km2.GEO"] > 0) == (geo.sectors_lost > 0)
+        assert model.states["RUS"].sectors_lost == 0  # it lost nothing
+
+
+@pytest.mark.parametrize("crisis", ["india-pakistan-2025-05.toml", "thailand-cambodia-2025-07.toml"])
+def test_wars_of_fire_without_patrons_are_untouched_run_for_run(crisis):
+    """No patron, no co-belligerent, never a ground offensive: the three switches change nothing."""
+    scenario = sim.load_scenario(ROOT / "scenarios/crises" / crisis)
+    off = with_overrides(
+        scenario,
+        {f"mechanisms.{k}": False for k in ("coalition_balance", "escalation_potential", "aim_revision")},
+    )
+    for seed in range(3):
         assert outcomes(EscalationModel(scenario, seed).run()) == outcomes(EscalationModel(off, seed).run())

@@ -39,14 +39,18 @@ def mark_observed(ax, obs: Observed | None) -> None:
     """Mark an observed number (a line) or range (a band) on a histogram, reported and revised."""
     if obs is None:
         return
+    figures = [getattr(obs, which) for which in OBSERVED_STYLE]
+    figures = [v for v in figures if observed.is_range(v) or observed.is_number(v)]
+    marked = [float(x) for v in figures for x in np.atleast_1d(v)]
+    edge = max([ax.get_xlim()[1], *filter(math.isfinite, marked)]) * 1.05 + 1.0  # an open range's end
     for which, (color, alpha) in OBSERVED_STYLE.items():
         value = getattr(obs, which)
         text = f"{which}: {observed.show(value)}"
         if observed.is_range(value):
             low, high = float(value[0]), float(value[1])
-            if not math.isfinite(high):  # "more than low": the band runs to the axis's edge
-                high = max(ax.get_xlim()[1], low * 1.05, low + 1.0)
-                ax.set_xlim(right=high)
+            if not math.isfinite(high):
+                high = edge
+                ax.set_xlim(right=edge)
             ax.axvspan(low, high, color=color, alpha=alpha, label=text)
         elif observed.is_number(value):
             ax.axvline(float(value), color=color, lw=2, label=text)

@@ -1,9 +1,8 @@
 """Checks across a validated scenario's sections that no single field can make, and its warnings.
 
-Errors: an entry listed twice, one id naming two things, an alliance of fewer than two states,
-active forces smaller than those in the theatre, a sector that neighbours itself, a scenario without
-a front (nothing would ever be fought over). Warnings: what the horizon cuts off (an event or a
-mediator arrival at or after it never happens).
+Errors: an entry listed twice, one id naming two things, an alliance of fewer than two states, a sector
+that neighbours itself, a scenario without a front (nothing would ever be fought over). Warnings: what
+the horizon cuts off (an event or a mediator arrival at or after it never happens).
 """
 
 from __future__ import annotations
@@ -39,13 +38,6 @@ def problems(scenario: Scenario, ids_known: bool = True) -> Iterator[str]:
                     "state, alliance and mediator ids must differ"
                 )
             first_use.setdefault(xid, table)
-    for xid, state in scenario.states.items():
-        theatre = state.forces + state.reserves
-        if state.active_forces is not None and state.active_forces < theatre:
-            yield (
-                f"key `states.{xid}.active_forces`: expected at least `forces` + `reserves` "
-                f"({theatre:g}), got {state.active_forces:g}"
-            )
     for aid, alliance in scenario.alliances.items():
         if len(set(alliance.members)) < 2:
             yield f"key `alliances.{aid}.members`: an alliance needs at least two member states"

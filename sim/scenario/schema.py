@@ -739,7 +739,8 @@ class State(Strict):
         "Its whole active armed forces (a public base fact, e.g. the IISS Military Balance), of "
         "which `forces` and `reserves` are the part in or bound for the theatre; the rest is the "
         "escalation potential the states weigh once the war is one of ground offensives "
-        "(`model.potential_share`). None: `forces` + `reserves`, no potential beyond them.",
+        "(`model.potential_share`). None, or less than `forces` + `reserves` (a what-if that raises "
+        "`forces` need not raise it): no potential beyond the theatre.",
         "soldiers",
     )
     mobilisation_days: float = field(
