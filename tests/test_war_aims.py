@@ -134,3 +134,12 @@ def test_wars_of_fire_without_patrons_are_untouched_run_for_run(crisis):
     )
     for seed in range(3):
         assert outcomes(EscalationModel(scenario, seed).run()) == outcomes(EscalationModel(off, seed).run())
+
+
+def test_a_state_that_joins_the_war_changes_the_sides_within_the_hour():
+    """Sides are kept for the hour, but a patron entering the war redraws them at once."""
+    m = EscalationModel(sim.load_scenario(GEORGIA), 0, collect=False)
+    rus, geo, sos = m.states["RUS"], m.states["GEO"], m.states["SOS"]
+    assert [s.id for s in rus.side()] == ["RUS"]  # not at war: alone
+    m.join_war(rus, geo, sos)
+    assert [s.id for s in rus.side()] == ["RUS", "SOS", "ABK"]

@@ -311,14 +311,15 @@ class StateAgent(mesa.Agent):
         for adv in self.adversaries:
             if adv.rung < Rung.GROUND_OFFENSIVE or m.agreement(self, adv) is not None:
                 continue
-            if self.balance(adv) < m.spec.model.aim_revision_share:
+            share = self.balance(adv)
+            if share < m.spec.model.aim_revision_share:
                 self.aim = "defensive"
                 m.log.act(
                     m.hour,
                     self.name,
                     adv.name,
                     "revise_aims",
-                    f"believes it holds {self.balance(adv):.0%} of the strength in its war with "
+                    f"believes it holds {share:.0%} of the strength in its war with "
                     f"{adv.name}'s side, which is on the offensive",
                 )
                 return
