@@ -30,9 +30,22 @@ side assaults, all of it falls on soldiers. A state weighs its losses of both ki
 weariness, the evidence of resolve an adversary reads from them, the expected losses of fighting
 on), so a static line is less deadly than an assault but not cheaper to fight: what ends a war of
 fire and strikes is what it costs, not only who dies.
+
+**Adaptation** (``adapted_exposure``): soldiers learn to live under a given adversary's fire. In
+the first hours they are caught in the open, massed and in known positions; over hours under that
+fire they disperse, dig in, camouflage and move at night, so a growing part of the same fire hits
+positions and equipment rather than people (Dupuy 1987 on dispersion as the answer armies have
+found to more lethal fire; Biddle 2004 on cover and concealment). Their exposure falls from 1
+towards a floor with a time constant of hours under that adversary's fire, and multiplies the
+static line's exposure and that of strikes at military positions; an assault exposes them all the
+same (attackers cross open ground, defenders' positions are overrun). The harm they escape is
+counted, as on a static line, as losses of positions and equipment, so adapting makes a war less
+deadly, not cheaper.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 
@@ -86,9 +99,17 @@ def split_harm(harm: float, exposure: float) -> tuple[float, float]:
     return exposure * harm, (1.0 - exposure) * harm
 
 
-def posture_exposure(top_rung: int, static_exposure: float) -> float:
+def posture_exposure(top_rung: int, static_exposure: float, adapted: float = 1.0) -> float:
     """Share of the line's casualty rate the soldiers in contact suffer when the higher of the two
     sides' rungs on a front is ``top_rung``: all of it once either side assaults (ground offensive
-    and above), ``static_exposure`` while both hold their positions and only exchange fire
-    (Dupuy 1990's posture: a static line costs a fraction of an assault)."""
-    return 1.0 if top_rung >= Rung.GROUND_OFFENSIVE else static_exposure
+    and above: attackers move in the open, defenders' positions are overrun), ``static_exposure``
+    while both hold their positions and only exchange fire (Dupuy 1990's posture: a static line
+    costs a fraction of an assault), times ``adapted`` (``adapted_exposure``) for soldiers who have
+    learnt to live under that fire."""
+    return 1.0 if top_rung >= Rung.GROUND_OFFENSIVE else static_exposure * adapted
+
+
+def adapted_exposure(hours: float, time_constant: float, floor: float) -> float:
+    """Share of an adversary's fire's harm that falls on soldiers after ``hours`` under it: 1 at
+    first, falling exponentially towards ``floor`` as they disperse and take cover."""
+    return floor + (1.0 - floor) * math.exp(-hours / time_constant)

@@ -132,7 +132,8 @@ class EscalationModel(mesa.Model):
         # every unilateral declaration: [declarer, adversary, hour, hour it ended or None]
         self.declarations: list[list] = []
         self.guards: dict[frozenset[str], str] = {}  # dyad → "monitors" | "peacekeepers"
-        self.deep_strikes = dict.fromkeys(scenario.states, 0)
+        self.deep_strikes = dict.fromkeys(scenario.states, 0)  # launched at each state (intercepted too)
+        self._under_fire: set[tuple[StateAgent, StateAgent]] = set()  # (target, shooter) this hour
         self.refresh_wars()
 
         self._events = [ScheduledEvent(self, eid, e) for eid, e in scenario.events.items() if e.enabled]
@@ -271,6 +272,7 @@ class EscalationModel(mesa.Model):
             self.mobilise()
             self._intensity = self.exchange_fire()
             self.deep_strike()
+            self.adapt()
             self.flee()
             self.learn()
             self.feel_outrage()
@@ -521,8 +523,14 @@ class EscalationModel(mesa.Model):
             fb_n = combat.engaged(sv.forces.get(b.id, 0.0), sv.spec.area_km2, c.engaged_per_km2)
             to_a, to_b = combat.lanchester_rates(fa_n, fb_n, alpha, beta, area_a, area_b)
             top = max(a.rung if fa > 0.0 else 0, b.rung if fb > 0.0 else 0)  # of the sides firing here
-            exposure = combat.posture_exposure(top, static)  # a static line or an assault
-            for state, sector, n, lost in ((a, su, fa_n, to_a), (b, sv, fb_n, to_b)):
+            for state, sector, n, lost, shooter, incoming in (
+                (a, su, fa_n, to_a, b, fb),
+                (b, sv, fb_n, to_b, a, fa),
+            ):
+                if incoming == 0.0:
+                    continue
+                self._under_fire.add((state, shooter))
+                exposure = combat.posture_exposure(top, static, self.adaptation(state, shooter))
                 hurt, materiel = combat.split_harm(min(lost, n), exposure)
                 self._casualties(state, sector, combat.draw_casualties(rng, n, hurt))
                 state.materiel_losses += c.kill_fraction * materiel
@@ -555,6 +563,21 @@ class EscalationModel(mesa.Model):
         return combat.effectiveness(
             rate, fire, shooter.effectiveness, target.spec.defensibility, c.terrain_fire_factor
         )
+
+    def adaptation(self, target: StateAgent, shooter: StateAgent) -> float:
+        """Share of ``shooter``'s fire's harm that still falls on ``target``'s soldiers, who have
+        had ``hours_under_fire`` to adapt to it (``combat.adapted_exposure``)."""
+        if not self.spec.mechanisms.adaptation:
+            return 1.0
+        c = self.spec.combat
+        hours = target.hours_under_fire.get(shooter.id, 0)
+        return combat.adapted_exposure(hours, c.adaptation_hours, c.adapted_exposure)
+
+    def adapt(self) -> None:
+        """One more hour under each adversary's fire for the soldiers who were under it."""
+        for target, shooter in self._under_fire:
+            target.hours_under_fire[shooter.id] = target.hours_under_fire.get(shooter.id, 0) + 1
+        self._under_fire.clear()
 
     def _casualties(self, state: StateAgent, sector: Sector, n: int, stream: str = "combat") -> None:
         """``n`` soldiers out of action in ``sector``; the killed or missing among them are drawn."""
@@ -604,7 +627,7 @@ class EscalationModel(mesa.Model):
                 for adv in state.adversaries:
                     if adv.rung < Rung.DEEP_STRIKES or self._fire(adv, state.id) == 0.0:
                         continue
-                    t = h.rear_flight_factor * self.columns.strike_rate[adv.rung]
+                    t = h.rear_flight_factor * self.columns.strike_rate[adv.rung] * self.landing(state)
                     for sector in self.rear(state.id, adv.id):
                         rear.add(sector.id)
                         threat[sector.id] = max(threat.get(sector.id, 0.0), t)
@@ -760,9 +783,15 @@ class EscalationModel(mesa.Model):
             if not targets:
                 continue
             rate = self.strikes_per_hour(state.rung)
-            n = int(rng.poisson(rate)) if rate > 0.0 else 0
-            if n == 0:
+            launched = int(rng.poisson(rate)) if rate > 0.0 else 0
+            if launched == 0:
                 continue
+            self.deep_strikes[adv.id] += launched
+            n = launched - self._intercepted(adv, launched)
+            if n == 0:
+                self._log_strikes(state, adv, launched, 0, [])
+                continue
+            self._under_fire.add((adv, state))
             hit = rng.choice(len(targets), size=n, p=self.strike_odds(adv.id, state.id)).tolist()
             aim = state.spec.strike_aim_populated  # a populated place, or else a military position
             populated = (rng.random(n) < aim).tolist() if 0.0 < aim < 1.0 else [aim == 1.0] * n
@@ -773,21 +802,42 @@ class EscalationModel(mesa.Model):
                     self._civilian_harm(targets[i], adv, 1.0, deaths=False)
                 else:  # an hour of fire on the whole sector
                     self._civilian_harm(targets[i], adv, 1.0)
-            self.deep_strikes[adv.id] += n
             military = n - sum(populated)
-            casualties = int(rng.poisson(c.casualties_per_strike * military)) if military else 0
-            front = [mine for mine, _ in self.exposure[adv.id] if mine.forces.get(adv.id, 0.0) > 0]
-            if casualties and front:
-                self._casualties(adv, front[int(rng.integers(len(front)))], casualties, "strikes")
-            places = ", ".join(sorted({targets[i].spec.name for i in hit}))
-            self.log.rung(
-                self.hour,
-                state.name,
-                adv.name,
-                state.rung,
-                f"{n} strike{'s' if n > 1 else ''}",
-                action=f"{describe(Rung.DEEP_STRIKES, adv.name)} ({places})",
-            )
+            if military:
+                hurt, materiel = combat.split_harm(
+                    c.casualties_per_strike * military, self.adaptation(adv, state)
+                )
+                adv.materiel_losses += c.kill_fraction * materiel
+                casualties = int(rng.poisson(hurt))
+                front = [mine for mine, _ in self.exposure[adv.id] if mine.forces.get(adv.id, 0.0) > 0]
+                if casualties and front:
+                    self._casualties(adv, front[int(rng.integers(len(front)))], casualties, "strikes")
+            self._log_strikes(state, adv, launched, n, sorted({targets[i].spec.name for i in hit}))
+
+    def landing(self, target: StateAgent) -> float:
+        """Share of the deep strikes at ``target`` that get through its air and missile defences."""
+        return 1.0 - target.spec.air_defence if self.spec.mechanisms.interception else 1.0
+
+    def _intercepted(self, target: StateAgent, launched: int) -> int:
+        """How many of ``launched`` strikes at ``target`` its air and missile defences stop."""
+        through = self.landing(target)
+        return 0 if through >= 1.0 else launched - int(self.streams["strikes"].binomial(launched, through))
+
+    def _log_strikes(
+        self, state: StateAgent, adv: StateAgent, launched: int, landed: int, places: list[str]
+    ) -> None:
+        what = f"{launched} strike{'s' if launched > 1 else ''}"
+        if landed < launched:
+            what += f", {launched - landed} intercepted"
+        where = f" ({', '.join(places)})" if places else ""
+        self.log.rung(
+            self.hour,
+            state.name,
+            adv.name,
+            state.rung,
+            what,
+            action=f"{describe(Rung.DEEP_STRIKES, adv.name)}{where}",
+        )
 
     # --- pressure, third parties ----------------------------------------------------------------
     def expected_deaths_per_fire(self, state: StateAgent, adv: StateAgent) -> float:
@@ -841,7 +891,13 @@ class EscalationModel(mesa.Model):
         if not self.spec.mechanisms.deep_strikes:
             return 0.0
         c, military = self.spec.combat, 1.0 - adv.spec.strike_aim_populated
-        return self._strikes_per_unit() * c.casualties_per_strike * military * c.kill_fraction
+        return (
+            self._strikes_per_unit()
+            * self.landing(state)
+            * c.casualties_per_strike
+            * military
+            * c.kill_fraction
+        )
 
     def pressure_on(self, state: StateAgent) -> float:
         """Background pressure, mediators', economic, and alliances answering its adversaries."""

@@ -365,6 +365,21 @@ class Combat(Strict):
         "deaths' equivalent (`mechanisms.posture`) [assumed; Dupuy 1990's posture factors: a "
         "static front costs soldiers a small fraction of an engagement with an attack].",
     )
+    adaptation_hours: float = field(
+        24.0,
+        "Hours under an adversary's fire over which soldiers disperse, dig in and take cover from it "
+        "(`mechanisms.adaptation`): the share of its fire's harm that falls on them falls from 1 "
+        "towards `adapted_exposure` with this time constant [assumed; Dupuy 1987 on dispersion as "
+        "troops' answer to fire; Biddle 2004 on cover and concealment].",
+        "h",
+        gt=0.0,
+        le=10000.0,
+    )
+    adapted_exposure: Probability = field(
+        0.5,
+        "Share of an adversary's fire's harm that still falls on soldiers who have adapted to it; the "
+        "rest falls on positions and equipment, weighed as losses in deaths' equivalent [assumed].",
+    )
     rout_breakpoint: Probability = field(
         0.3,
         "Share of its strength when the assault began that a garrison loses before it breaks and "
@@ -615,6 +630,15 @@ class Mechanisms(Strict):
         "Soldiers on a static front (neither side assaulting) suffer `combat.static_exposure` of the "
         "line's casualty rate (Dupuy 1990's posture factors).",
     )
+    adaptation: bool = field(
+        True,
+        "Soldiers adapt to an adversary's fire over the hours they spend under it "
+        "(`combat.adaptation_hours`, `combat.adapted_exposure`): fewer are hit, more of the fire "
+        "falls on positions and equipment.",
+    )
+    interception: bool = field(
+        True, "Air and missile defences intercept the share `air_defence` of the deep strikes at a state."
+    )
     outrage: bool = field(
         True,
         "Own civilian deaths raise the value of hitting back for a while (rally / retaliation; "
@@ -657,6 +681,13 @@ class State(Strict):
         "`harm.military_site_collateral` of the footprint's deaths [default 0, assumed: where the "
         "record does not say, strikes are aimed at military positions, as states claim under the "
         "principle of distinction].",
+    )
+    air_defence: Probability = field(
+        0.0,
+        "Share of the deep strikes (missiles, drones, aircraft) aimed at it that its air and missile "
+        'defences intercept — a fact from the crisis\'s record ("most intercepted"). An intercepted '
+        "strike was still launched (it counts as a deep strike) but harms no one [default 0: none "
+        "reported].",
     )
     civil_evacuation: bool = field(
         False,

@@ -70,6 +70,9 @@ class StateAgent(mesa.Agent):
         self.aid_multiplier = 1.0  # > 1 once allies send military aid
         self.intervened = False  # entered a war already under way (a patron or ally joining)
         self.sectors_lost = 0  # sectors the enemy's offensives took from it (its own or taken ground)
+        self.hours_under_fire: dict[
+            str, int
+        ] = {}  # adversary id → hours its soldiers have been under its fire
         self._phase = int(
             model.stream("bargaining", f"state.{state_id}").integers(
                 max(1, round(model.spec.model.offer_interval_hours))
