@@ -91,6 +91,7 @@ def fight(model: EscalationModel, hours: int, rungs: dict[str, int]) -> list[flo
         model.mobilise()
         model.exchange_fire()
         model.deep_strike()
+        model.adapt()
         taken.append(sum(s.control.get("A", 0.0) for s in model.sectors_of["B"]))
     return taken
 

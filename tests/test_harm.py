@@ -6,10 +6,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from test_ground import fight, grid
 
 from sim import load_scenario
 from sim.model import harm
 from sim.model.escalation import DEFAULT_SCENARIO, EscalationModel
+from sim.model.ladder import Rung
+from sim.scenario.loading import with_overrides
 
 SEEDS = range(6)
 
@@ -165,3 +168,40 @@ def test_a_state_that_evacuates_empties_its_towns_within_reach():
     assert np.mean(on) > 0.6 * towns and np.mean(on) > 3 * np.mean(off)
     tjk_towns = sum(s.population for s in scenario.sectors.values() if s.owner == "TJK" and not s.border)
     assert np.mean(_rear_displaced("TJK")) < 0.4 * tjk_towns
+
+
+# --- air defences (``mechanisms.interception``) ---
+
+
+def _strikes_on_b(air_defence: float, interception: bool = True) -> tuple[int, int, float]:
+    """Two days of A's strike campaign on B (B holds its fire): strikes launched at B, the
+    civilians killed or driven out behind B's line, and B's losses."""
+    scenario = with_overrides(
+        grid(cols=3, b_rows=3, air_defence=air_defence), {"mechanisms.interception": interception}
+    )
+    model = EscalationModel(scenario, 2)
+    fight(model, 48, {"A": Rung.DEEP_STRIKES, "B": Rung.THREATS})
+    rear = [s for s in model.sectors_of["B"] if not s.spec.border]
+    return (
+        model.deep_strikes["B"],
+        sum(s.civilian_deaths + s.displaced for s in rear),
+        model.states["B"].losses,
+    )
+
+
+def test_intercepted_strikes_count_as_launched_but_harm_no_one():
+    launched, rear_harm, lost = _strikes_on_b(air_defence=1.0)
+    launched_0, rear_harm_0, lost_0 = _strikes_on_b(air_defence=0.0)
+    assert launched > 20 and launched_0 > 20
+    assert rear_harm == 0 and rear_harm_0 > 0
+    assert lost < lost_0  # only the line's fire is left
+    assert _strikes_on_b(air_defence=1.0, interception=False) == (launched_0, rear_harm_0, lost_0)
+
+
+def test_a_defended_state_expects_fewer_losses_from_strikes():
+    def expected(air_defence: float) -> float:
+        model = EscalationModel(grid(cols=3, b_rows=3, air_defence=air_defence), 1)
+        return model.expected_deaths_per_strike(model.states["B"], model.states["A"])
+
+    assert expected(0.0) > 0.0
+    assert expected(0.75) == pytest.approx(0.25 * expected(0.0))

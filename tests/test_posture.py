@@ -8,6 +8,7 @@ fighting sooner or later.
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import numpy as np
@@ -55,8 +56,8 @@ def test_a_static_line_kills_fewer_soldiers_but_costs_as_much():
 
 def test_an_assault_is_as_deadly_as_before():
     dead_on, lost_on = deaths_and_losses(OFFENSIVE, posture=True)
-    dead_off, _ = deaths_and_losses(OFFENSIVE, posture=False)
-    assert dead_on == dead_off and lost_on == dead_on
+    dead_off, lost_off = deaths_and_losses(OFFENSIVE, posture=False)
+    assert dead_on == dead_off and lost_on == lost_off  # posture changes nothing in an assault
 
 
 def test_a_crisis_of_fire_and_strikes_kills_fewer_soldiers_and_lasts_as_long():
@@ -78,3 +79,51 @@ def test_a_crisis_of_fire_and_strikes_kills_fewer_soldiers_and_lasts_as_long():
     assert max(max(r["peak_rung.IND"], r["peak_rung.PAK"]) for r in on) < Rung.GROUND_OFFENSIVE  # static
     assert median(on, dead) < 0.5 * median(off_rows, dead)
     assert median(on, hours) == pytest.approx(median(off_rows, hours), rel=0.35)
+
+
+# --- adaptation under fire (``mechanisms.adaptation``) ---------------------------------------
+
+
+def test_adapted_exposure_falls_from_one_towards_its_floor():
+    hours = [0, 6, 24, 48, 200]
+    values = [combat.adapted_exposure(h, 24.0, 0.5) for h in hours]
+    assert values[0] == 1.0
+    assert all(a > b for a, b in itertools.pairwise(values))
+    assert values[2] == pytest.approx(0.5 + 0.5 * np.exp(-1.0))
+    assert values[-1] == pytest.approx(0.5, abs=1e-3)
+    assert combat.adapted_exposure(100, 24.0, 1.0) == 1.0  # a floor of 1: no adaptation
+
+
+def test_an_assault_exposes_adapted_soldiers_all_the_same():
+    assert combat.posture_exposure(Rung.DEEP_STRIKES, 0.1, 0.5) == pytest.approx(0.05)
+    assert combat.posture_exposure(Rung.GROUND_OFFENSIVE, 0.1, 0.5) == 1.0
+
+
+def hourly_deaths(adaptation: bool, hours: int = 72) -> tuple[list[int], float]:
+    """B's soldiers killed each hour on a static line at fixed rungs, and its losses at the end."""
+    scenario = with_overrides(grid(cols=3, b_rows=3), {"mechanisms.adaptation": adaptation})
+    model = EscalationModel(scenario, 1)
+    dead = []
+    for _ in range(hours):
+        before = model.states["B"].military_deaths
+        fight(model, 1, STATIC)
+        dead.append(model.states["B"].military_deaths - before)
+    return dead, model.states["B"].losses
+
+
+def test_soldiers_under_fire_for_days_die_at_a_lower_rate_but_the_fire_costs_as_much():
+    on, lost_on = hourly_deaths(adaptation=True)
+    off, lost_off = hourly_deaths(adaptation=False)
+    assert sum(on[:12]) > 1.5 * sum(on[-12:])  # the first half-day against the third day's last
+    assert sum(off[:12]) < 1.5 * sum(off[-12:])  # without it the rate holds
+    assert sum(on) < 0.8 * sum(off)
+    assert lost_on == pytest.approx(lost_off, rel=0.2)  # the fire escaped is borne as materiel
+
+
+def test_the_hours_under_fire_count_each_adversary_that_fired():
+    model = EscalationModel(grid(cols=3, b_rows=3), 1)
+    fight(model, 5, {"A": Rung.DEEP_STRIKES, "B": Rung.THREATS})  # B holds its fire
+    assert model.states["B"].hours_under_fire == {"A": 5}
+    assert model.states["A"].hours_under_fire == {}
+    assert model.adaptation(model.states["B"], model.states["A"]) < 1.0
+    assert model.adaptation(model.states["A"], model.states["B"]) == 1.0
