@@ -770,8 +770,10 @@ class EscalationModel(mesa.Model):
 
     def deep_strike(self) -> None:
         """Strikes on sectors behind the adversary's line (touching no sector the striker holds), at
-        the deep-strike rung and above: a Poisson number per hour, each aimed at a sector chosen with
-        weight (population + 1)^k, each inflicting Poisson military casualties on the front."""
+        the deep-strike rung and above: a Poisson number per hour, less those the target's air
+        defences intercept, each aimed at a sector chosen with weight (population + 1)^k, those at
+        military positions inflicting Poisson military casualties on the front (fewer as its
+        soldiers adapt to the striker)."""
         c, rng = self.spec.combat, self.streams["strikes"]
         if not self.spec.mechanisms.deep_strikes:
             return
