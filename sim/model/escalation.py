@@ -889,7 +889,7 @@ class EscalationModel(mesa.Model):
 
     def expected_deaths_per_strike(self, state: StateAgent, adv: StateAgent) -> float:
         """Expected own military deaths per hour per unit of ``adv``'s strike rate: its strikes
-        aimed at military positions, each with Poisson casualties."""
+        aimed at military positions that get through, each with Poisson casualties."""
         if not self.spec.mechanisms.deep_strikes:
             return 0.0
         c, military = self.spec.combat, 1.0 - adv.spec.strike_aim_populated
