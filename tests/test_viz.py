@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import matplotlib.colors
+import pandas as pd
 import pytest
 from matplotlib.collections import LineCollection
 
@@ -30,7 +31,7 @@ from sim.model.ladder import FIGHTING
 from sim.model.parties import belligerents
 from sim.scenario.schema import Observed, Scenario
 from sim.viz.app import baseline_of, model_params, scenario_menu
-from sim.viz.figures import LadderFrames, MapFrames, ladder_figure, map_figure, positions
+from sim.viz.figures import LadderFrames, MapFrames, ladder_figure, map_figure, positions, struck_sectors
 from sim.viz.server import banner, server_command, server_env
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -73,6 +74,26 @@ def test_repeated_advances_and_strikes_are_summed_once_per_day(baseline, one_run
     km2 = sum(float(re.search(r"takes ([\d.]+) km²", f.text).group(1)) for f in advances)
     # each hourly line is rounded to 0.1 km² before the day's lines are summed
     assert math.isclose(km2, one_run.outcomes["territory_lost_km2.ARM"], abs_tol=0.05 * hourly + 0.1)
+
+
+def test_intercepted_strikes_are_summed_with_the_strikes_launched():
+    """India's air defences (India–Pakistan 2025): a day's strikes on India are one line that says
+    how many were launched and how many intercepted, and the map stars only those that landed."""
+    scenario = sim.load_scenario(ROOT / "scenarios/crises/india-pakistan-2025-05.toml")
+    model = EscalationModel(scenario, 1, collect=False).run()
+    log = model.log.to_frame()
+    on_india = log[(log.target == "India") & log.reason.str.contains(r"^\d+ strikes?", regex=True)]
+    launched = on_india.reason.str.extract(r"^(\d+)")[0].astype(int).sum()
+    stopped = pd.to_numeric(on_india.reason.str.extract(r", (\d+) intercepted")[0]).fillna(0).sum()
+    assert 0 < stopped < launched
+    lines_on_india = [
+        f.text for f in facts(scenario, log) if f.kind == "strikes" and "inside India" in f.text
+    ]
+    summed = [re.search(r"(\d+) times? in \d+ hours?(?:, (\d+) intercepted)?", t) for t in lines_on_india]
+    assert all(summed) and sum(int(m.group(1)) for m in summed) == launched
+    assert sum(int(m.group(2) or 0) for m in summed) == stopped
+    struck = struck_sectors(scenario, list(log.itertuples()), 0)
+    assert sum(n for sid, n in struck.items() if scenario.sectors[sid].owner == "IND") <= launched - stopped
 
 
 def test_sources_toggle_shows_where_each_fact_comes_from(baseline, one_run):

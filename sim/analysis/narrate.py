@@ -23,7 +23,7 @@ from sim.model.ladder import ACTS
 from sim.scenario.schema import Scenario
 
 TAG = re.compile(r"\s*\[(\w+)\]")  # a source tag in a scenario note, e.g. [seed]
-STRIKES = re.compile(r"^(\d+) strikes?$")  # the reason of one hour's deep strikes
+STRIKES = re.compile(r"^(\d+) strikes?(?:, (\d+) intercepted)?$")  # the reason of one hour's deep strikes
 ADVANCE = re.compile(r"^([\d.]+) km² taken this hour$")  # the reason of one hour's advance
 PLACES = re.compile(r"^(.*) \((.*)\)$")  # "strikes deep inside X (A, B)"
 SNAKE = re.compile(r"`?\b([a-z]+(?:_[a-z0-9]+)+)\b`?")  # a concession id such as recognise_borders
@@ -127,14 +127,23 @@ def facts(scenario: Scenario, events: pd.DataFrame) -> list[Fact]:
             what = "strikes" if strikes else "advance"
             key = (day_of(scenario, row.hour), what, actor, target)
             where = PLACES.match(row.action)
-            places = (
-                where.group(2).split(", ") if where else row.action.removeprefix("advances near ").split(", ")
-            )
+            if where:
+                places = where.group(2).split(", ")
+            else:  # strikes all intercepted name no place
+                places = [] if strikes else row.action.removeprefix("advances near ").split(", ")
             total = daily.get(key)
             if total is None:
-                total = daily[key] = {"index": len(out), "hour": row.hour, "n": 0.0, "hours": 0, "places": []}
+                total = daily[key] = {
+                    "index": len(out),
+                    "hour": row.hour,
+                    "n": 0.0,
+                    "intercepted": 0,
+                    "hours": 0,
+                    "places": [],
+                }
                 out.append(Fact(row.hour, "", what, sources))
             total["n"] += float((strikes or advance).group(1))
+            total["intercepted"] += int(strikes.group(2) or 0) if strikes else 0
             total["hours"] += 1
             total["places"] += [p for p in places if p not in total["places"]]
             out[total["index"]] = Fact(total["hour"], _summary(what, actor, target, total), what, sources)
@@ -175,8 +184,9 @@ def _summary(what: str, actor: str, target: str, total: dict) -> str:
     places = ", ".join(total["places"][:3]) + (" and others" if len(total["places"]) > 3 else "")
     hours = f"{total['hours']} hour{'s' if total['hours'] > 1 else ''}"
     if what == "strikes":
-        n = int(total["n"])
-        return f"{actor} strikes deep inside {target} {n} time{'s' if n > 1 else ''} in {hours} ({places})"
+        n, stopped = int(total["n"]), total["intercepted"]
+        times = f"{n} time{'s' if n > 1 else ''} in {hours}" + (f", {stopped} intercepted" if stopped else "")
+        return f"{actor} strikes deep inside {target} {times}" + (f" ({places})" if places else "")
     return f"{actor} takes {total['n']:.1f} km² of {target}'s ground in {hours}, near {places}"
 
 

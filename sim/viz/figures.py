@@ -98,7 +98,8 @@ def struck_sectors(scenario: Scenario, log_rows: Sequence, since: int) -> dict[s
         names = where.group(2).split(", ")
         for name in names:
             if name in by_name:
-                out[by_name[name]] = out.get(by_name[name], 0) + int(hit.group(1)) // len(names)
+                landed = int(hit.group(1)) - int(hit.group(2) or 0)
+                out[by_name[name]] = out.get(by_name[name], 0) + landed // len(names)
                 out[by_name[name]] = max(out[by_name[name]], 1)
     return out
 
