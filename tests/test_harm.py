@@ -205,3 +205,13 @@ def test_a_defended_state_expects_fewer_losses_from_strikes():
 
     assert expected(0.0) > 0.0
     assert expected(0.75) == pytest.approx(0.25 * expected(0.0))
+
+
+def test_air_defences_stop_their_share_of_the_strikes():
+    model = EscalationModel(grid(cols=3, b_rows=3, air_defence=0.5), 5)
+    fight(model, 200, {"A": Rung.DEEP_STRIKES, "B": Rung.THREATS})
+    log = model.log.to_frame()
+    stopped = log.reason.str.extract(r", (\d+) intercepted$")[0].dropna().astype(int).sum()
+    launched = model.deep_strikes["B"]
+    assert launched > 150
+    assert stopped / launched == pytest.approx(0.5, abs=0.1)

@@ -39,9 +39,10 @@ def test_the_harm_is_split_not_lost():
     assert combat.split_harm(12.0, 1.0) == (12.0, 0.0)
 
 
-def deaths_and_losses(rungs: dict[str, int], posture: bool, hours: int = 48) -> tuple[int, float]:
+def deaths_and_losses(rungs: dict[str, int], posture: bool, hours: int = 48, **switches) -> tuple[int, float]:
     """B's soldiers killed and its losses (deaths and materiel) after ``hours`` at fixed rungs."""
-    scenario = with_overrides(grid(cols=3, b_rows=3), {"mechanisms.posture": posture})
+    overrides = {"mechanisms.posture": posture, **{f"mechanisms.{k}": v for k, v in switches.items()}}
+    scenario = with_overrides(grid(cols=3, b_rows=3), overrides)
     model = EscalationModel(scenario, 1)
     fight(model, hours, rungs)
     return model.states["B"].military_deaths, model.states["B"].losses
@@ -58,6 +59,8 @@ def test_an_assault_is_as_deadly_as_before():
     dead_on, lost_on = deaths_and_losses(OFFENSIVE, posture=True)
     dead_off, lost_off = deaths_and_losses(OFFENSIVE, posture=False)
     assert dead_on == dead_off and lost_on == lost_off  # posture changes nothing in an assault
+    dead, lost = deaths_and_losses(OFFENSIVE, posture=True, deep_strikes=False)
+    assert lost == dead > 0  # and the assaulted line costs soldiers only, adapted or not
 
 
 def test_a_crisis_of_fire_and_strikes_kills_fewer_soldiers_and_lasts_as_long():
@@ -127,3 +130,28 @@ def test_the_hours_under_fire_count_each_adversary_that_fired():
     assert model.states["A"].hours_under_fire == {}
     assert model.adaptation(model.states["B"], model.states["A"]) < 1.0
     assert model.adaptation(model.states["A"], model.states["B"]) == 1.0
+
+
+def test_soldiers_learn_to_disperse_against_the_strikes_of_the_state_striking_them():
+    """A strikes, B holds its fire, the line kills no one: B's strike deaths per hour fall over
+    five days with adaptation (to A: whose hours count is B's under A's strikes), not without."""
+
+    def strike_deaths(adaptation: bool) -> list[int]:
+        overrides = {
+            "mechanisms.adaptation": adaptation,
+            "combat.aimed_rate": 0.0,
+            "combat.area_rate": 0.0,
+            "combat.casualties_per_strike": 5.0,
+            "combat.deep_strikes_per_hour": 5.0,
+        }
+        model = EscalationModel(with_overrides(grid(cols=3, b_rows=3), overrides), 4)
+        dead = []
+        for _ in range(120):
+            before = model.states["B"].military_deaths
+            fight(model, 1, {"A": Rung.DEEP_STRIKES, "B": Rung.THREATS})
+            dead.append(model.states["B"].military_deaths - before)
+        return dead
+
+    on, off = strike_deaths(True), strike_deaths(False)
+    assert sum(on[:24]) > 1.35 * sum(on[-24:])  # the first day against the fifth: ≈ 1.6 expected
+    assert sum(off[:24]) < 1.25 * sum(off[-24:])

@@ -268,7 +268,7 @@ def outcome_lines(scenario: Scenario, outcomes: dict) -> list[str]:
             parts.append(f"{km2:.1f} km² lost")
         strikes = int(outcomes[f"deep_strikes.{sid}"])
         if strikes:
-            parts.append(f"{strikes} deep strikes received")
+            parts.append(f"{strikes} deep strikes launched at it")
         conceded = outcomes[f"concession.{sid}"]
         if conceded != "none":
             parts.append("conceded " + plain(conceded.replace("+", " and ")))

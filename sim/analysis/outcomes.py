@@ -149,8 +149,9 @@ OUTCOMES: tuple[Outcome, ...] = (
         "Int64",
         "count",
         "strikes",
-        "strikes received behind the line",
-        "Strikes received on the state's sectors behind its line (not on the border).",
+        "strikes launched at it behind the line",
+        "Strikes launched at the state's sectors behind its line (not on the border), those its air "
+        "defences intercepted included.",
     ),
     Outcome(
         "alliance_response",

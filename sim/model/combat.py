@@ -37,8 +37,9 @@ fire they disperse, dig in, camouflage and move at night, so a growing part of t
 positions and equipment rather than people (Dupuy 1987 on dispersion as the answer armies have
 found to more lethal fire; Biddle 2004 on cover and concealment). Their exposure falls from 1
 towards a floor with a time constant of hours under that adversary's fire, and multiplies the
-static line's exposure and that of strikes at military positions; an assault exposes them all the
-same (attackers cross open ground, defenders' positions are overrun). The harm they escape is
+static line's exposure and that of strikes at military positions. On the line an assault exposes
+them all the same (attackers cross open ground, defenders' positions are overrun); against strikes
+they stay dispersed whatever the line does. The harm they escape is
 counted, as on a static line, as losses of positions and equipment, so adapting makes a war less
 deadly, not cheaper.
 """
@@ -107,6 +108,14 @@ def posture_exposure(top_rung: int, static_exposure: float, adapted: float = 1.0
     costs a fraction of an assault), times ``adapted`` (``adapted_exposure``) for soldiers who have
     learnt to live under that fire."""
     return 1.0 if top_rung >= Rung.GROUND_OFFENSIVE else static_exposure * adapted
+
+
+def intercepted(rng: np.random.Generator, launched: int, share: float) -> int:
+    """How many of ``launched`` deep strikes air and missile defences that stop ``share`` of them
+    stop (binomial); none are drawn without defences."""
+    if launched <= 0 or share <= 0.0:
+        return 0
+    return int(rng.binomial(launched, min(share, 1.0)))
 
 
 def adapted_exposure(hours: float, time_constant: float, floor: float) -> float:

@@ -529,7 +529,8 @@ class EscalationModel(mesa.Model):
             ):
                 if incoming == 0.0:
                     continue
-                self._under_fire.add((state, shooter))
+                if n > 0.0:  # soldiers in contact, who learn to live under this fire
+                    self._under_fire.add((state, shooter))
                 exposure = combat.posture_exposure(top, static, self.adaptation(state, shooter))
                 hurt, materiel = combat.split_harm(min(lost, n), exposure)
                 self._casualties(state, sector, combat.draw_casualties(rng, n, hurt))
@@ -793,7 +794,6 @@ class EscalationModel(mesa.Model):
             if n == 0:
                 self._log_strikes(state, adv, launched, 0, [])
                 continue
-            self._under_fire.add((adv, state))
             hit = rng.choice(len(targets), size=n, p=self.strike_odds(adv.id, state.id)).tolist()
             aim = state.spec.strike_aim_populated  # a populated place, or else a military position
             populated = (rng.random(n) < aim).tolist() if 0.0 < aim < 1.0 else [aim == 1.0] * n
@@ -805,14 +805,15 @@ class EscalationModel(mesa.Model):
                 else:  # an hour of fire on the whole sector
                     self._civilian_harm(targets[i], adv, 1.0)
             military = n - sum(populated)
-            if military:
+            front = [mine for mine, _ in self.exposure[adv.id] if mine.forces.get(adv.id, 0.0) > 0]
+            if military and front:  # soldiers to hit, who learn to disperse against this striker
+                self._under_fire.add((adv, state))
                 hurt, materiel = combat.split_harm(
                     c.casualties_per_strike * military, self.adaptation(adv, state)
                 )
                 adv.materiel_losses += c.kill_fraction * materiel
                 casualties = int(rng.poisson(hurt))
-                front = [mine for mine, _ in self.exposure[adv.id] if mine.forces.get(adv.id, 0.0) > 0]
-                if casualties and front:
+                if casualties:
                     self._casualties(adv, front[int(rng.integers(len(front)))], casualties, "strikes")
             self._log_strikes(state, adv, launched, n, sorted({targets[i].spec.name for i in hit}))
 
@@ -822,12 +823,13 @@ class EscalationModel(mesa.Model):
 
     def _intercepted(self, target: StateAgent, launched: int) -> int:
         """How many of ``launched`` strikes at ``target`` its air and missile defences stop."""
-        through = self.landing(target)
-        return 0 if through >= 1.0 else launched - int(self.streams["strikes"].binomial(launched, through))
+        return combat.intercepted(self.streams["interception"], launched, 1.0 - self.landing(target))
 
     def _log_strikes(
         self, state: StateAgent, adv: StateAgent, launched: int, landed: int, places: list[str]
     ) -> None:
+        """One hour's strikes of ``state`` on ``adv``, as narration and the map read them back
+        (``sim.analysis.narrate.STRIKES``): "N strikes[, M intercepted]", the places hit."""
         what = f"{launched} strike{'s' if launched > 1 else ''}"
         if landed < launched:
             what += f", {launched - landed} intercepted"
@@ -888,8 +890,9 @@ class EscalationModel(mesa.Model):
         return self.spec.combat.deep_strikes_per_hour / (at_rung if at_rung > 0.0 else 1.0)
 
     def expected_deaths_per_strike(self, state: StateAgent, adv: StateAgent) -> float:
-        """Expected own military deaths per hour per unit of ``adv``'s strike rate: its strikes
-        aimed at military positions that get through, each with Poisson casualties."""
+        """Expected own losses per hour per unit of ``adv``'s strike rate: its strikes aimed at
+        military positions that get through, each with Poisson casualties (deaths, or deaths and
+        materiel in deaths' equivalent once the soldiers have adapted: the same total)."""
         if not self.spec.mechanisms.deep_strikes:
             return 0.0
         c, military = self.spec.combat, 1.0 - adv.spec.strike_aim_populated

@@ -18,6 +18,7 @@ STREAMS = (
     "combat",  # attrition
     "ground",  # manoeuvre and captures
     "strikes",  # deep strikes
+    "interception",  # air defences stopping strikes (its own stream: a what-if on them moves no other draw)
     "harm",  # civilian deaths and displacement
     "learning",  # battlefield signals
     "bargaining",  # offers and answers

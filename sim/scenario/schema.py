@@ -377,8 +377,10 @@ class Combat(Strict):
     )
     adapted_exposure: Probability = field(
         0.5,
-        "Share of an adversary's fire's harm that still falls on soldiers who have adapted to it; the "
-        "rest falls on positions and equipment, weighed as losses in deaths' equivalent [assumed].",
+        "Share of an adversary's fire's harm that still falls on soldiers who have adapted to it (on a "
+        "static line, and from its strikes at military positions; an assault on the line exposes them "
+        "fully); the rest falls on positions and equipment, weighed as losses in deaths' equivalent "
+        "[assumed].",
     )
     rout_breakpoint: Probability = field(
         0.3,
