@@ -111,8 +111,8 @@ def posture_exposure(top_rung: int, static_exposure: float, adapted: float = 1.0
 
 
 def intercepted(rng: np.random.Generator, launched: int, share: float) -> int:
-    """How many of ``launched`` deep strikes air and missile defences that stop ``share`` of them
-    stop (binomial); none are drawn without defences."""
+    """Strikes stopped, of ``launched``, by air defences that stop ``share`` of them (binomial;
+    nothing is drawn without defences, so other draws stay where they were)."""
     if launched <= 0 or share <= 0.0:
         return 0
     return int(rng.binomial(launched, min(share, 1.0)))

@@ -66,9 +66,8 @@ class StateAgent(mesa.Agent):
         self.lapsed: dict[str, int] = {}  # adversary id → hour its last declaration lapsed unmatched
         self.extra_pressure = 0.0  # economic pressure applied to it
         self.military_deaths = 0
-        self.materiel_losses = (
-            0.0  # positions and equipment lost to fire (not soldiers), in deaths' equivalent
-        )
+        # positions and equipment lost to fire (not soldiers), in deaths' equivalent
+        self.materiel_losses = 0.0
         self.aid_multiplier = 1.0  # > 1 once allies send military aid
         self.intervened = False  # entered a war already under way (a patron or ally joining)
         self.sectors_lost = 0  # sectors the enemy's offensives took from it (its own or taken ground)
