@@ -104,6 +104,11 @@ def test_bayesian_update_shrinks_and_moves_toward_the_signal():
     assert (mean, var) == pytest.approx((1.0, 0.5))
 
 
+def test_a_signal_lost_in_infinite_noise_leaves_the_belief_unchanged():
+    # a shuttle of vanishing leverage: noise²/precision overflows, the signal itself is ±inf
+    assert beliefs.normal_update(0.3, 0.25, math.inf, math.inf) == (0.3, 0.25)
+
+
 def test_fighting_reveals_the_truth():
     rng = np.random.default_rng(3)
     truth = 5000.0

@@ -22,7 +22,10 @@ from dataclasses import dataclass
 
 
 def normal_update(mean: float, var: float, signal: float, noise_var: float) -> tuple[float, float]:
-    """Conjugate normal update: posterior (mean, variance) after one noisy signal."""
+    """Conjugate normal update: posterior (mean, variance) after one noisy signal. A signal lost in
+    infinite noise (a shuttle of vanishing leverage) tells nothing."""
+    if math.isinf(noise_var):
+        return mean, var
     post_var = 1.0 / (1.0 / var + 1.0 / noise_var)
     return post_var * (mean / var + signal / noise_var), post_var
 
