@@ -247,6 +247,13 @@ def test_score_rejects_a_bad_scenario_before_running_anything(tmp_path):
     assert not out.exists()
 
 
+def test_score_warns_of_a_scenario_with_nothing_to_score(tmp_path):
+    bare = write(tmp_path, "bare", "")
+    proc = escsim("score", bare, "--runs", "2", "--quiet", "--out", tmp_path / "score")
+    assert proc.returncode == 0, proc.stderr  # a measurement, whatever it finds
+    assert f"{bare}: no [observed] table" in proc.stderr and "Traceback" not in proc.stderr
+
+
 def test_score_applies_set_to_every_scenario_and_names_a_bad_key(tmp_path):
     paths = [write(tmp_path, "tiny", OBSERVED), write(tmp_path, "absurd", ABSURD)]
     out = tmp_path / "score"

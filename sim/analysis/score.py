@@ -10,6 +10,7 @@ not produce is counted as "not modelled" and left out of the shares.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ from sim.analysis.plots import _save, distribution_panel
 from sim.calibration.posterior import Posterior
 from sim.experiments.runner import run_ensemble
 from sim.experiments.storage import atomic_folder, now, provenance, refuse_foreign, write_json
-from sim.scenario.loading import load_scenario
+from sim.scenario.loading import ScenarioWarning, load_scenario
 from sim.scenario.schema import Scenario
 
 SCORED, NOT_MODELLED, NOT_COMPARABLE = "scored", "not modelled", "not comparable"
@@ -231,6 +232,14 @@ def score(
     started = now()
     overrides = dict(overrides or {})
     scenarios = [load_scenario(p, overrides) for p in paths]  # all valid before any run
+    for path, scenario in zip(paths, scenarios, strict=True):
+        if not scenario.observed:
+            warnings.warn(
+                f"{path}: no [observed] table, so nothing of it is scored (see the README's "
+                "'Writing a new crisis from a fact sheet')",
+                ScenarioWarning,
+                stacklevel=2,
+            )
     refuse_foreign(Path(out), _written_by_score)  # and the folder ours to write
     names = crisis_names(paths, scenarios)
     frames = [run_ensemble(s, runs, seed, workers, posterior=posterior) for s in progress(scenarios)]
