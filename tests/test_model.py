@@ -221,7 +221,7 @@ def assert_invariants(model: EscalationModel) -> None:
         assert 0 <= model.series[f"rung.{state.id}"].min() <= model.series[f"rung.{state.id}"].max() <= 6
         assert np.all(np.diff(model.series[f"military_deaths.{state.id}"]) >= 0)
         held = sum(s.spec.area_km2 for s in model.sectors.values() if s.owner == state.id)
-        assert 0 <= row[f"territory_lost_km2.{state.id}"] <= held + 1e-9
+        assert -1e-9 <= row[f"territory_lost_km2.{state.id}"] <= held + 1e-9  # km² lost and retaken: rounding
 
 
 # --- crises of any shape ---------------------------------------------------------------------------
@@ -377,7 +377,7 @@ def crises(draw: st.DrawFn) -> dict[str, Any]:
 @given(raw=crises(), seed=st.integers(0, 2**32))
 def test_any_crisis_runs_with_its_invariants(raw, seed):
     model = EscalationModel(validate(raw, Path("any.toml")), seed).run()
-    assert model.hour == model.spec.horizon_hours or not model.running
+    assert model.hour == model.spec.horizon_hours  # ran to the end, quiet stretches included
     assert_invariants(model)
 
 
