@@ -9,6 +9,7 @@ import pytest
 from test_ground import fight, grid
 
 from sim import load_scenario
+from sim.analysis.narrate import STRIKES
 from sim.model import harm
 from sim.model.escalation import DEFAULT_SCENARIO, EscalationModel
 from sim.model.ladder import Rung
@@ -211,7 +212,7 @@ def test_air_defences_stop_their_share_of_the_strikes():
     model = EscalationModel(grid(cols=3, b_rows=3, air_defence=0.5), 5)
     fight(model, 200, {"A": Rung.DEEP_STRIKES, "B": Rung.THREATS})
     log = model.log.to_frame()
-    stopped = log.reason.str.extract(r", (\d+) intercepted$")[0].dropna().astype(int).sum()
+    stopped = log.reason.str.extract(STRIKES.pattern)[1].dropna().astype(int).sum()
     launched = model.deep_strikes["B"]
     assert launched > 150
     assert stopped / launched == pytest.approx(0.5, abs=0.1)

@@ -23,7 +23,7 @@ import pytest
 from matplotlib.collections import LineCollection
 
 import sim
-from sim.analysis.narrate import facts, lines, outcome_lines, plain, timeline
+from sim.analysis.narrate import STRIKES, facts, lines, outcome_lines, plain, timeline
 from sim.cli import main
 from sim.model.ceasefire import Agreement
 from sim.model.escalation import EscalationModel
@@ -82,9 +82,9 @@ def test_intercepted_strikes_are_summed_with_the_strikes_launched():
     scenario = sim.load_scenario(ROOT / "scenarios/crises/india-pakistan-2025-05.toml")
     model = EscalationModel(scenario, 1, collect=False).run()
     log = model.log.to_frame()
-    on_india = log[(log.target == "India") & log.reason.str.contains(r"^\d+ strikes?", regex=True)]
-    launched = on_india.reason.str.extract(r"^(\d+)")[0].astype(int).sum()
-    stopped = pd.to_numeric(on_india.reason.str.extract(r", (\d+) intercepted")[0]).fillna(0).sum()
+    counts = log[log.target == "India"].reason.str.extract(STRIKES.pattern).dropna(subset=[0])
+    launched = counts[0].astype(int).sum()
+    stopped = pd.to_numeric(counts[1]).fillna(0).sum()
     assert 0 < stopped < launched
     lines_on_india = [
         f.text for f in facts(scenario, log) if f.kind == "strikes" and "inside India" in f.text

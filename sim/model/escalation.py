@@ -805,8 +805,8 @@ class EscalationModel(mesa.Model):
                 else:  # an hour of fire on the whole sector
                     self._civilian_harm(targets[i], adv, 1.0)
             military = n - sum(populated)
-            front = [mine for mine, _ in self.exposure[adv.id] if mine.forces.get(adv.id, 0.0) > 0]
-            if military and front:  # soldiers to hit, who learn to disperse against this striker
+            front = [m for m, _ in self.exposure[adv.id] if m.forces.get(adv.id, 0.0) > 0] if military else []
+            if front:  # soldiers to hit, who learn to disperse against this striker
                 self._under_fire.add((adv, state))
                 hurt, materiel = combat.split_harm(
                     c.casualties_per_strike * military, self.adaptation(adv, state)

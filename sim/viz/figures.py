@@ -96,9 +96,9 @@ def struck_sectors(scenario: Scenario, log_rows: Sequence, since: int) -> dict[s
         if row.hour < since or not hit or not where:
             continue
         names = where.group(2).split(", ")
+        landed = int(hit.group(1)) - int(hit.group(2) or 0)
         for name in names:
             if name in by_name:
-                landed = int(hit.group(1)) - int(hit.group(2) or 0)
                 out[by_name[name]] = out.get(by_name[name], 0) + landed // len(names)
                 out[by_name[name]] = max(out[by_name[name]], 1)
     return out
