@@ -249,6 +249,42 @@ def test_a_coercer_loses_hope_as_its_adversary_bears_losses_without_yielding():
     assert beliefs.yield_update(1.0, 3.0) == pytest.approx(1.0) and beliefs.yield_update(0.0, 3.0) == 0.0
 
 
+def _commitment(arm_forces: float, arm_losses: float) -> EscalationModel:
+    """The baseline with Armenia committing ``arm_forces`` and having borne ``arm_losses``."""
+    model = EscalationModel(load_scenario(BASELINE, {"states.ARM.forces": arm_forces}), 0)
+    model.states["ARM"].military_deaths = arm_losses
+    return model
+
+
+def test_a_bigger_commitment_weighs_each_loss_and_tires_on_a_bigger_scale():
+    reference, arm = _commitment(16_000, arm_losses=300.0), _commitment(64_000, arm_losses=300.0)
+    below, m = _commitment(5_000, arm_losses=300.0), arm.spec.model
+    assert m.reference_forces == 16_000
+    assert below.states["ARM"].size == reference.states["ARM"].size == 1.0  # as fitted up to the reference
+    assert below.states["ARM"].loss_weight == reference.states["ARM"].loss_weight
+    sensitivity = arm.states["ARM"].spec.casualty_sensitivity
+    assert arm.states["ARM"].size == 4.0
+    assert arm.states["ARM"].loss_weight == pytest.approx(
+        sensitivity * (1.0 + 300.0 / (4.0 * m.weariness_deaths)) / (4.0 * m.loss_scale)
+    )
+    assert reference.states["ARM"].loss_weight == pytest.approx(
+        sensitivity * (1.0 + 300.0 / m.weariness_deaths) / m.loss_scale
+    )
+
+
+def test_a_big_armys_losses_say_less_of_its_resolve():
+    hope = {}
+    for forces in (10_000, 40_000):
+        model = _commitment(forces, arm_losses=100.0)
+        aze, arm = model.states["AZE"], model.states["ARM"]
+        prior = aze.yields["ARM"]
+        aze.learn_resolve(arm, 0.01)
+        hope[forces] = aze.yields["ARM"]
+    assert hope[10_000] == pytest.approx(beliefs.yield_update(prior, 0.01 * 100.0))
+    assert hope[40_000] == pytest.approx(beliefs.yield_update(prior, 0.01 * 100.0 / 2.5))
+    assert hope[10_000] < hope[40_000] < prior
+
+
 # --- ceasefire ------------------------------------------------------------------------------------
 def test_strength_adds_guarantees_and_the_brokers_part_fades():
     assert ceasefire.strength(0.1, 0.4, 0.3, 0, 72) == pytest.approx(0.8)
@@ -361,6 +397,18 @@ def _paired_t(on: pd.Series, off: pd.Series) -> float:
 def test_switching_a_mechanism_off_makes_fighting_longer(baseline, override):
     off = _ensemble(override)
     assert _paired_t(baseline.fighting_hours, off.fighting_hours) > 3.0
+
+
+def test_armies_four_times_the_reference_fight_longer_and_bloodier_than_on_a_fixed_scale():
+    big = {"states.AZE.forces": 64_000, "states.ARM.forces": 40_000}
+    scaled = _ensemble(big, runs=40)
+    fixed = _ensemble({**big, "model.reference_forces": 1e12}, runs=40)  # losses weighed as for 16,000
+
+    def dead(frame: pd.DataFrame) -> float:
+        return float((frame["military_deaths.ARM"] + frame["military_deaths.AZE"]).median())
+
+    assert dead(scaled) > 1.5 * dead(fixed)
+    assert scaled["fighting_hours"].median() > fixed["fighting_hours"].median()
 
 
 def test_without_concessions_fighting_is_longer():

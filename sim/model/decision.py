@@ -10,7 +10,8 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
   leverage ℓ); defensive  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being
   coerced costs ℓ(r_j), meeting the attack wins back a share of it, out-climbing it wins nothing);
   territorial adds τ·(km² per hour) at r ≥ 5.
-* L(r)  expected own losses: σ_c · (1 + losses/w) · E[losses per hour at max(r, r_j)] / n₀ —
+* L(r)  expected own losses: σ_c · (1 + losses/(w·k)) · E[losses per hour at max(r, r_j)] / (n₀·k)
+  (k the size of its commitment, ``StateAgent.size``) —
   climbing invites the adversary to the same level; aversion grows with losses (war weariness);
   losses are soldiers and, on a static front, materiel in casualties' equivalent (§7.3).
 * P·(c(r) − δ·c(min(r, r_j))) international and mediator pressure P times the ladder's
@@ -82,7 +83,7 @@ class Situation:
     yields: float  # believed probability π that the adversary yields to force
     share: float  # believed share s
     opponent_rung: int
-    loss_weight: float  # σ_c·(1 + deaths/w)/loss_scale
+    loss_weight: float  # σ_c·(1 + deaths/(w·k))/(loss_scale·k)
     deaths_per_fire: float  # expected own deaths per hour per unit fire rate
     pressure: float  # P
     intervention: float  # Σ κ·X

@@ -190,6 +190,14 @@ class Model(Strict):
         "h",
         gt=0.0,
     )
+    reference_forces: float = field(
+        16000.0,
+        "Forces a state commits to the theatre (`forces`) up to which losses are weighed as fitted "
+        "(the largest the crisis library holds); a state that commits k times more weighs each "
+        "loss, tires of losses and reveals its resolve by them k times more slowly (§7.2) [assumed].",
+        "soldiers",
+        gt=0.0,
+    )
     loss_scale: float = field(
         10.0,
         "Deaths per unit of casualty sensitivity: the loss weight is sensitivity × (1 + deaths/w) "

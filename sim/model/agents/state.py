@@ -106,12 +106,24 @@ class StateAgent(mesa.Agent):
         return self.military_deaths + self.materiel_losses
 
     @property
+    def size(self) -> float:
+        """How many times the reference commitment (``model.reference_forces``) it has put into the
+        theatre, at least 1. Losses count relative to the force that bears them: a state that sends
+        an army of 60,000 into a war expects, accepts and can absorb more dead than one that sends
+        10,000 to a border clash (Helmbold 1971 and Dupuy 1987 find forces break at a share of their
+        strength, not at a number of dead; Mueller 1973 finds support falling with the log of the
+        toll, so each death weighs less as the effort grows), and an adversary reads its resolve
+        from its losses on the same scale. Below the reference the constants hold as fitted on the
+        crisis library."""
+        return max(1.0, self.spec.forces / self.model.spec.model.reference_forces)
+
+    @property
     def loss_weight(self) -> float:
         """Utility per expected own loss (a death or its equivalent in materiel): casualty
-        sensitivity, growing with war weariness."""
+        sensitivity, growing with war weariness, both on the scale of its commitment (``size``)."""
         m = self.model.spec.model
-        weariness = 1.0 + self.losses / m.weariness_deaths
-        return self.spec.casualty_sensitivity * weariness / m.loss_scale
+        weariness = 1.0 + self.losses / (m.weariness_deaths * self.size)
+        return self.spec.casualty_sensitivity * weariness / (m.loss_scale * self.size)
 
     @property
     def effectiveness(self) -> float:
@@ -604,10 +616,11 @@ class StateAgent(mesa.Agent):
     # --- what it learns ---------------------------------------------------------------------
     def learn_resolve(self, adv: StateAgent, evidence_per_death: float) -> None:
         """A coercer reads the losses ``adv`` bore this hour without conceding (deaths and their
-        equivalent in materiel) as evidence that it will not yield."""
+        equivalent in materiel, on the scale of its commitment: ``size``) as evidence that it will
+        not yield."""
         lost = adv.losses - adv.losses_seen
         if lost > 0 and self.aim != "defensive" and self.model.spec.mechanisms.learning:
-            self.yields[adv.id] = yield_update(self.yields[adv.id], evidence_per_death * lost)
+            self.yields[adv.id] = yield_update(self.yields[adv.id], evidence_per_death * lost / adv.size)
 
     def learn(self, adv: StateAgent, fire: float, noise_sd: float, precision: float | None = None) -> None:
         """Update its belief about ``adv`` from a signal of the given fire intensity on the fronts
