@@ -164,6 +164,36 @@ def test_only_the_frontage_engages():
     assert combat.engaged(50_000.0, 100.0, 60.0) == 6000.0
 
 
+def test_the_advance_grows_with_the_soldiers_attacking_in_contact():
+    model = EscalationModel(grid(), 0)
+    sector, per_km2 = model.sectors["S1_0"], model.spec.combat.engaged_per_km2
+    reference = model.spec.combat.advance_soldiers
+    assert model.frontage(reference, sector) == pytest.approx(1.0)
+    assert model.frontage(reference / 2, sector) == pytest.approx(0.5)
+    assert model.frontage(1e9, sector) == pytest.approx(per_km2 * sector.spec.area_km2 / reference)
+
+
+def test_twice_the_soldiers_in_contact_take_about_twice_the_ground():
+    """The same force ratio on strips twice as wide: twice the frontage, twice the km² an hour."""
+
+    def first_hours(scenario: Scenario) -> float:
+        return sum(fight(EscalationModel(scenario, seed), 4, OFFENSIVE)[-1] for seed in range(20))
+
+    narrow = first_hours(grid())
+    wide = first_hours(grid(area=200.0, a_forces=128000, b_forces=80000))
+    assert 1.6 < wide / narrow < 2.4
+
+
+def test_a_conqueror_expects_the_ground_its_soldiers_in_contact_can_take():
+    for forces, frontage in ((64000, 1.0), (15000, 0.5)):  # 12,800 a border sector, 6,000 in contact; 3,000
+        scenario = with_overrides(grid(a_forces=forces), {"states.A.territorial_value": 0.1})
+        model = EscalationModel(scenario, 0)
+        a, b = model.states["A"], model.states["B"]
+        assert model.expected_frontage(a, b) == pytest.approx(frontage)
+        expected = 0.1 * model.spec.combat.advance_km2_per_hour * frontage
+        assert a.situation(b).territory_gain == pytest.approx(expected)
+
+
 def test_terrain_factor_is_a_parameter():
     assert combat.effectiveness(1.0, 1.0, 1.0, 1.0, 0.0) == 1.0
     assert combat.effectiveness(1.0, 1.0, 1.0, 1.0, 0.8) == pytest.approx(0.2)

@@ -9,7 +9,7 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
   believed probability π that the adversary yields to force, believed share s, ladder
   leverage ℓ); defensive  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being
   coerced costs ℓ(r_j), meeting the attack wins back a share of it, out-climbing it wins nothing);
-  territorial adds τ·(km² per hour) at r ≥ 5.
+  territorial adds τ·(km² per hour it expects an offensive to take on a front) at r ≥ 5.
 * L(r)  expected own losses: σ_c · (1 + losses/(w·k)) · E[losses per hour at max(r, r_j)] / (n₀·k)
   (k the size of its commitment, ``StateAgent.size``) —
   climbing invites the adversary to the same level; aversion grows with losses (war weariness);

@@ -667,8 +667,9 @@ class EscalationModel(mesa.Model):
     def _advance(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent, gains: dict) -> bool:
         """Ground taken from ``loser`` in ``dst`` this hour; True once the line has crossed it."""
         c = self.spec.combat
+        attackers = src.forces.get(atk.id, 0.0)
         ratio = territory.effective_ratio(
-            src.forces.get(atk.id, 0.0),
+            attackers,
             atk.effectiveness,
             dst.forces.get(loser.id, 0.0),
             loser.effectiveness,
@@ -678,7 +679,7 @@ class EscalationModel(mesa.Model):
         mean = territory.advance_rate(
             ratio,
             c.capture_force_ratio,
-            c.advance_km2_per_hour,
+            c.advance_km2_per_hour * self.frontage(attackers, src),
             c.advance_cap,
             c.terrain_slowdown,
             dst.spec.defensibility,
@@ -707,6 +708,26 @@ class EscalationModel(mesa.Model):
             self._withdrawals.add((dst.id, loser.id))
             return True
         return rout or territory.line_crossed(dst.control, atk.id, dst.spec.area_km2, c.capture_share)
+
+    def frontage(self, soldiers: float, sector: Sector) -> float:
+        """The frontage ``soldiers`` in ``sector`` attack on, in units of ``combat.advance_soldiers``
+        in contact: the advance is per unit of frontage, so twice the soldiers in contact take
+        twice the ground an hour."""
+        c = self.spec.combat
+        return combat.engaged(soldiers, sector.spec.area_km2, c.engaged_per_km2) / c.advance_soldiers
+
+    def expected_frontage(self, state: StateAgent, adv: StateAgent) -> float:
+        """The mean ``frontage`` of ``state``'s sectors on its fronts with ``adv``: what it expects
+        an offensive to take an hour on each, in units of ``combat.advance_km2_per_hour``."""
+        facing = {
+            own
+            for pair in self.fronts
+            for own, other in (pair, pair[::-1])
+            if self.sectors[own].holder == state.id and self.sectors[other].holder == adv.id
+        }
+        sectors = [self.sectors[sid] for sid in facing]
+        frontages = [self.frontage(s.forces.get(state.id, 0.0), s) for s in sectors]
+        return sum(frontages) / len(frontages) if frontages else 0.0
 
     def fallback(self, sector: Sector, state: str, enemy: str) -> list[Sector]:
         """The sectors next to ``sector`` that ``state`` holds behind its line facing ``enemy``:

@@ -15,9 +15,12 @@ In each front an attacker at the ground-offensive rung faces the local *effectiv
 defensibility; w its weight). Below the threshold R* nothing moves. Above it, the expected advance
 in km² per hour is
 
-    v = v₀ · min(R/R* − 1, c) · (1 − s·δ)
+    v = v₀ · (n/n₀) · min(R/R* − 1, c) · (1 − s·δ)
 
-— growing with the ratio up to a cap c, slowed by terrain (s); drawn exponentially. Control is kept
+— growing with the ratio up to a cap c, slowed by terrain (s); drawn exponentially. Dupuy's rates
+are depths an hour per unit of frontage, and the frontage an attacker covers grows with the
+soldiers it has in contact, so the km² an hour grow in proportion to them: n attacking in contact
+(``combat.engaged``) against the n₀ (``advance_soldiers``) for whom the rate is v₀. Control is kept
 as km² per state in every sector, so territory is conserved by construction: what one side takes,
 the other loses. Once the attacker holds ``capture_share`` of the sector the line has crossed it:
 the rest changes hands too (``sim.model.escalation`` then moves forces and recomputes fronts).

@@ -321,8 +321,17 @@ class Combat(Strict):
     advance_km2_per_hour: NonNegative = field(
         0.6,
         "Dupuy-style base advance rate: expected km² taken per hour across one front at twice "
-        "the breakthrough threshold on open ground [assumed].",
+        "the breakthrough threshold on open ground, by `advance_soldiers` attacking in contact "
+        "[assumed].",
         "km²/h",
+    )
+    advance_soldiers: float = field(
+        6000.0,
+        "Soldiers attacking in contact for whom the advance is `advance_km2_per_hour`; it grows in "
+        "proportion to them, as a wider frontage (Dupuy's rates are per unit of frontage) [assumed: "
+        "a sector of 100 km² full at the default 60 a km²].",
+        "soldiers",
+        gt=0.0,
     )
     capture_force_ratio: float = field(
         1.6,

@@ -204,7 +204,9 @@ class StateAgent(mesa.Agent):
             domestic=(spec.domestic_pressure + m.spec.model.outrage_per_death * self.outrage) / split,
             audience=spec.audience_cost * (1.0 - cover) / split,
             commitment=0.0 if extra and self.obtained_demands(adv, extra) else self.commitment,
-            territory_gain=spec.territorial_value * m.spec.combat.advance_km2_per_hour,
+            territory_gain=spec.territorial_value
+            * m.spec.combat.advance_km2_per_hour
+            * m.expected_frontage(self, adv),
             current=self.rung,
             switching=m.spec.model.switching_cost / split,
             mobilisation=0.0 if m.mobilisation[self.id].ordered else m.mobilisation_cost(self) / split,
