@@ -11,6 +11,7 @@ import datetime as dt
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -192,6 +193,36 @@ def test_a_conqueror_expects_the_ground_its_soldiers_in_contact_can_take():
         assert model.expected_frontage(a, b) == pytest.approx(frontage)
         expected = 0.1 * model.spec.combat.advance_km2_per_hour * frontage
         assert a.situation(b).territory_gain == pytest.approx(expected)
+
+
+def test_a_conqueror_that_can_break_through_hopes_to_take_the_ground_by_force():
+    conqueror = {"states.A.war_aim": "territorial"}
+    strong = EscalationModel(with_overrides(grid(), conqueror), 0)  # 12,800 a border sector, drones 2
+    a, b = strong.states["A"], strong.states["B"]
+    assert strong.breakthrough_share(a, b) == 1.0
+    assert a.hope(b) == 1.0 > a.yields["B"]
+    held = EscalationModel(with_overrides(grid(b_forces=400_000), conqueror), 0)  # B's line holds
+    assert held.breakthrough_share(held.states["A"], held.states["B"]) == 0.0
+    assert held.states["A"].hope(held.states["B"]) == held.states["A"].yields["B"]
+    coercer = EscalationModel(grid(), 0)  # the same strength, but it needs B to yield
+    assert coercer.states["A"].hope(coercer.states["B"]) == coercer.states["A"].yields["B"]
+    off = EscalationModel(with_overrides(grid(), {**conqueror, "mechanisms.conquest": False}), 0)
+    assert off.states["A"].hope(off.states["B"]) == off.states["A"].yields["B"]
+
+
+def test_a_conqueror_that_can_break_through_fights_on_for_ground():
+    """Without brute force a conqueror, like a coercer, gives up once the defender's losses show it
+    will not yield; with it, it fights on while its offensive breaks through."""
+
+    def runs(conquest: bool) -> pd.DataFrame:
+        overrides = {"states.A.war_aim": "territorial", "states.A.territorial_value": 0.05}
+        overrides |= {"mechanisms.conquest": conquest, "horizon_hours": 400}
+        scenario = with_overrides(grid(), overrides)
+        return pd.DataFrame([outcomes(EscalationModel(scenario, seed).run()) for seed in range(8)])
+
+    on, off = runs(True), runs(False)
+    assert on["fighting_hours"].median() > 2 * off["fighting_hours"].median()
+    assert on["territory_lost_km2.B"].median() > 10 * off["territory_lost_km2.B"].median()
 
 
 def test_terrain_factor_is_a_parameter():

@@ -6,8 +6,9 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
              − M·1[max(r, r_j) ≥ r_m]
 
 * G(r)  gains: coercive  V·θ·u·π·s·ℓ(r)  (stake V, private resolve θ, unmet share of demands u,
-  believed probability π that the adversary yields to force, believed share s, ladder
-  leverage ℓ); defensive  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being
+  believed probability π that the adversary yields to force — for a conqueror, at least the share
+  of its fronts where its offensive would break through, ``StateAgent.hope`` — believed share s,
+  ladder leverage ℓ); defensive  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being
   coerced costs ℓ(r_j), meeting the attack wins back a share of it, out-climbing it wins nothing);
   territorial adds τ·(km² per hour it expects an offensive to take on a front) at r ≥ 5.
 * L(r)  expected own losses: σ_c · (1 + losses/(w·k)) · E[losses per hour at max(r, r_j)] / (n₀·k)
@@ -80,7 +81,7 @@ class Situation:
     aim: str  # coercive | territorial | defensive
     stake: float  # V·θ
     unmet: float  # share of demands not yet conceded
-    yields: float  # believed probability π that the adversary yields to force
+    yields: float  # π: believed probability that the adversary yields (a conqueror's hope: StateAgent.hope)
     share: float  # believed share s
     opponent_rung: int
     loss_weight: float  # σ_c·(1 + deaths/(w·k))/(loss_scale·k)

@@ -668,16 +668,8 @@ class EscalationModel(mesa.Model):
         """Ground taken from ``loser`` in ``dst`` this hour; True once the line has crossed it."""
         c = self.spec.combat
         attackers = src.forces.get(atk.id, 0.0)
-        ratio = territory.effective_ratio(
-            attackers,
-            atk.effectiveness,
-            dst.forces.get(loser.id, 0.0),
-            loser.effectiveness,
-            dst.spec.defensibility,
-            c.defensibility_weight,
-        )
         mean = territory.advance_rate(
-            ratio,
+            self.force_ratio(atk, src, dst, loser),
             c.capture_force_ratio,
             c.advance_km2_per_hour * self.frontage(attackers, src),
             c.advance_cap,
@@ -709,6 +701,34 @@ class EscalationModel(mesa.Model):
             return True
         return rout or territory.line_crossed(dst.control, atk.id, dst.spec.area_km2, c.capture_share)
 
+    def force_ratio(self, atk: StateAgent, src: Sector, dst: Sector, loser: StateAgent) -> float:
+        """The effective force ratio of ``atk`` attacking from ``src`` into ``dst``, held by ``loser``."""
+        return territory.effective_ratio(
+            src.forces.get(atk.id, 0.0),
+            atk.effectiveness,
+            dst.forces.get(loser.id, 0.0),
+            loser.effectiveness,
+            dst.spec.defensibility,
+            self.spec.combat.defensibility_weight,
+        )
+
+    def facing(self, state: StateAgent, adv: StateAgent) -> list[tuple[Sector, Sector]]:
+        """``state``'s fronts with ``adv``, as (its sector, the sector of ``adv``'s it faces)."""
+        return [
+            (self.sectors[own], self.sectors[other])
+            for pair in self.fronts
+            for own, other in (pair, pair[::-1])
+            if self.sectors[own].holder == state.id and self.sectors[other].holder == adv.id
+        ]
+
+    def breakthrough_share(self, state: StateAgent, adv: StateAgent) -> float:
+        """The share of ``state``'s fronts with ``adv`` on which an offensive of the forces now
+        there would break through (the effective ratio at ``capture_force_ratio`` or above)."""
+        pairs = self.facing(state, adv)
+        threshold = self.spec.combat.capture_force_ratio
+        through = sum(self.force_ratio(state, own, other, adv) >= threshold for own, other in pairs)
+        return through / len(pairs) if pairs else 0.0
+
     def frontage(self, soldiers: float, sector: Sector) -> float:
         """The frontage ``soldiers`` in ``sector`` attack on, in units of ``combat.advance_soldiers``
         in contact: the advance is per unit of frontage, so twice the soldiers in contact take
@@ -719,13 +739,7 @@ class EscalationModel(mesa.Model):
     def expected_frontage(self, state: StateAgent, adv: StateAgent) -> float:
         """The mean ``frontage`` of ``state``'s sectors on its fronts with ``adv``: what it expects
         an offensive to take an hour on each, in units of ``combat.advance_km2_per_hour``."""
-        facing = {
-            own
-            for pair in self.fronts
-            for own, other in (pair, pair[::-1])
-            if self.sectors[own].holder == state.id and self.sectors[other].holder == adv.id
-        }
-        sectors = [self.sectors[sid] for sid in facing]
+        sectors = {own.id: own for own, _ in self.facing(state, adv)}.values()
         frontages = [self.frontage(s.forces.get(state.id, 0.0), s) for s in sectors]
         return sum(frontages) / len(frontages) if frontages else 0.0
 

@@ -621,6 +621,11 @@ class Mechanisms(Strict):
         "Once a war is fought with ground offensives, states weigh the forces each side could "
         "still bring from outside the theatre (`active_forces`, `model.potential_share`).",
     )
+    conquest: bool = field(
+        True,
+        'A conqueror (`war_aim = "territorial"`) hopes to take the ground by force where its '
+        "offensive would break through, not only that its adversary yields.",
+    )
     aim_revision: bool = field(
         True,
         "A coercer or conqueror that learns it holds less than `model.aim_revision_share` of the "
@@ -738,8 +743,9 @@ class State(Strict):
     )
     war_aim: Literal["coercive", "territorial", "defensive", "none"] = field(
         "none",
-        "coercive: fight to extract the demands; territorial: to take ground; defensive: to "
-        "hold; none: not a belligerent.",
+        "coercive: fight to extract the demands; territorial: to take ground (by force where its "
+        "offensive breaks through, `mechanisms.conquest`); defensive: to hold; none: not a "
+        "belligerent.",
     )
     demands: tuple[Id, ...] = field((), "Concessions it wants from its adversary (coercive aim).")
     concessions: dict[Id, NonNegative] = field(

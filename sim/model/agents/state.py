@@ -182,10 +182,11 @@ class StateAgent(mesa.Agent):
         own = opponent_rung is None and cover == 0.0 and share is None and resolve is None and not extra
         if share is None:
             share = self.balance(adv)
+        hope = self.hope(adv)
         if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
             key += (self.outrage, self.aim, share)
-            key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id])
+            key += (len(adv.conceded), len(adv.refused), belief.mean, hope)
             if key in m.memo:
                 return copy.copy(m.memo[key])
         believed_ratio = belief.expected / max(adv.strength, 1e-9)
@@ -193,7 +194,7 @@ class StateAgent(mesa.Agent):
             aim=self.aim,
             stake=spec.stake * (self.resolve if resolve is None else resolve),
             unmet=self.unmet(adv, extra),
-            yields=self.yields[adv.id],
+            yields=hope,
             share=share,
             opponent_rung=adv.rung if opponent_rung is None else opponent_rung,
             loss_weight=self.loss_weight,
@@ -215,6 +216,19 @@ class StateAgent(mesa.Agent):
         if own:
             m.memo[key] = copy.copy(s)
         return s
+
+    def hope(self, adv: StateAgent) -> float:
+        """Its believed chance of getting what it fights ``adv`` for. A coercer needs ``adv`` to
+        yield (π, read from the fighting: ``learn_resolve``). A conqueror can also take the ground
+        by force, which needs no yielding (Schelling 1966's brute force against coercion; Reiter
+        2009: a side that is winning on the battlefield fights on): its hope is at least the share
+        of its fronts with ``adv`` on which its offensive would break through
+        (``EscalationModel.breakthrough_share``), so it fights on while it can take ground, and
+        only a conqueror that cannot is left hoping that ``adv`` gives in."""
+        pi = self.yields[adv.id]
+        if self.aim != "territorial" or not self.model.spec.mechanisms.conquest:
+            return pi
+        return max(pi, self.model.breakthrough_share(self, adv))
 
     def fight_and_stop(self, adv: StateAgent, cover: float = 0.0, **estimate) -> tuple[float, float]:
         """(hourly value of fighting on at the best rung it can reach, of both sides stopping)
