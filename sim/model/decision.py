@@ -6,10 +6,11 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
              − M·1[max(r, r_j) ≥ r_m]
 
 * G(r)  gains: coercive  V·θ·u·π·s·ℓ(r)  (stake V, private resolve θ, unmet share of demands u,
-  believed probability π that the adversary yields to force — for a conqueror, at least the share
-  of its fronts where its offensive would break through, ``StateAgent.hope`` — believed share s,
-  ladder leverage ℓ); defensive  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being
-  coerced costs ℓ(r_j), meeting the attack wins back a share of it, out-climbing it wins nothing);
+  believed probability π that the adversary yields to force — for a conqueror at r ≥ 5,
+  max(π, b) with b the share of its fronts where it believes its offensive would break through,
+  ``StateAgent.breakthrough`` — believed share s, ladder leverage ℓ); defensive
+  V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being coerced costs ℓ(r_j), meeting the attack wins back a
+  share of it, out-climbing it wins nothing);
   territorial adds τ·(km² per hour it expects an offensive to take on a front) at r ≥ 5.
 * L(r)  expected own losses: σ_c · (1 + losses/(w·k)) · E[losses per hour at max(r, r_j)] / (n₀·k)
   (k the size of its commitment, ``StateAgent.size``) —
@@ -81,7 +82,7 @@ class Situation:
     aim: str  # coercive | territorial | defensive
     stake: float  # V·θ
     unmet: float  # share of demands not yet conceded
-    yields: float  # π: believed probability that the adversary yields (a conqueror's hope: StateAgent.hope)
+    yields: float  # π: believed probability that the adversary yields to force
     share: float  # believed share s
     opponent_rung: int
     loss_weight: float  # σ_c·(1 + deaths/(w·k))/(loss_scale·k)
@@ -97,6 +98,7 @@ class Situation:
     mobilisation: float = 0.0  # M: hourly cost of mobilising, 0 once ordered or with no reserves
     mobilise_rung: int = N_RUNGS  # r_m: the fighting's rung at which it would mobilise
     deaths_per_strike: float = 0.0  # expected own deaths per hour per unit strike rate
+    breakthrough: float = 0.0  # b: a conqueror's hope of taking the ground by force (r ≥ 5)
 
 
 def gains(s: Situation, c: Columns) -> list[float]:
@@ -104,8 +106,12 @@ def gains(s: Situation, c: Columns) -> list[float]:
     j, lev = s.opponent_rung, c.leverage
     if s.aim == "defensive":
         gain = [s.stake * (s.share * lev[min(r, j)] - lev[j]) for r in RUNGS]
-    else:
-        gain = [s.stake * s.unmet * s.yields * s.share * x for x in lev]
+    else:  # a conqueror's offensive may take what the adversary will not yield (b)
+        by_force = max(s.yields, s.breakthrough)
+        gain = [
+            s.stake * s.unmet * (by_force if r >= Rung.GROUND_OFFENSIVE else s.yields) * s.share * x
+            for r, x in enumerate(lev)
+        ]
     if s.aim == "territorial" or s.territory_gain > 0.0:
         gain = [g + s.territory_gain * (r >= Rung.GROUND_OFFENSIVE) for r, g in enumerate(gain)]
     return gain

@@ -714,20 +714,20 @@ class EscalationModel(mesa.Model):
 
     def facing(self, state: StateAgent, adv: StateAgent) -> list[tuple[Sector, Sector]]:
         """``state``'s fronts with ``adv``, as (its sector, the sector of ``adv``'s it faces)."""
-        return [
-            (self.sectors[own], self.sectors[other])
-            for pair in self.fronts
-            for own, other in (pair, pair[::-1])
-            if self.sectors[own].holder == state.id and self.sectors[other].holder == adv.id
-        ]
+        return [(own, other) for own, other in self.exposure[state.id] if other.holder == adv.id]
 
     def breakthrough_share(self, state: StateAgent, adv: StateAgent) -> float:
-        """The share of ``state``'s fronts with ``adv`` on which an offensive of the forces now
-        there would break through (the effective ratio at ``capture_force_ratio`` or above)."""
+        """The share of ``state``'s fronts with ``adv`` on which it believes an offensive of the
+        forces now there would break through: the effective ratio, with ``adv``'s effectiveness as
+        it believes it (its belief about ``adv``'s strength against the truth), above
+        ``capture_force_ratio``."""
         pairs = self.facing(state, adv)
+        if not pairs:
+            return 0.0
+        believed = state.beliefs[adv.id].expected / max(adv.strength, 1e-9)
         threshold = self.spec.combat.capture_force_ratio
-        through = sum(self.force_ratio(state, own, other, adv) >= threshold for own, other in pairs)
-        return through / len(pairs) if pairs else 0.0
+        through = sum(self.force_ratio(state, own, other, adv) > threshold * believed for own, other in pairs)
+        return through / len(pairs)
 
     def frontage(self, soldiers: float, sector: Sector) -> float:
         """The frontage ``soldiers`` in ``sector`` attack on, in units of ``combat.advance_soldiers``
@@ -1140,6 +1140,7 @@ class EscalationModel(mesa.Model):
                     self.pressure_on(s),
                     *((x.mean, x.var) for x in s.beliefs.values()),
                     *s.yields.values(),
+                    s.forces,  # a conqueror's breakthrough and frontage follow its forces
                 )
                 for s in (a, b)
             ),

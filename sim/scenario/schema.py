@@ -152,7 +152,8 @@ class Model(Strict):
     weariness_deaths: float = field(
         150.0,
         "Own losses (military deaths, and positions and equipment lost on a static line in deaths' "
-        "equivalent, `combat.static_exposure`) at which a state's aversion to further losses has doubled.",
+        "equivalent, `combat.static_exposure`) at which a state's aversion to further losses has "
+        "doubled (× its size beyond `reference_forces`).",
         "deaths",
         gt=0.0,
     )
@@ -172,8 +173,8 @@ class Model(Strict):
         0.03,
         "Evidence per adversary death (or its equivalent in materiel on a static line), at signal "
         "noise 1, that an adversary which suffers without "
-        "conceding will not yield (divided by signal_noise²: noisier fighting reveals less) "
-        "[assumed].",
+        "conceding will not yield (divided by signal_noise²: noisier fighting reveals less; and by "
+        "the adversary's size beyond `reference_forces`) [assumed].",
         "1/death",
     )
     outrage_per_death: NonNegative = field(
@@ -192,16 +193,18 @@ class Model(Strict):
     )
     reference_forces: float = field(
         16000.0,
-        "Forces a state commits to the theatre (`forces`) up to which losses are weighed as fitted "
-        "(the largest the crisis library holds); a state that commits k times more weighs each "
-        "loss, tires of losses and reveals its resolve by them k times more slowly (§7.2) [assumed].",
+        "Forces a state commits to the theatre (`forces`, reserves not counted) up to which losses "
+        "are weighed as fitted (the largest the crisis library holds); a state that commits k times "
+        "more weighs each loss 1/k as much, and tires of its losses and reveals its resolve by "
+        "them k times more slowly (ODD §7.2) [assumed].",
         "soldiers",
         gt=0.0,
     )
     loss_scale: float = field(
         10.0,
         "Deaths per unit of casualty sensitivity: the loss weight is sensitivity × (1 + deaths/w) "
-        "÷ this [assumed: one utility unit per 10 expected deaths an hour].",
+        "÷ this (w and this × the state's size beyond `reference_forces`) [assumed: one utility "
+        "unit per 10 expected deaths an hour].",
         "deaths",
         gt=0.0,
     )

@@ -111,10 +111,9 @@ class StateAgent(mesa.Agent):
         theatre, at least 1. Losses count relative to the force that bears them: a state that sends
         an army of 60,000 into a war expects, accepts and can absorb more dead than one that sends
         10,000 to a border clash (Helmbold 1971 and Dupuy 1987 find forces break at a share of their
-        strength, not at a number of dead; Mueller 1973 finds support falling with the log of the
-        toll, so each death weighs less as the effort grows), and an adversary reads its resolve
-        from its losses on the same scale. Below the reference the constants hold as fitted on the
-        crisis library."""
+        strength, not at a number of dead), and an adversary reads its resolve from its losses on
+        the same scale. Its commitment is its ``forces`` at hour 0 (reserves it may call up are not
+        counted); below the reference the constants hold as fitted on the crisis library."""
         return max(1.0, self.spec.forces / self.model.spec.model.reference_forces)
 
     @property
@@ -182,11 +181,12 @@ class StateAgent(mesa.Agent):
         own = opponent_rung is None and cover == 0.0 and share is None and resolve is None and not extra
         if share is None:
             share = self.balance(adv)
-        hope = self.hope(adv)
+        by_force = self.breakthrough(adv)
+        ground = spec.territorial_value * m.spec.combat.advance_km2_per_hour * m.expected_frontage(self, adv)
         if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
-            key += (self.outrage, self.aim, share)
-            key += (len(adv.conceded), len(adv.refused), belief.mean, hope)
+            key += (self.outrage, self.aim, share, by_force, ground)
+            key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id])
             if key in m.memo:
                 return copy.copy(m.memo[key])
         believed_ratio = belief.expected / max(adv.strength, 1e-9)
@@ -194,7 +194,8 @@ class StateAgent(mesa.Agent):
             aim=self.aim,
             stake=spec.stake * (self.resolve if resolve is None else resolve),
             unmet=self.unmet(adv, extra),
-            yields=hope,
+            yields=self.yields[adv.id],
+            breakthrough=by_force,
             share=share,
             opponent_rung=adv.rung if opponent_rung is None else opponent_rung,
             loss_weight=self.loss_weight,
@@ -205,9 +206,7 @@ class StateAgent(mesa.Agent):
             domestic=(spec.domestic_pressure + m.spec.model.outrage_per_death * self.outrage) / split,
             audience=spec.audience_cost * (1.0 - cover) / split,
             commitment=0.0 if extra and self.obtained_demands(adv, extra) else self.commitment,
-            territory_gain=spec.territorial_value
-            * m.spec.combat.advance_km2_per_hour
-            * m.expected_frontage(self, adv),
+            territory_gain=ground,
             current=self.rung,
             switching=m.spec.model.switching_cost / split,
             mobilisation=0.0 if m.mobilisation[self.id].ordered else m.mobilisation_cost(self) / split,
@@ -217,18 +216,17 @@ class StateAgent(mesa.Agent):
             m.memo[key] = copy.copy(s)
         return s
 
-    def hope(self, adv: StateAgent) -> float:
-        """Its believed chance of getting what it fights ``adv`` for. A coercer needs ``adv`` to
-        yield (π, read from the fighting: ``learn_resolve``). A conqueror can also take the ground
-        by force, which needs no yielding (Schelling 1966's brute force against coercion; Reiter
-        2009: a side that is winning on the battlefield fights on): its hope is at least the share
-        of its fronts with ``adv`` on which its offensive would break through
-        (``EscalationModel.breakthrough_share``), so it fights on while it can take ground, and
-        only a conqueror that cannot is left hoping that ``adv`` gives in."""
-        pi = self.yields[adv.id]
+    def breakthrough(self, adv: StateAgent) -> float:
+        """A conqueror's hope of taking what it fights ``adv`` for by force, 0 for any other aim.
+        A coercer needs ``adv`` to yield (π, read from the fighting: ``learn_resolve``); a
+        conqueror's ground offensive can take the ground without that (Schelling 1966's brute
+        force against coercion; Reiter 2009: a side winning on the battlefield fights on), as far as
+        it believes it would break through: the share of its fronts with ``adv`` where it would
+        (``EscalationModel.breakthrough_share``). So a conqueror fights on while it can take ground,
+        and one that cannot is left hoping that ``adv`` gives in."""
         if self.aim != "territorial" or not self.model.spec.mechanisms.conquest:
-            return pi
-        return max(pi, self.model.breakthrough_share(self, adv))
+            return 0.0
+        return self.model.breakthrough_share(self, adv)
 
     def fight_and_stop(self, adv: StateAgent, cover: float = 0.0, **estimate) -> tuple[float, float]:
         """(hourly value of fighting on at the best rung it can reach, of both sides stopping)
