@@ -182,7 +182,10 @@ class StateAgent(mesa.Agent):
         if share is None:
             share = self.balance(adv)
         by_force = self.breakthrough(adv)
-        ground = spec.territorial_value * m.spec.combat.advance_km2_per_hour * m.expected_frontage(self, adv)
+        ground = 0.0  # the km² an hour it expects an offensive to take, as it values them
+        if spec.territorial_value > 0.0:
+            value = spec.territorial_value * m.spec.combat.advance_km2_per_hour
+            ground = value * m.expected_frontage(self, adv)
         if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
             key += (self.outrage, self.aim, share, by_force, ground)
