@@ -221,6 +221,28 @@ def test_a_conqueror_that_can_break_through_hopes_to_take_the_ground_by_force():
     assert off.states["A"].breakthrough(off.states["B"]) == 0.0
 
 
+def test_a_conquerors_view_follows_the_forces_within_the_hour():
+    """The same hour's situation and ceasefire incentive are cached; forces that move, so that a
+    line holds or an attacking line thins, must reach them."""
+    scenario = with_overrides(grid(), {"states.A.war_aim": "territorial", "states.A.territorial_value": 0.1})
+    model = EscalationModel(scenario, 0)
+    a, b = model.states["A"], model.states["B"]
+    model.agree(None, a, b, "offer", ())
+    agreement = model.agreements[frozenset(("A", "B"))]
+    before, incentive = a.situation(b), model._incentive(agreement, a, b, None)[0]
+    (mine, held), *rest = model.facing(a, b)
+    for own, other in rest:  # the same totals, massed in one sector each
+        model._add_forces(held, "B", other.forces["B"])
+        model._add_forces(other, "B", -other.forces["B"])
+        model._add_forces(mine, "A", own.forces["A"])
+        model._add_forces(own, "A", -own.forces["A"])
+    after = a.situation(b)
+    assert before.breakthrough == 1.0 and after.breakthrough == pytest.approx(0.2)  # one front left
+    assert after.territory_gain == pytest.approx(0.2 * before.territory_gain)  # four attack with none
+    model._add_forces(held, "B", 400_000)
+    assert model._incentive(agreement, a, b, None)[0] < incentive
+
+
 def test_a_conqueror_that_can_break_through_fights_on_for_ground():
     """Without brute force a conqueror, like a coercer, gives up once the defender's losses show it
     will not yield; with it, it fights on while its offensive breaks through."""

@@ -273,16 +273,16 @@ def test_a_bigger_commitment_weighs_each_loss_and_tires_on_a_bigger_scale():
 
 
 def test_a_big_armys_losses_say_less_of_its_resolve():
-    hope = {}
+    pi = {}
     for forces in (10_000, 40_000):
         model = _commitment(forces, arm_losses=100.0)
         aze, arm = model.states["AZE"], model.states["ARM"]
         prior = aze.yields["ARM"]
         aze.learn_resolve(arm, 0.01)
-        hope[forces] = aze.yields["ARM"]
-    assert hope[10_000] == pytest.approx(beliefs.yield_update(prior, 0.01 * 100.0))
-    assert hope[40_000] == pytest.approx(beliefs.yield_update(prior, 0.01 * 100.0 / 2.5))
-    assert hope[10_000] < hope[40_000] < prior
+        pi[forces] = aze.yields["ARM"]
+    assert pi[10_000] == pytest.approx(beliefs.yield_update(prior, 0.01 * 100.0))
+    assert pi[40_000] == pytest.approx(beliefs.yield_update(prior, 0.01 * 100.0 / 2.5))
+    assert pi[10_000] < pi[40_000] < prior
 
 
 # --- ceasefire ------------------------------------------------------------------------------------
