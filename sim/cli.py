@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from sim.scenario.checks import stand_offs
 from sim.scenario.loading import ScenarioError, ScenarioWarning, load_scenario, parse_override
 
 if TYPE_CHECKING:
@@ -227,6 +228,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
         f"{len(scenario.events)} events, horizon {scenario.horizon_hours} h"
     )
     print(f"{args.scenario}: valid ({counts})")
+    apart = stand_offs(scenario)
+    if apart:
+        print(f"  no front between {', '.join(apart)}: they fight by strikes at a distance only")
     return 0
 
 

@@ -17,7 +17,7 @@ import sim
 from sim.analysis.outcomes import outcome_columns
 from sim.experiments.runner import run_seed
 from sim.model.escalation import EscalationModel
-from sim.model.ladder import Rung
+from sim.model.ladder import STAND_OFF, Rung
 from sim.scenario.loading import ScenarioError, load_scenario, validate, with_overrides
 from sim.scenario.schema import Mechanisms
 
@@ -234,10 +234,12 @@ BEHAVIOUR = tomllib.loads((ROOT / "scenarios" / "behaviour.toml").read_text(enco
 
 @st.composite
 def crises(draw: st.DrawFn) -> dict[str, Any]:
-    """A raw scenario: a chain of enmities plus extra ones, sectors along each, and third parties."""
+    """A raw scenario: a chain of enmities plus extra ones, sectors along each (or none: a war at a
+    distance), and third parties."""
     n = draw(st.integers(2, 5))
     ids = [f"S{i}" for i in range(n)]
     wars = {(ids[0], ids[1])} | {(ids[draw(st.integers(0, i - 1))], ids[i]) for i in range(2, n)}
+    distant = {w for w in sorted(wars) if draw(st.integers(0, 3)) == 0}  # no front: strikes only
     unit = st.floats(0.0, 1.0)
     states: dict[str, dict[str, Any]] = {}
     for sid in ids:
@@ -254,7 +256,11 @@ def crises(draw: st.DrawFn) -> dict[str, Any]:
             "drones": draw(st.floats(1.0, 2.0)),
             "stake": draw(st.floats(0.2, 6.0)),
             "war_aim": aim,
-            "initial_rung": draw(st.integers(0, 4)),
+            "initial_rung": draw(
+                st.sampled_from(STAND_OFF)
+                if all((a, b) in distant for a, b in wars if sid in (a, b))
+                else st.integers(0, 4)
+            ),
             "max_rung": draw(st.integers(1, 6)),
             "belief_bias": draw(st.floats(0.3, 2.0)),
             "strike_aim_populated": draw(unit),
@@ -288,7 +294,7 @@ def crises(draw: st.DrawFn) -> dict[str, Any]:
                 "border": False,
                 "neighbours": [f"{sid}_B0"],
             }
-    for a, b in wars:
+    for a, b in sorted(wars - distant):
         sectors[f"{a}_B0"]["neighbours"].append(f"{b}_B0")
         if f"{b}_B1" in sectors and draw(st.booleans()):
             sectors[f"{a}_B1" if f"{a}_B1" in sectors else f"{a}_B0"]["neighbours"].append(f"{b}_B1")
@@ -321,7 +327,7 @@ def crises(draw: st.DrawFn) -> dict[str, Any]:
             "kind": "offensive",
             "actor": first,
             "target": second,
-            "rung": draw(st.integers(2, 6)),
+            "rung": Rung.DEEP_STRIKES if (first, second) in distant else draw(st.integers(2, 6)),
         }
     }
     if draw(st.booleans()):

@@ -39,11 +39,12 @@ from __future__ import annotations
 
 import bisect
 import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model.ladder import N_RUNGS, Rung
+from sim.model.ladder import FULL_LADDER, N_RUNGS, Rung
 from sim.scenario.schema import Scenario
 
 RUNGS = range(N_RUNGS)
@@ -143,12 +144,14 @@ def summed(per_adversary: list[list[float]]) -> list[float]:
     return [sum(u) for u in zip(*per_adversary, strict=True)]
 
 
-def logit_choice(rng: np.random.Generator, utility: list[float], precision: float, allowed: range) -> int:
+def logit_choice(
+    rng: np.random.Generator, utility: list[float], precision: float, allowed: Sequence[int]
+) -> int:
     """Draw a rung with probability ∝ exp(λ·EU) among the allowed ones."""
     return logit_pick(rng.random(), utility, precision, allowed)
 
 
-def logit_pick(uniform: float, utility: list[float], precision: float, allowed: range) -> int:
+def logit_pick(uniform: float, utility: list[float], precision: float, allowed: Sequence[int]) -> int:
     """The logit choice for a given uniform draw in [0, 1) (inverse of the cumulative weights)."""
     u = [precision * utility[r] for r in allowed]
     top = max(u)
@@ -156,8 +159,14 @@ def logit_pick(uniform: float, utility: list[float], precision: float, allowed: 
     return allowed[bisect.bisect_right(weights, uniform * weights[-1])]
 
 
-def reachable(current: int, max_change: int, ceiling: int = N_RUNGS - 1) -> range:
-    """Rungs a state can move to within one hour, capped at ``ceiling`` (e.g. 1 under a ceasefire);
-    a state above a ceiling that cannot be reached in one move drops straight to it."""
-    low, high = max(0, current - max_change), min(ceiling, current + max_change, N_RUNGS - 1)
-    return range(low, high + 1) if low <= high else range(ceiling, ceiling + 1)
+def reachable(
+    current: int, max_change: int, ceiling: int = N_RUNGS - 1, ladder: Sequence[int] = FULL_LADDER
+) -> Sequence[int]:
+    """Rungs of ``ladder`` a state can move to within one hour (``max_change`` steps along it,
+    from the highest of its rungs at or below ``current``), capped at ``ceiling`` (e.g. 1 under a
+    ceasefire); a state above a ceiling that cannot be reached in one move drops straight to the
+    highest rung under it."""
+    at = bisect.bisect_right(ladder, current) - 1
+    near = ladder[max(0, at - max_change) : at + max_change + 1]
+    within = [r for r in near if r <= ceiling]
+    return within or [max(r for r in ladder if r <= ceiling)]

@@ -29,7 +29,7 @@ from sim.model.decision import Columns
 from sim.model.eventlog import EventLog
 from sim.model.events import ScheduledEvent
 from sim.model.geography import Sector, behind_the_line, build_sectors, fronts
-from sim.model.ladder import FIGHTING, LADDER, Rung, describe
+from sim.model.ladder import FIGHTING, FULL_LADDER, LADDER, STAND_OFF, Rung, describe
 from sim.model.mobilisation import Mobilisation, should_mobilise
 from sim.model.parties import enmities
 from sim.model.randomness import Hourly, Streams, keyed
@@ -384,13 +384,22 @@ class EscalationModel(mesa.Model):
         self.fronts = fronts(self.sectors, self.space.G, self.hostile)
         # per state: (own sector, adversary's sector) on each front it holds
         self.exposure: dict[str, list[tuple[Sector, Sector]]] = {sid: [] for sid in self.spec.states}
+        self._contact: set[frozenset[str]] = set()
         for u, v in self.fronts:
             su, sv = self.sectors[u], self.sectors[v]
             self.exposure[su.holder].append((su, sv))
             self.exposure[sv.holder].append((sv, su))
+            self._contact.add(frozenset((su.holder, sv.holder)))
         self._rear: dict[tuple[str, str], list[Sector]] = {}
         self._strike_odds: dict[tuple[str, str], np.ndarray] = {}
         self._deaths_per_fire.clear()
+
+    def ladder(self, state: StateAgent, adversaries: list[StateAgent]) -> tuple[int, ...]:
+        """The rungs ``state`` can fight ``adversaries`` on: all of them along a front with one of
+        them, strikes at a distance alone where it shares none (``ladder.STAND_OFF``)."""
+        if any(frozenset((state.id, a.id)) in self._contact for a in adversaries):
+            return FULL_LADDER
+        return STAND_OFF
 
     def rear(self, state: str, enemy: str) -> list[Sector]:
         """Sectors ``state`` holds behind its line facing ``enemy`` (deep-strike targets)."""
@@ -840,7 +849,7 @@ class EscalationModel(mesa.Model):
                 else:  # an hour of fire on the whole sector
                     self._civilian_harm(targets[i], adv, 1.0)
             military = n - sum(populated)
-            front = [m for m, _ in self.exposure[adv.id] if m.forces.get(adv.id, 0.0) > 0] if military else []
+            front = self.military_positions(adv) if military else []
             if front:  # soldiers to hit, who learn to disperse against this striker
                 self._under_fire.add((adv, state))
                 hurt, materiel = combat.split_harm(
@@ -851,6 +860,13 @@ class EscalationModel(mesa.Model):
                 if casualties:
                     self._casualties(adv, front[int(rng.integers(len(front)))], casualties, "strikes")
             self._log_strikes(state, adv, launched, n, sorted({targets[i].spec.name for i in hit}))
+
+    def military_positions(self, state: StateAgent) -> list[Sector]:
+        """Where strikes aimed at ``state``'s forces find its soldiers: on its fronts, or, in a war
+        at a distance where it holds no front, in the sectors where they stand (bases)."""
+        exposed = self.exposure[state.id]
+        held = [mine for mine, _ in exposed] if exposed else self.garrisons[state.id]
+        return [s for s in held if s.forces.get(state.id, 0.0) > 0]
 
     def landing(self, target: StateAgent) -> float:
         """Share of the deep strikes at ``target`` that get through its air and missile defences."""

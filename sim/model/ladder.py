@@ -49,6 +49,10 @@ LADDER: tuple[RungInfo, ...] = (
 
 N_RUNGS = len(LADDER)
 FIGHTING = Rung.SMALL_ARMS  # the lowest rung at which shots are fired
+FULL_LADDER: tuple[int, ...] = tuple(range(N_RUNGS))
+# Two states with no front between them have no line to fire across or advance over: between them
+# the ladder runs from threats straight to strikes at a distance (a war of missiles and aircraft).
+STAND_OFF: tuple[int, ...] = tuple(int(r) for r in (Rung.CEASEFIRE, Rung.THREATS, Rung.DEEP_STRIKES))
 
 
 def info(rung: int) -> RungInfo:

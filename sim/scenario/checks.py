@@ -1,8 +1,8 @@
 """Checks across a validated scenario's sections that no single field can make, and its warnings.
 
 Errors: an entry listed twice, one id naming two things, an alliance of fewer than two states, a sector
-that neighbours itself, a scenario without a front (nothing would ever be fought over). Warnings: what
-the horizon cuts off (an event or a mediator arrival at or after it never happens).
+that neighbours itself, a state opening fire across a line it does not share with its adversary.
+Warnings: what the horizon cuts off (an event or a mediator arrival at or after it never happens).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from random import Random
 from pydantic import BaseModel
 
 from sim.model.geography import build_sectors, fronts
+from sim.model.ladder import STAND_OFF, Rung
 from sim.scenario.schema import Scenario
 
 ACTOR_TABLES = ("states", "alliances", "mediators")  # events name these by id, so one id is one actor
@@ -44,11 +45,8 @@ def problems(scenario: Scenario, ids_known: bool = True) -> Iterator[str]:
     for sid, sector in scenario.sectors.items():
         if sid in sector.neighbours:
             yield f"key `sectors.{sid}.neighbours`: a sector cannot neighbour itself"
-    if ids_known and not _has_front(scenario):
-        yield (
-            "key `sectors`: no front: a scenario needs at least two adjacent border sectors "
-            "(`border = true`, listed in `neighbours`) held by states that are each other's adversary"
-        )
+    if ids_known:
+        yield from _fire_without_a_line(scenario)
 
 
 def _positional(model: BaseModel, name: str) -> bool:
@@ -98,12 +96,56 @@ def horizon_warning(scenario: Scenario) -> str:
     return f"at or after the horizon (horizon_hours = {horizon}), so never happens: {', '.join(late)}"
 
 
-def _has_front(scenario: Scenario) -> bool:
-    """By the model's own definition of a front."""
-    sectors, space = build_sectors(scenario, Random(0))
-    wars = {
+def _wars(scenario: Scenario) -> set[frozenset[str]]:
+    """Pairs of states that are each other's adversary at hour 0."""
+    return {
         frozenset((sid, other))
         for sid, st in scenario.states.items()
         for other in (*([st.adversary] if st.adversary else []), *st.adversaries)
     }
-    return bool(fronts(sectors, space.G, lambda a, b: frozenset((a, b)) in wars))
+
+
+def _in_contact(scenario: Scenario) -> set[frozenset[str]]:
+    """Pairs of adversaries with a front between them, by the model's own definition of a front."""
+    sectors, space = build_sectors(scenario, Random(0))
+    wars = _wars(scenario)
+    pairs = fronts(sectors, space.G, lambda a, b: frozenset((a, b)) in wars)
+    return {frozenset((sectors[u].holder, sectors[v].holder)) for u, v in pairs}
+
+
+def stand_offs(scenario: Scenario) -> list[str]:
+    """Adversaries with no front between them (``A–B``): they can fight only by strikes at a
+    distance. Worth a line in ``validate``: a forgotten ``neighbours`` entry looks the same."""
+    contact = _in_contact(scenario)
+    return sorted("–".join(sorted(pair)) for pair in _wars(scenario) - contact)
+
+
+def _fire_without_a_line(scenario: Scenario) -> Iterator[str]:
+    """Adversaries without a front can fight only by strikes at a distance (``ladder.STAND_OFF``):
+    a state opening on a rung that needs a line to fire across or advance over is an error."""
+    contact = _in_contact(scenario)
+    names = [f"{int(r)} ({Rung(r).name.lower().replace('_', ' ')})" for r in STAND_OFF]
+    expected = f"{', '.join(names[:-1])} or {names[-1]}"
+
+    def refused(state: str, against: list[str], rung: int | None, key: str) -> Iterator[str]:
+        if rung is None or rung in STAND_OFF or any(frozenset((state, a)) in contact for a in against):
+            return
+        yield (
+            f"key `{key}`: rung {rung} needs a front, and `{state}` shares none with "
+            f"{', '.join(f'`{a}`' for a in against)} (no adjacent border sectors, `neighbours`): without "
+            f"one it can fight only by strikes at a distance; expected {expected}"
+        )
+
+    owners = {sector.owner for sector in scenario.sectors.values()}
+    for sid, st in scenario.states.items():
+        against = [*([st.adversary] if st.adversary else []), *st.adversaries]
+        if against and sid not in owners:
+            yield (
+                f"key `states.{sid}`: a state at war needs a sector of its own (`sectors.<id>.owner = "
+                f'"{sid}"`): its soldiers stand there, and its adversary\'s fire and strikes reach it there'
+            )
+        elif against:
+            yield from refused(sid, against, st.initial_rung, f"states.{sid}.initial_rung")
+    for eid, event in scenario.events.items():
+        if event.kind == "offensive" and event.enabled and event.target:
+            yield from refused(event.actor, [event.target], event.rung, f"events.{eid}.rung")

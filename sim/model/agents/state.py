@@ -241,7 +241,8 @@ class StateAgent(mesa.Agent):
         backing_down = s.audience * s.commitment * (1.0 - cover)
         s.audience = s.switching = 0.0  # one-off costs of moving are not values of an outcome
         top = Rung.FULL_WAR if adv.rung == Rung.FULL_WAR else self.spec.max_rung
-        fight = max(decision.utilities(s, cols)[FIGHTING : top + 1], default=-math.inf)
+        utility, rungs = decision.utilities(s, cols), self.model.ladder(self, [adv])
+        fight = max((utility[r] for r in rungs if FIGHTING <= r <= top), default=-math.inf)
         s.opponent_rung = 0
         return fight, decision.utilities(s, cols)[0] - backing_down / self.model.horizon_value
 
@@ -326,7 +327,7 @@ class StateAgent(mesa.Agent):
         utility = decision.summed(
             [decision.utilities(self.situation(a, len(fronts)), m.columns) for a in fronts]
         )
-        allowed = decision.reachable(self.rung, m.spec.model.max_rung_change, ceiling)
+        allowed = decision.reachable(self.rung, m.spec.model.max_rung_change, ceiling, m.ladder(self, fronts))
         self._next = decision.logit_pick(
             self.decision_draw(m.hour), utility, m.spec.model.logit_precision, allowed
         )

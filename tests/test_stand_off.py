@@ -1,0 +1,196 @@
+"""Wars at a distance: adversaries with no front between them fight by strikes alone
+(``ladder.STAND_OFF``, ``EscalationModel.ladder``, ``EscalationModel.military_positions``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pytest
+from test_cli import assert_clean_error, escsim
+
+from sim.model import decision
+from sim.model.escalation import EscalationModel
+from sim.model.ladder import FULL_LADDER, STAND_OFF, Rung
+from sim.scenario.checks import problems, stand_offs
+from sim.scenario.schema import Scenario
+
+SEEDS = range(8)
+
+
+def apart(touching: bool = False, opening: bool = True, **a_overrides) -> Scenario:
+    """Two states, each with a base strip and a city behind it; the strips touch only if
+    ``touching``. A opens with deep strikes on B (if ``opening``) and wants a concession B will not
+    make cheaply."""
+
+    def sector(owner: str, name: str, population: int, border: bool, neighbours: list[str]) -> dict:
+        return {
+            "name": name,
+            "owner": owner,
+            "area_km2": 100.0 if border else 40.0,
+            "population": population,
+            "border": border,
+            "neighbours": neighbours,
+        }
+
+    return Scenario.model_validate(
+        {
+            "name": "apart",
+            "title": "a made-up exchange of strikes",
+            "start": dt.datetime(2030, 1, 1, tzinfo=dt.UTC),
+            "horizon_hours": 120,
+            "states": {
+                "A": {
+                    "name": "Aland",
+                    "adversary": "B",
+                    "forces": 4000,
+                    "war_aim": "coercive",
+                    "demands": ["stop"],
+                    "strike_aim_populated": 0.0,
+                    **a_overrides,
+                },
+                "B": {
+                    "name": "Bland",
+                    "adversary": "A",
+                    "forces": 4000,
+                    "war_aim": "defensive",
+                    "concessions": {"stop": 5.0},
+                },
+            },
+            "sectors": {
+                "A_BASE": sector("A", "A's bases", 5000, True, ["A_CITY", *(["B_BASE"] if touching else [])]),
+                "A_CITY": sector("A", "A's capital", 400000, False, []),
+                "B_BASE": sector("B", "B's bases", 5000, True, ["B_CITY"]),
+                "B_CITY": sector("B", "B's capital", 400000, False, []),
+            },
+            "events": {"open": {"hour": 0, "kind": "offensive", "actor": "A", "target": "B", "rung": 4}},
+        }
+    )
+
+
+def rungs_held(scenario: Scenario, seed: int) -> tuple[set[int], EscalationModel]:
+    model = EscalationModel(scenario, rng=seed, collect=False)
+    held: set[int] = set()
+    for _ in range(scenario.horizon_hours):
+        model.step()
+        held |= {s.rung for s in model.states.values()}
+    return held, model
+
+
+def test_the_stand_off_ladder_steps_from_threats_to_strikes():
+    assert list(decision.reachable(Rung.THREATS, 1, ladder=STAND_OFF)) == [0, 1, 4]
+    assert list(decision.reachable(Rung.DEEP_STRIKES, 1, ladder=STAND_OFF)) == [1, 4]
+    assert list(decision.reachable(Rung.DEEP_STRIKES, 1, ceiling=Rung.ARTILLERY, ladder=STAND_OFF)) == [1]
+    assert list(decision.reachable(Rung.ARTILLERY, 1, ladder=STAND_OFF)) == [0, 1, 4]  # a front lost
+    for current in FULL_LADDER:  # the full ladder as before: one step each way
+        assert list(decision.reachable(current, 1)) == [r for r in FULL_LADDER if abs(r - current) <= 1]
+
+
+def test_validate_names_the_adversaries_without_a_front():
+    assert stand_offs(apart()) == ["A–B"]
+    assert stand_offs(apart(touching=True)) == []
+    assert list(problems(apart())) == []
+
+
+def test_a_state_cannot_open_fire_across_a_line_it_does_not_share():
+    found = list(problems(apart(initial_rung=Rung.ARTILLERY)))
+    assert len(found) == 1 and "states.A.initial_rung" in found[0] and "needs a front" in found[0]
+    assert list(problems(apart(touching=True, initial_rung=Rung.ARTILLERY))) == []
+
+
+def test_states_without_a_front_fight_only_by_strikes():
+    """Neither side ever stands on a rung that needs a line (small arms, artillery, ground
+    offensive, full war), yet both strike: B answers in kind."""
+    struck = {"A": 0, "B": 0}
+    for seed in SEEDS:
+        held, model = rungs_held(apart(), seed)
+        assert held <= set(STAND_OFF), (seed, held)
+        struck = {sid: n + model.deep_strikes[sid] for sid, n in struck.items()}
+    assert min(struck.values()) > 0
+    touching, _ = rungs_held(apart(touching=True), 0)
+    assert touching - set(STAND_OFF)  # with a front, the line's rungs are used
+
+
+def test_strikes_at_a_distance_find_soldiers_at_their_bases():
+    """Strikes aimed at military positions of a state with no front hit its soldiers where they
+    stand, as the striker expects (``expected_deaths_per_strike``)."""
+    dead = [rungs_held(apart(), seed)[1].states["B"].military_deaths for seed in SEEDS]
+    assert min(dead) >= 0 and sum(dead) > 0
+    model = EscalationModel(apart(), rng=0, collect=False)
+    b = model.states["B"]
+    assert [s.id for s in model.military_positions(b)] == ["B_BASE"]
+    assert model.expected_deaths_per_strike(b, model.states["A"]) > 0.0
+
+
+def test_a_state_at_a_distance_that_cannot_strike_has_no_way_to_fight():
+    """Its value of fighting on (for ceasefires and bargaining) is over the rungs it can reach
+    against that adversary: none, below the deep-strike rung, without a front."""
+    model = EscalationModel(apart(opening=False, max_rung=Rung.ARTILLERY), rng=0)
+    a, b = model.states["A"], model.states["B"]
+    assert a.fight_and_stop(b)[0] == -math.inf
+    near = EscalationModel(apart(touching=True, opening=False, max_rung=Rung.ARTILLERY), rng=0)
+    assert near.states["A"].fight_and_stop(near.states["B"])[0] > -math.inf
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_deaths_never_negative_and_ground_unchanged_at_a_distance(seed):
+    _, model = rungs_held(apart(), seed)
+    for sector in model.sectors.values():
+        assert sector.holder == sector.owner
+        assert sector.control.get(sector.owner, 0.0) == pytest.approx(sector.spec.area_km2)
+    assert all(s.military_deaths >= 0 for s in model.states.values())
+
+
+STAND_OFF_FILE = """
+name = "strikes_only"
+title = "Two states with no common border exchange strikes"
+start = 2030-01-01T00:00:00Z
+horizon_hours = 96
+
+[states.A]
+name = "Aland"
+adversary = "B"
+forces = 3000
+war_aim = "coercive"
+demands = ["stop"]
+
+[states.B]
+name = "Bland"
+adversary = "A"
+forces = 3000
+war_aim = "defensive"
+concessions = { stop = 5.0 }
+
+[sectors.A_BASE]
+name = "A's air bases"
+owner = "A"
+area_km2 = 100
+population = 5000
+
+[sectors.B_CITY]
+name = "B's capital"
+owner = "B"
+area_km2 = 40
+population = 400000
+
+[events.open]
+hour = 0
+kind = "offensive"
+actor = "A"
+target = "B"
+rung = 4
+"""
+
+
+def test_the_cli_validates_and_runs_a_war_at_a_distance(tmp_path):
+    path = tmp_path / "strikes_only.toml"
+    path.write_text(STAND_OFF_FILE)
+    proc = escsim("validate", path)
+    assert proc.returncode == 0, proc.stderr
+    assert "no front between A–B" in proc.stdout
+    proc = escsim("run", path, "--runs", "4", "--workers", "1", "--quiet", "--out", tmp_path / "out")
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "out" / "summary.txt").exists()
+    bad = tmp_path / "artillery.toml"
+    bad.write_text(STAND_OFF_FILE.replace("rung = 4", "rung = 3"))
+    assert_clean_error(escsim("validate", bad), "events.open.rung", "needs a front")
