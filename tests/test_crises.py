@@ -8,10 +8,11 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from pydantic_core import PydanticCustomError
 
 from sim import load_scenario
 from sim.analysis.score import NOT_COMPARABLE, score
-from sim.scenario.schema import Ceasefire, Combat, Harm, Ladder, Model
+from sim.scenario.schema import RUNG_NAMES, Ceasefire, Combat, Harm, Ladder, Model, rung_number
 
 ROOT = Path(__file__).resolve().parent.parent
 BEHAVIOUR = ROOT / "scenarios" / "behaviour.toml"
@@ -65,6 +66,28 @@ def test_the_template_is_a_valid_crisis_once_filled_in(tmp_path):
     (tmp_path / "crisis.toml").write_text(filled, encoding="utf-8")
     scenario = load_scenario(tmp_path / "crisis.toml")
     assert {"ceasefire_hour", "deaths.BBB", "ceasefire_broker"} <= set(scenario.observed)
+
+
+RUNG_KEYS = re.compile(r"^\s*(initial_rung|max_rung|mobilise_at_rung|rung|\w+_rung_cap)\s*=\s*(\S+)", re.M)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [*CRISES, ROOT / "scenarios" / "sept2022.toml", ROOT / "scenarios" / "crises" / "TEMPLATE.toml.example"],
+    ids=lambda p: p.stem,
+)
+def test_rungs_are_written_by_name(path):
+    found = RUNG_KEYS.findall(path.read_text(encoding="utf-8"))
+    assert found, "each of these files names a rung somewhere"
+    for key, value in found:
+        assert value.strip('"') in RUNG_NAMES, f"{path.name}: `{key} = {value}`: write the rung's name"
+
+
+def test_a_rung_is_read_by_name_or_number():
+    assert rung_number("deep_strikes") == rung_number("Deep strikes") == rung_number("deep-strikes") == 4
+    assert rung_number(2) == 2 and rung_number(None) is None  # numbers go to the usual range checks
+    with pytest.raises(PydanticCustomError, match=r"did you mean `ground_offensive`"):
+        rung_number("ground offense")
 
 
 def test_members_fighting_each_other_get_a_call_for_restraint_not_a_treaty():

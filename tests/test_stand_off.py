@@ -113,23 +113,41 @@ def test_states_without_a_front_fight_only_by_strikes():
 
 def test_strikes_at_a_distance_find_soldiers_at_their_bases():
     """Strikes aimed at military positions of a state with no front hit its soldiers where they
-    stand, as the striker expects (``expected_deaths_per_strike``)."""
+    stand, where it expects its losses from strikes (``expected_deaths_per_strike``)."""
     dead = [rungs_held(apart(), seed)[1].states["B"].military_deaths for seed in SEEDS]
-    assert min(dead) >= 0 and sum(dead) > 0
+    assert sum(dead) > 0
     model = EscalationModel(apart(), rng=0, collect=False)
     b = model.states["B"]
     assert [s.id for s in model.military_positions(b)] == ["B_BASE"]
     assert model.expected_deaths_per_strike(b, model.states["A"]) > 0.0
 
 
-def test_a_state_at_a_distance_that_cannot_strike_has_no_way_to_fight():
-    """Its value of fighting on (for ceasefires and bargaining) is over the rungs it can reach
-    against that adversary: none, below the deep-strike rung, without a front."""
-    model = EscalationModel(apart(opening=False, max_rung=Rung.ARTILLERY), rng=0)
-    a, b = model.states["A"], model.states["B"]
-    assert a.fight_and_stop(b)[0] == -math.inf
-    near = EscalationModel(apart(touching=True, opening=False, max_rung=Rung.ARTILLERY), rng=0)
-    assert near.states["A"].fight_and_stop(near.states["B"])[0] > -math.inf
+def test_the_value_of_fighting_on_counts_only_the_rungs_a_state_can_fight_on():
+    """Its value of fighting on (for ceasefires, declarations and bargaining) is its best fighting
+    rung against that adversary; one that can fight on none — no front, no strikes in its
+    doctrine — holds at threats under the other's fire (finite: mediators split gaps with it)."""
+    utility = [float(r) for r in range(len(FULL_LADDER))]  # higher rungs better, to see the cut
+    cases = {  # (touching, max_rung): best rung
+        (False, Rung.FULL_WAR): Rung.DEEP_STRIKES,
+        (False, Rung.ARTILLERY): Rung.THREATS,
+        (True, Rung.FULL_WAR): Rung.FULL_WAR,
+        (True, Rung.ARTILLERY): Rung.ARTILLERY,
+    }
+    for (touching, top), best in cases.items():
+        model = EscalationModel(apart(touching=touching, opening=False, max_rung=top), rng=0)
+        a, b = model.states["A"], model.states["B"]
+        assert a.best_fight(b, utility) == best, (touching, top)
+        assert a.fight_and_stop(b)[0] == a.fight_and_stop_alone(b)[0] > -math.inf  # one rule for both
+
+
+def test_reserves_join_their_bases_in_a_war_at_a_distance():
+    scenario = apart(reserves=2000, mobilisation_days=0.5, mobilise_at_rung=Rung.THREATS)
+    model = EscalationModel(scenario, rng=0, collect=False)
+    for _ in range(48):
+        model.step()
+    assert model.mobilisation["A"].ordered
+    assert model.force_total["A"] > 4000  # the reservists arrived (less any losses to strikes)
+    assert not model.mobilisation["A"].moving
 
 
 @pytest.mark.parametrize("seed", [0, 1])

@@ -394,7 +394,7 @@ class EscalationModel(mesa.Model):
         self._strike_odds: dict[tuple[str, str], np.ndarray] = {}
         self._deaths_per_fire.clear()
 
-    def ladder(self, state: StateAgent, adversaries: list[StateAgent]) -> tuple[int, ...]:
+    def rungs_against(self, state: StateAgent, adversaries: list[StateAgent]) -> tuple[int, ...]:
         """The rungs ``state`` can fight ``adversaries`` on: all of them along a front with one of
         them, strikes at a distance alone where it shares none (``ladder.STAND_OFF``)."""
         if any(frozenset((state.id, a.id)) in self._contact for a in adversaries):
@@ -452,8 +452,8 @@ class EscalationModel(mesa.Model):
                 )
                 self._order_mobilisation(s, why)
             if mob.moving:
-                target = self._most_threatened(s)
-                if target is not None:
+                target = self._most_threatened(s) or next(iter(self.garrisons[s.id]), None)
+                if target is not None:  # on a front; in a war at a distance, at its bases
                     n = mob.draw(self.streams["mobilisation"])
                     if n:
                         self._add_forces(target, s.id, float(n))
@@ -862,8 +862,8 @@ class EscalationModel(mesa.Model):
             self._log_strikes(state, adv, launched, n, sorted({targets[i].spec.name for i in hit}))
 
     def military_positions(self, state: StateAgent) -> list[Sector]:
-        """Where strikes aimed at ``state``'s forces find its soldiers: on its fronts, or, in a war
-        at a distance where it holds no front, in the sectors where they stand (bases)."""
+        """Where strikes aimed at ``state``'s forces find its soldiers: on its fronts, or, for a state
+        that holds no front (a war at a distance), in the sectors where they stand (bases)."""
         exposed = self.exposure[state.id]
         held = [mine for mine, _ in exposed] if exposed else self.garrisons[state.id]
         return [s for s in held if s.forces.get(state.id, 0.0) > 0]

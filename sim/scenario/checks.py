@@ -1,29 +1,24 @@
 """Checks across a validated scenario's sections that no single field can make, and its warnings.
 
 Errors: an entry listed twice, one id naming two things, an alliance of fewer than two states, a sector
-that neighbours itself, a state opening fire across a line it does not share with its adversary.
+that neighbours itself, a state at war with no border sector of its own (where its soldiers stand), a
+state opening fire across a line it does not share with its adversary.
 Warnings: what the horizon cuts off (an event or a mediator arrival at or after it never happens).
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from random import Random
 
 from pydantic import BaseModel
 
 from sim.model.geography import build_sectors, fronts
 from sim.model.ladder import STAND_OFF, Rung
+from sim.model.parties import enmities
 from sim.scenario.schema import Scenario
 
 ACTOR_TABLES = ("states", "alliances", "mediators")  # events name these by id, so one id is one actor
-
-
-def did_you_mean(word: str, choices: Iterable[str]) -> str:
-    """`` (did you mean `x`?)`` for a close match among ``choices``, else nothing."""
-    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
-    return f" (did you mean `{close[0]}`?)" if close else ""
 
 
 def problems(scenario: Scenario, ids_known: bool = True) -> Iterator[str]:
@@ -97,12 +92,8 @@ def horizon_warning(scenario: Scenario) -> str:
 
 
 def _wars(scenario: Scenario) -> set[frozenset[str]]:
-    """Pairs of states that are each other's adversary at hour 0."""
-    return {
-        frozenset((sid, other))
-        for sid, st in scenario.states.items()
-        for other in (*([st.adversary] if st.adversary else []), *st.adversaries)
-    }
+    """Pairs of states that are each other's adversary at hour 0 (``parties.enmities``)."""
+    return {frozenset(pair) for pair in enmities(scenario)}
 
 
 def _in_contact(scenario: Scenario) -> set[frozenset[str]]:
@@ -124,25 +115,27 @@ def _fire_without_a_line(scenario: Scenario) -> Iterator[str]:
     """Adversaries without a front can fight only by strikes at a distance (``ladder.STAND_OFF``):
     a state opening on a rung that needs a line to fire across or advance over is an error."""
     contact = _in_contact(scenario)
-    names = [f"{int(r)} ({Rung(r).name.lower().replace('_', ' ')})" for r in STAND_OFF]
+    names = [f'"{Rung(r).name.lower()}"' for r in STAND_OFF]
     expected = f"{', '.join(names[:-1])} or {names[-1]}"
 
     def refused(state: str, against: list[str], rung: int | None, key: str) -> Iterator[str]:
         if rung is None or rung in STAND_OFF or any(frozenset((state, a)) in contact for a in against):
             return
         yield (
-            f"key `{key}`: rung {rung} needs a front, and `{state}` shares none with "
-            f"{', '.join(f'`{a}`' for a in against)} (no adjacent border sectors, `neighbours`): without "
+            f'key `{key}`: rung "{Rung(rung).name.lower()}" needs a front, and `{state}` shares none with '
+            f"{', '.join(f'`{a}`' for a in against)} (no adjacent sectors: `neighbours`): without "
             f"one it can fight only by strikes at a distance; expected {expected}"
         )
 
-    owners = {sector.owner for sector in scenario.sectors.values()}
+    wars = _wars(scenario)
+    garrisoned = {x.owner for x in scenario.sectors.values() if x.border and x.garrison > 0.0}
     for sid, st in scenario.states.items():
-        against = [*([st.adversary] if st.adversary else []), *st.adversaries]
-        if against and sid not in owners:
+        against = sorted(other for pair in wars if sid in pair for other in pair - {sid})
+        if against and sid not in garrisoned:
             yield (
-                f"key `states.{sid}`: a state at war needs a sector of its own (`sectors.<id>.owner = "
-                f'"{sid}"`): its soldiers stand there, and its adversary\'s fire and strikes reach it there'
+                f"key `states.{sid}`: a state at war needs a sector of its own with `border = true` "
+                f'(`sectors.<id>.owner = "{sid}"`): its `forces` are garrisoned in its border sectors, '
+                "and its adversary's fire and strikes find its soldiers there"
             )
         elif against:
             yield from refused(sid, against, st.initial_rung, f"states.{sid}.initial_rung")

@@ -23,8 +23,8 @@ from typing import Any, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
-from sim.scenario.checks import did_you_mean, horizon_warning, problems
-from sim.scenario.schema import ID_PATTERN, Id, Scenario, admitted_types
+from sim.scenario.checks import horizon_warning, problems
+from sim.scenario.schema import ID_PATTERN, Id, Scenario, admitted_types, did_you_mean
 
 # tables of entries by id (states, sectors, mediators, ...): an override may change an entry, not invent one
 ID_TABLES = frozenset(

@@ -7,13 +7,16 @@ The schema is the single source of the parameter reference in ``docs/parameters.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import math
 import types
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AwareDatetime,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -24,6 +27,8 @@ from pydantic import (
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
+from sim.model.ladder import Rung
+
 # an id is also a file-name token (a scenario's name becomes a results folder name)
 ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_]*$"
 Id = Annotated[str, StringConstraints(pattern=ID_PATTERN, max_length=64)]
@@ -31,6 +36,31 @@ TEXT_MAX = 1_000  # characters in any text value unless a field allows more (lon
 MAGNITUDE = 1e12  # no decimal quantity of a crisis comes near; beyond it the model's arithmetic overflows
 Probability = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNegative = Annotated[float, Field(ge=0.0)]
+RUNG_NAMES = {rung.name.lower(): int(rung) for rung in Rung}
+
+
+def did_you_mean(word: str, choices: Iterable[str]) -> str:
+    """`` (did you mean `x`?)`` for a close match among ``choices``, else nothing."""
+    close = difflib.get_close_matches(word, list(choices), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def rung_number(value: Any) -> Any:
+    """A rung given by its name (``"deep_strikes"``, ``"deep strikes"``) as its number; numbers
+    pass through to the usual checks."""
+    if not isinstance(value, str):
+        return value
+    key = value.strip().lower().replace(" ", "_").replace("-", "_")
+    if key in RUNG_NAMES:
+        return RUNG_NAMES[key]
+    names = ", ".join(RUNG_NAMES)
+    raise PydanticCustomError(
+        "rung", f"expected a rung: one of {names}, or its number 0–6{did_you_mean(key, RUNG_NAMES)}"
+    )
+
+
+RungLevel = Annotated[int, BeforeValidator(rung_number)]  # with ge=0, le=6 on each field
+RUNG = "rung: its name or number"  # the unit of every RungLevel in the parameter reference
 
 
 def field(default, description: str, unit: str = "", **constraints):
@@ -566,17 +596,17 @@ class Ceasefire(Strict):
     manipulative_bonus: Probability = field(
         0.15, "Strength a manipulative broker's guarantees add [assumed]."
     )
-    monitored_rung_cap: int = field(
+    monitored_rung_cap: RungLevel = field(
         4,
         "Highest rung either side of a monitored dyad can reach while the monitors stay [assumed].",
-        "rung",
+        RUNG,
         ge=0,
         le=6,
     )
-    peacekept_rung_cap: int = field(
+    peacekept_rung_cap: RungLevel = field(
         2,
         "Highest rung either side of a dyad separated by peacekeepers can reach [assumed].",
-        "rung",
+        RUNG,
         ge=0,
         le=6,
     )
@@ -770,12 +800,12 @@ class State(Strict):
     territorial_value: NonNegative = field(
         0.0, "Value of each km² of the adversary's territory taken.", "utility/km²"
     )
-    initial_rung: int = field(1, "Rung at hour 0.", "rung", ge=0, le=6)
-    max_rung: int = field(
+    initial_rung: RungLevel = field(1, "Rung at hour 0.", RUNG, ge=0, le=6)
+    max_rung: RungLevel = field(
         6,
         "Highest rung its doctrine and aims allow (e.g. a defender that fights only on its own "
         "soil), unless the adversary wages full-scale war.",
-        "rung",
+        RUNG,
         ge=0,
         le=6,
     )
@@ -810,11 +840,11 @@ class State(Strict):
         gt=0.0,
         le=365.0,
     )
-    mobilise_at_rung: int | None = field(
+    mobilise_at_rung: RungLevel | None = field(
         5,
         "It mobilises once its adversary stands at or above this rung; none: never on that "
         "ground [assumed: a ground offensive against it].",
-        "rung",
+        RUNG,
         ge=1,
         le=6,
     )
@@ -980,7 +1010,7 @@ class Event(Strict):
     )
     actor: Id = field(..., "Who acts (state or mediator id, by kind).")
     target: Id | None = field(None, "Whom it is aimed at (state or alliance id, by kind).")
-    rung: int | None = field(None, "offensive only: the rung it opens with.", "rung", ge=0, le=6)
+    rung: RungLevel | None = field(None, "offensive only: the rung it opens with.", RUNG, ge=0, le=6)
     amount: NonNegative = field(0.0, "economic_pressure only: its size.", "utility/h")
     enabled: bool = field(True, "False removes the event (a what-if).")
     note: str = field("", "What happened, with its source.")

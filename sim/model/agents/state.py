@@ -240,11 +240,18 @@ class StateAgent(mesa.Agent):
         s = self.situation(adv, **estimate)
         backing_down = s.audience * s.commitment * (1.0 - cover)
         s.audience = s.switching = 0.0  # one-off costs of moving are not values of an outcome
-        top = Rung.FULL_WAR if adv.rung == Rung.FULL_WAR else self.spec.max_rung
-        utility, rungs = decision.utilities(s, cols), self.model.ladder(self, [adv])
-        fight = max((utility[r] for r in rungs if FIGHTING <= r <= top), default=-math.inf)
+        fight = self.best_fight(adv, decision.utilities(s, cols))
         s.opponent_rung = 0
         return fight, decision.utilities(s, cols)[0] - backing_down / self.model.horizon_value
+
+    def best_fight(self, adv: StateAgent, utility: list[float]) -> float:
+        """The value of fighting ``adv`` on at the best fighting rung it can reach: up to its
+        ``max_rung`` (any rung once ``adv`` wages full-scale war), on the rungs it can fight ``adv``
+        on (``EscalationModel.rungs_against``). A state with none (no front, and no strikes in its
+        doctrine) cannot fight on: its best is to hold at threats while ``adv`` keeps its rung."""
+        top = Rung.FULL_WAR if adv.rung == Rung.FULL_WAR else self.spec.max_rung
+        rungs = [r for r in self.model.rungs_against(self, [adv]) if FIGHTING <= r <= top]
+        return max((utility[r] for r in rungs), default=utility[min(top, Rung.THREATS)])
 
     def gap(self, adv: StateAgent, cover: float = 0.0, **estimate) -> float:
         """Its reservation gap against ``adv`` over the settlement horizon (``sim.model.bargaining``)."""
@@ -327,7 +334,9 @@ class StateAgent(mesa.Agent):
         utility = decision.summed(
             [decision.utilities(self.situation(a, len(fronts)), m.columns) for a in fronts]
         )
-        allowed = decision.reachable(self.rung, m.spec.model.max_rung_change, ceiling, m.ladder(self, fronts))
+        allowed = decision.reachable(
+            self.rung, m.spec.model.max_rung_change, ceiling, m.rungs_against(self, fronts)
+        )
         self._next = decision.logit_pick(
             self.decision_draw(m.hour), utility, m.spec.model.logit_precision, allowed
         )
@@ -522,10 +531,8 @@ class StateAgent(mesa.Agent):
         s = self.situation(adv)
         backing_down = s.audience * s.commitment
         s.audience = s.switching = 0.0
-        top = Rung.FULL_WAR if adv.rung == Rung.FULL_WAR else self.spec.max_rung
         u = decision.utilities(s, cols)
-        fight = max(u[FIGHTING : top + 1], default=-math.inf)
-        return fight, max(u[:FIGHTING]) - backing_down / self.model.horizon_value
+        return self.best_fight(adv, u), max(u[:FIGHTING]) - backing_down / self.model.horizon_value
 
     def consider_declaring(self) -> None:
         """Declare a unilateral ceasefire towards an adversary it is fighting, with no agreement in
