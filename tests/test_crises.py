@@ -12,7 +12,9 @@ from pydantic_core import PydanticCustomError
 
 from sim import load_scenario
 from sim.analysis.score import NOT_COMPARABLE, score
-from sim.scenario.schema import RUNG_NAMES, Ceasefire, Combat, Harm, Ladder, Model, rung_number
+from sim.experiments.design import load_experiment
+from sim.scenario.loading import ScenarioError, parse_override
+from sim.scenario.schema import RUNG_NAMES, Ceasefire, Combat, Harm, Ladder, Model, Scenario, rung_number
 
 ROOT = Path(__file__).resolve().parent.parent
 BEHAVIOUR = ROOT / "scenarios" / "behaviour.toml"
@@ -88,6 +90,27 @@ def test_a_rung_is_read_by_name_or_number():
     assert rung_number(2) == 2 and rung_number(None) is None  # numbers go to the usual range checks
     with pytest.raises(PydanticCustomError, match=r"did you mean `ground_offensive`"):
         rung_number("ground offense")
+
+
+def test_a_rung_name_and_its_number_are_one_override_one_level_and_one_figure(tmp_path):
+    assert parse_override('states.A.max_rung="Deep strikes"') == ("states.A.max_rung", 4)
+    assert parse_override("states.A.forces=4") == ("states.A.forces", 4)  # not a rung: as given
+    experiment = tmp_path / "e.toml"
+    experiment.write_text(
+        f'name = "e"\nscenario = "{ROOT / "scenarios" / "sept2022.toml"}"\n[design]\nkind = "grid"\n'
+        '[parameters."states.AZE.max_rung"]\nlevels = [3, "deep_strikes", "Deep strikes"]\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(ScenarioError, match="4 is listed twice"):
+        load_experiment(experiment)
+    observed = {
+        "peak_rung.A": {"reported": ["artillery", "deep strikes"]},
+        "note.A": {"reported": "artillery"},
+    }
+    assert Scenario._peak_rungs_by_name(observed) == {
+        "peak_rung.A": {"reported": [3, 4]},
+        "note.A": {"reported": "artillery"},  # a category of another observable stays one
+    }
 
 
 def test_members_fighting_each_other_get_a_call_for_restraint_not_a_treaty():

@@ -21,7 +21,7 @@ from pydantic import Field, field_validator, model_validator
 
 from sim.scenario.checks import repeated_entries
 from sim.scenario.loading import ScenarioError, ScenarioWarning, load_scenario, parse, read_toml
-from sim.scenario.schema import Scenario, Strict, field
+from sim.scenario.schema import Scenario, Strict, canonical, field
 
 Key = Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_]*(\.[A-Za-z][A-Za-z0-9_]*)+$|^[a-z_]+$")]
 Scalar = float | int | str | bool
@@ -77,6 +77,24 @@ class Experiment(Strict):
     replicates: int = field(10, "Seeded runs per design point.", ge=1, le=1_000_000)
     seed: int = field(1, "Experiment seed; each run's seed derives from it and (point, replicate).", ge=0)
     series: bool = field(False, "Also store hourly series (rungs, intensity, deaths) per run.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _canonical(cls, raw: Any) -> Any:
+        """Rungs by name as numbers (``schema.canonical``): a name and its number are one level."""
+        if not isinstance(raw, dict):
+            return raw
+        raw = dict(raw)
+        if isinstance(raw.get("overrides"), dict):
+            raw["overrides"] = {k: canonical(k, v) for k, v in raw["overrides"].items()}
+        if isinstance(raw.get("parameters"), dict):
+            raw["parameters"] = {
+                k: {**p, "levels": [canonical(k, v) for v in p["levels"]]}
+                if isinstance(p, dict) and isinstance(p.get("levels"), list)
+                else p
+                for k, p in raw["parameters"].items()
+            }
+        return raw
 
     @model_validator(mode="after")
     def _fits_design(self) -> Experiment:

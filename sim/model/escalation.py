@@ -452,8 +452,8 @@ class EscalationModel(mesa.Model):
                 )
                 self._order_mobilisation(s, why)
             if mob.moving:
-                target = self._most_threatened(s) or next(iter(self.garrisons[s.id]), None)
-                if target is not None:  # on a front; in a war at a distance, at its bases
+                target = self._muster_point(s)
+                if target is not None:
                     n = mob.draw(self.streams["mobilisation"])
                     if n:
                         self._add_forces(target, s.id, float(n))
@@ -473,6 +473,15 @@ class EscalationModel(mesa.Model):
     def mobilisation_cost(self, state: StateAgent) -> float:
         """Utility per hour mobilising costs ``state`` (whether or not it has mobilised yet)."""
         return self.mobilisation[state.id].cost_per_hour if self.spec.mechanisms.mobilisation else 0.0
+
+    def _muster_point(self, state: StateAgent) -> Sector | None:
+        """Where arriving reserves join: the most threatened sector it holds on a front, or, for a
+        state that holds no front (a war at a distance), the sector it holds with most soldiers."""
+        front = self._most_threatened(state)
+        if front is not None:
+            return front
+        held = [s for s in self.garrisons[state.id] if s.holder == state.id]
+        return max(held, key=lambda s: s.forces.get(state.id, 0.0), default=None)
 
     def _most_threatened(self, state: StateAgent) -> Sector | None:
         """The sector it holds on a front where the adversary's effective force most exceeds its own."""

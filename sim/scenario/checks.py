@@ -133,8 +133,8 @@ def _fire_without_a_line(scenario: Scenario) -> Iterator[str]:
         against = sorted(other for pair in wars if sid in pair for other in pair - {sid})
         if against and sid not in garrisoned:
             yield (
-                f"key `states.{sid}`: a state at war needs a sector of its own with `border = true` "
-                f'(`sectors.<id>.owner = "{sid}"`): its `forces` are garrisoned in its border sectors, '
+                f"key `states.{sid}`: a state at war needs a sector of its own with `border = true` and "
+                f'`garrison` > 0 (`sectors.<id>.owner = "{sid}"`): its `forces` are garrisoned there, '
                 "and its adversary's fire and strikes find its soldiers there"
             )
         elif against:

@@ -24,7 +24,7 @@ from typing import Any, get_args, get_origin
 from pydantic import BaseModel, ValidationError
 
 from sim.scenario.checks import horizon_warning, problems
-from sim.scenario.schema import ID_PATTERN, Id, Scenario, admitted_types, did_you_mean
+from sim.scenario.schema import ID_PATTERN, Id, Scenario, admitted_types, canonical, did_you_mean
 
 # tables of entries by id (states, sectors, mediators, ...): an override may change an entry, not invent one
 ID_TABLES = frozenset(
@@ -89,7 +89,7 @@ def parse_override(text: str) -> tuple[str, Any]:
         parsed = value.strip()
     if _too_deep(parsed, MAX_NESTING):
         raise ScenarioError(f"--set {_cut(key)}: values nested more than {MAX_NESTING} deep")
-    return key, parsed
+    return key, canonical(key, parsed)
 
 
 def validate(raw: dict[str, Any], path: Path) -> Scenario:

@@ -45,12 +45,16 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
+def _rung_key(name: str) -> str:
+    return name.strip().lower().replace(" ", "_").replace("-", "_")
+
+
 def rung_number(value: Any) -> Any:
     """A rung given by its name (``"deep_strikes"``, ``"deep strikes"``) as its number; numbers
     pass through to the usual checks."""
     if not isinstance(value, str):
         return value
-    key = value.strip().lower().replace(" ", "_").replace("-", "_")
+    key = _rung_key(value)
     if key in RUNG_NAMES:
         return RUNG_NAMES[key]
     names = ", ".join(RUNG_NAMES)
@@ -60,7 +64,7 @@ def rung_number(value: Any) -> Any:
 
 
 RungLevel = Annotated[int, BeforeValidator(rung_number)]  # with ge=0, le=6 on each field
-RUNG = "rung: its name or number"  # the unit of every RungLevel in the parameter reference
+RUNG_UNIT = "rung: its name or number"  # the unit of every RungLevel in the parameter reference
 
 
 def field(default, description: str, unit: str = "", **constraints):
@@ -599,14 +603,14 @@ class Ceasefire(Strict):
     monitored_rung_cap: RungLevel = field(
         4,
         "Highest rung either side of a monitored dyad can reach while the monitors stay [assumed].",
-        RUNG,
+        RUNG_UNIT,
         ge=0,
         le=6,
     )
     peacekept_rung_cap: RungLevel = field(
         2,
         "Highest rung either side of a dyad separated by peacekeepers can reach [assumed].",
-        RUNG,
+        RUNG_UNIT,
         ge=0,
         le=6,
     )
@@ -800,12 +804,12 @@ class State(Strict):
     territorial_value: NonNegative = field(
         0.0, "Value of each km² of the adversary's territory taken.", "utility/km²"
     )
-    initial_rung: RungLevel = field(1, "Rung at hour 0.", RUNG, ge=0, le=6)
+    initial_rung: RungLevel = field(1, "Rung at hour 0.", RUNG_UNIT, ge=0, le=6)
     max_rung: RungLevel = field(
         6,
         "Highest rung its doctrine and aims allow (e.g. a defender that fights only on its own "
         "soil), unless the adversary wages full-scale war.",
-        RUNG,
+        RUNG_UNIT,
         ge=0,
         le=6,
     )
@@ -844,7 +848,7 @@ class State(Strict):
         5,
         "It mobilises once its adversary stands at or above this rung; none: never on that "
         "ground [assumed: a ground offensive against it].",
-        RUNG,
+        RUNG_UNIT,
         ge=1,
         le=6,
     )
@@ -1010,7 +1014,7 @@ class Event(Strict):
     )
     actor: Id = field(..., "Who acts (state or mediator id, by kind).")
     target: Id | None = field(None, "Whom it is aimed at (state or alliance id, by kind).")
-    rung: RungLevel | None = field(None, "offensive only: the rung it opens with.", RUNG, ge=0, le=6)
+    rung: RungLevel | None = field(None, "offensive only: the rung it opens with.", RUNG_UNIT, ge=0, le=6)
     amount: NonNegative = field(0.0, "economic_pressure only: its size.", "utility/h")
     enabled: bool = field(True, "False removes the event (a what-if).")
     note: str = field("", "What happened, with its source.")
@@ -1110,6 +1114,25 @@ class Scenario(Strict):
         "sum of columns joined by `+`, or `deaths.<STATE>`), reported and revised.",
     )
 
+    @field_validator("observed", mode="before")
+    @classmethod
+    def _peak_rungs_by_name(cls, observed: Any) -> Any:
+        """A peak rung observed by name (``reported = "deep_strikes"``, or a range of two names) as
+        its number, so that it is compared with the runs' peak rungs."""
+        if not isinstance(observed, dict):
+            return observed
+        out = {}
+        for key, entry in observed.items():
+            if key.startswith("peak_rung.") and "+" not in key and isinstance(entry, dict):
+                entry = {
+                    f: ([as_rung(x) for x in v] if isinstance(v, list) else as_rung(v))
+                    if f in ("reported", "revised")
+                    else v
+                    for f, v in entry.items()
+                }
+            out[key] = entry
+        return out
+
 
 SECTIONS: tuple[type[Strict], ...] = (
     Scenario,
@@ -1146,6 +1169,18 @@ def field_of(key: str) -> FieldInfo | None:
             (a for a in (annotation, *args) if isinstance(a, type) and issubclass(a, BaseModel)), None
         )
     return info
+
+
+def canonical(key: str, value: Any) -> Any:
+    """``value`` as the scenario holds it at ``key``: a rung's name as its number, so that a name
+    and its number are one override, one design level, one run identity and one folder name (a
+    value that is no rung is left for validation to report)."""
+    return as_rung(value) if unit_of(key) == RUNG_UNIT else value
+
+
+def as_rung(value: Any) -> Any:
+    """A rung's name as its number; anything else as it is."""
+    return RUNG_NAMES.get(_rung_key(value), value) if isinstance(value, str) else value
 
 
 def unit_of(key: str) -> str:
