@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from test_ground import fight, grid
 
+import sim
 from sim import load_scenario
 from sim.analysis.narrate import STRIKES
 from sim.model import harm
@@ -206,6 +207,35 @@ def test_a_defended_state_expects_fewer_losses_from_strikes():
 
     assert expected(0.0) > 0.0
     assert expected(0.75) == pytest.approx(0.25 * expected(0.0))
+
+
+def _campaign_on_b(per_day: float | None, hours: int) -> tuple[int, int, float]:
+    """A's strike campaign on B for ``hours`` (B holds its fire), with A's launches a day on record
+    or not: strikes launched at B, people displaced behind B's line, and B's expected losses per
+    unit of A's strike rate."""
+    scenario = grid(cols=3, b_rows=3)
+    if per_day is not None:
+        scenario = with_overrides(scenario, {"states.A.strikes_per_day": per_day})
+    model = EscalationModel(scenario, 2)
+    expected = model.expected_deaths_per_strike(model.states["B"], model.states["A"])
+    for _ in range(hours):
+        fight(model, 1, {"A": Rung.DEEP_STRIKES, "B": Rung.THREATS})
+        model.flee()
+    rear = [s for s in model.sectors_of["B"] if not s.spec.border]
+    return model.deep_strikes["B"], sum(s.displaced for s in rear), expected
+
+
+def test_a_strike_campaign_on_record_sets_its_intensity():
+    """A state whose launches are on record (``strikes_per_day``) strikes at that rate, and the
+    losses its adversary expects and the flight its strikes drive behind the line scale with it;
+    with none on record, the behavioural rate."""
+    behavioural = sim.load_scenario(DEFAULT_SCENARIO).combat.deep_strikes_per_hour
+    base = _campaign_on_b(None, 96)
+    assert _campaign_on_b(24 * behavioural, 96) == base  # the same rate, written as a fact
+    strikes, _, expected = _campaign_on_b(3 * 24 * behavioural, 96)
+    assert 2.2 * base[0] < strikes < 4.2 * base[0]  # Poisson counts of means 96 and 288
+    assert expected == pytest.approx(3 * base[2])
+    assert _campaign_on_b(3 * 24 * behavioural, 6)[1] > 2 * _campaign_on_b(None, 6)[1] > 0  # threat, not hits
 
 
 def test_air_defences_stop_their_share_of_the_strikes():

@@ -647,6 +647,7 @@ class EscalationModel(mesa.Model):
                     if adv.rung < Rung.DEEP_STRIKES or self._fire(adv, state.id) == 0.0:
                         continue
                     t = h.rear_flight_factor * self.columns.strike_rate[adv.rung] * self.landing(state)
+                    t *= self.strike_scale(adv)
                     for sector in self.rear(state.id, adv.id):
                         rear.add(sector.id)
                         threat[sector.id] = max(threat.get(sector.id, 0.0), t)
@@ -838,7 +839,7 @@ class EscalationModel(mesa.Model):
             targets = self.rear(adv.id, state.id)
             if not targets:
                 continue
-            rate = self.strikes_per_hour(state.rung)
+            rate = self.strikes_per_hour(state, state.rung)
             launched = int(rng.poisson(rate)) if rate > 0.0 else 0
             if launched == 0:
                 continue
@@ -939,15 +940,30 @@ class EscalationModel(mesa.Model):
             state.outrage = state.outrage * fade + (dead - state.civilians_mourned)
             state.civilians_mourned = dead
 
-    def strikes_per_hour(self, rung: int) -> float:
-        """Expected deep strikes an hour at ``rung``: the strike campaign's own intensity (the
-        ladder's strike-rate column, relative to the deep-strike rung), apart from fire on the line."""
-        return self._strikes_per_unit() * self.columns.strike_rate[rung] if rung >= Rung.DEEP_STRIKES else 0.0
+    def strikes_per_hour(self, state: StateAgent, rung: int) -> float:
+        """Expected deep strikes ``state`` launches an hour at ``rung``: its strike campaign's own
+        intensity (the ladder's strike-rate column, relative to the deep-strike rung), apart from
+        fire on the line."""
+        if rung < Rung.DEEP_STRIKES:
+            return 0.0
+        return self._strikes_per_unit(state) * self.columns.strike_rate[rung]
 
-    def _strikes_per_unit(self) -> float:
-        """Strikes an hour per unit of the strike-rate column."""
+    def _strikes_per_unit(self, state: StateAgent) -> float:
+        """``state``'s strikes an hour per unit of the strike-rate column: its launches on record
+        (``strikes_per_day``) or, where the record gives none, ``combat.deep_strikes_per_hour``."""
         at_rung = self.columns.strike_rate[Rung.DEEP_STRIKES]
-        return self.spec.combat.deep_strikes_per_hour / (at_rung if at_rung > 0.0 else 1.0)
+        return self._strike_campaign(state) / (at_rung if at_rung > 0.0 else 1.0)
+
+    def _strike_campaign(self, state: StateAgent) -> float:
+        """Strikes an hour ``state`` launches at the deep-strike rung."""
+        per_day = state.spec.strikes_per_day
+        return self.spec.combat.deep_strikes_per_hour if per_day is None else per_day / 24.0
+
+    def strike_scale(self, state: StateAgent) -> float:
+        """How much harder ``state``'s strike campaign is than the behavioural one (1 where the
+        record gives no count): the threat its strikes carry behind the line scales with it."""
+        base = self.spec.combat.deep_strikes_per_hour
+        return self._strike_campaign(state) / base if base > 0.0 else 1.0
 
     def expected_deaths_per_strike(self, state: StateAgent, adv: StateAgent) -> float:
         """Expected own losses per hour per unit of ``adv``'s strike rate: its strikes aimed at
@@ -957,7 +973,7 @@ class EscalationModel(mesa.Model):
             return 0.0
         c, military = self.spec.combat, 1.0 - adv.spec.strike_aim_populated
         return (
-            self._strikes_per_unit()
+            self._strikes_per_unit(adv)
             * self.landing(state)
             * c.casualties_per_strike
             * military

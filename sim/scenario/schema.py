@@ -743,6 +743,14 @@ class State(Strict):
         "record does not say, strikes are aimed at military positions, as states claim under the "
         "principle of distinction].",
     )
+    strikes_per_day: NonNegative | None = field(
+        None,
+        "Deep strikes (missiles, drones, air sorties) it launches a day at the deep-strike rung — a "
+        "fact from the crisis's record: the launches reported over its strike campaign, divided by "
+        "the campaign's days; more at higher rungs in the ladder's strike-rate proportion. None: "
+        "`combat.deep_strikes_per_hour` (where the record gives no count).",
+        "strikes/day",
+    )
     air_defence: Probability = field(
         0.0,
         "Share of the deep strikes (missiles, drones, aircraft) aimed at it that its air and missile "
