@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 from test_ground import fight, grid
 
-import sim
 from sim import load_scenario
 from sim.analysis.narrate import STRIKES
 from sim.model import harm
@@ -229,7 +228,7 @@ def test_a_strike_campaign_on_record_sets_its_intensity():
     """A state whose launches are on record (``strikes_per_day``) strikes at that rate, and the
     losses its adversary expects and the flight its strikes drive behind the line scale with it;
     with none on record, the behavioural rate."""
-    behavioural = sim.load_scenario(DEFAULT_SCENARIO).combat.deep_strikes_per_hour
+    behavioural = load_scenario(DEFAULT_SCENARIO).combat.deep_strikes_per_hour
     base = _campaign_on_b(None, 96)
     assert _campaign_on_b(24 * behavioural, 96) == base  # the same rate, written as a fact
     strikes, _, expected = _campaign_on_b(3 * 24 * behavioural, 96)

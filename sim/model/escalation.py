@@ -647,7 +647,7 @@ class EscalationModel(mesa.Model):
                     if adv.rung < Rung.DEEP_STRIKES or self._fire(adv, state.id) == 0.0:
                         continue
                     t = h.rear_flight_factor * self.columns.strike_rate[adv.rung] * self.landing(state)
-                    t *= self.strike_scale(adv)
+                    t *= self._deep_strike_rate(adv) / harm.REFERENCE_STRIKES_PER_HOUR
                     for sector in self.rear(state.id, adv.id):
                         rear.add(sector.id)
                         threat[sector.id] = max(threat.get(sector.id, 0.0), t)
@@ -952,18 +952,12 @@ class EscalationModel(mesa.Model):
         """``state``'s strikes an hour per unit of the strike-rate column: its launches on record
         (``strikes_per_day``) or, where the record gives none, ``combat.deep_strikes_per_hour``."""
         at_rung = self.columns.strike_rate[Rung.DEEP_STRIKES]
-        return self._strike_campaign(state) / (at_rung if at_rung > 0.0 else 1.0)
+        return self._deep_strike_rate(state) / (at_rung if at_rung > 0.0 else 1.0)
 
-    def _strike_campaign(self, state: StateAgent) -> float:
+    def _deep_strike_rate(self, state: StateAgent) -> float:
         """Strikes an hour ``state`` launches at the deep-strike rung."""
         per_day = state.spec.strikes_per_day
         return self.spec.combat.deep_strikes_per_hour if per_day is None else per_day / 24.0
-
-    def strike_scale(self, state: StateAgent) -> float:
-        """How much harder ``state``'s strike campaign is than the behavioural one (1 where the
-        record gives no count): the threat its strikes carry behind the line scales with it."""
-        base = self.spec.combat.deep_strikes_per_hour
-        return self._strike_campaign(state) / base if base > 0.0 else 1.0
 
     def expected_deaths_per_strike(self, state: StateAgent, adv: StateAgent) -> float:
         """Expected own losses per hour per unit of ``adv``'s strike rate: its strikes aimed at

@@ -16,7 +16,9 @@ an hour of fire on the whole sector: deaths ∝ its residents, whatever its area
 Moore & Poe 2003: threat, not only violence suffered, drives flight; Melander & Öberg 2007: the
 geographic reach of the fighting drives its scale). Each hour a sector's residents face a *threat*
 ``t``: on a front, the fire rate of the enemy's current rung there; behind the line, once the enemy
-stands at the deep-strike rung, ``rear_flight_factor`` times its fire rate. Of those who would ever
+stands at the deep-strike rung, ``rear_flight_factor`` times its strike rate (the ladder's column),
+the share of its strikes that get through, and its strikes an hour over
+``REFERENCE_STRIKES_PER_HOUR`` (a campaign twice as hard carries twice the threat). Of those who would ever
 leave (``flight_share`` of the sector's population, less those already gone), a share
 ``1 - exp(-flight_rate · t)`` leaves that hour; when the line crosses a sector, ``capture_flight_share``
 of those still there flee the occupier.
@@ -51,6 +53,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+
+# the strike campaign (strikes an hour at the deep-strike rung) at which `rear_flight_factor` was set:
+# the shared `combat.deep_strikes_per_hour` of scenarios/behaviour.toml
+REFERENCE_STRIKES_PER_HOUR = 1.0
 
 
 def civilian_toll(

@@ -745,11 +745,13 @@ class State(Strict):
     )
     strikes_per_day: NonNegative | None = field(
         None,
-        "Deep strikes (missiles, drones, air sorties) it launches a day at the deep-strike rung — a "
-        "fact from the crisis's record: the launches reported over its strike campaign, divided by "
-        "the campaign's days; more at higher rungs in the ladder's strike-rate proportion. None: "
-        "`combat.deep_strikes_per_hour` (where the record gives no count).",
+        "Deep strikes it launches a day at the deep-strike rung — a fact from the crisis's record: "
+        "the missiles, drones and air-launched munitions reported launched (intercepted ones "
+        "included), divided by the days of its strike campaign; a campaign fought at a higher rung "
+        "strikes more, in the ladder's strike-rate proportion. None: `combat.deep_strikes_per_hour` "
+        "(where the record gives no count).",
         "strikes/day",
+        ge=0.0,
     )
     air_defence: Probability = field(
         0.0,
