@@ -420,6 +420,21 @@ def test_extends_merges_tables_and_detects_cycles(tmp_path):
         load_scenario(tmp_path / "x.toml")
 
 
+def test_an_error_in_an_extended_file_names_that_file(tmp_path):
+    (tmp_path / "base.toml").write_text(
+        TINY.replace("[states.A]", "[states.A]\nforcse = 3"), encoding="utf-8"
+    )
+    child = tmp_path / "child.toml"
+    child.write_text('extends = "base.toml"\nname = "c"\n[mediators.M]\narival_hour = 20\n', encoding="utf-8")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(child, ["states.A.stake=-1"])
+    message = str(err.value)
+    assert message.startswith(f"{child}: ")
+    assert f"key `states.A.forcse` (set in {tmp_path / 'base.toml'}, which this file extends)" in message
+    assert "key `mediators.M.arival_hour`: unknown key" in message  # the child's own typo
+    assert "key `states.A.stake`: expected" in message  # an override is the command line's
+
+
 def test_code_is_not_specific_to_any_crisis():
     pattern = re.compile(r"armenia|azerbaijan|\bARM\b|\bAZE\b|CSTO|Russia|Minsk|Jermuk", re.I)
     for path in (ROOT / "sim").rglob("*.py"):

@@ -14,6 +14,7 @@ import copy
 import datetime as dt
 import hashlib
 import json
+import re
 import stat
 import tomllib
 import warnings
@@ -34,6 +35,8 @@ ID_TABLES = frozenset(
 )
 MAX_FILE_BYTES = 1_000_000
 MAX_EXTENDS = 32  # files in one extends chain
+Origins = dict[tuple[str, ...], Path]  # key path → the file of an extends chain that set it
+KEY_AT_START = re.compile(r"^key `([^`]+)`")
 MAX_NESTING = 32  # tables and lists inside one another (a scenario needs 4)
 MAX_ERRORS = 8  # problems listed in one message
 UNION_TAGS = frozenset({"float", "int", "str", "constrained-str", "bool", "none"})  # pydantic's union members
@@ -54,11 +57,13 @@ def load_scenario(path: str | Path, overrides: Iterable[str] | Mapping[str, Any]
     value, or as a bare string) or a mapping of key paths to values.
     """
     path = Path(path)
-    raw = _read_with_extends(path, seen=())
+    origins: Origins = {}
+    raw = _read_with_extends(path, seen=(), origins=origins)
     pairs = overrides.items() if isinstance(overrides, Mapping) else map(parse_override, overrides)
     for key, value in pairs:
         _set_path(raw, key, value, path)
-    scenario = validate(raw, path)
+        origins[tuple(key.split("."))] = path  # an override is the command line's, not a base file's
+    scenario = validate(raw, path, origins)
     late = horizon_warning(scenario)
     if late:
         warnings.warn(f"{path}: {late}", ScenarioWarning, stacklevel=2)
@@ -92,14 +97,40 @@ def parse_override(text: str) -> tuple[str, Any]:
     return key, canonical(key, parsed)
 
 
-def validate(raw: dict[str, Any], path: Path) -> Scenario:
+def validate(raw: dict[str, Any], path: Path, origins: Origins | None = None) -> Scenario:
     raw = {k: v for k, v in raw.items() if k != "extends"}
-    scenario = parse(Scenario, raw, path)
+    scenario = parse(Scenario, raw, path, origins)
     dangling = list(_dangling_ids(scenario))
     found = [*dangling, *problems(scenario, ids_known=not dangling)]
     if found:
-        raise ScenarioError(_join(path, found))
+        raise ScenarioError(_join(path, _attributed(found, path, origins)))
     return scenario
+
+
+def _note_origins(raw: Mapping[str, Any], path: Path, origins: Origins, prefix: tuple[str, ...] = ()) -> None:
+    """Record ``path`` as the file that set each key of ``raw`` (a later, extending file's win)."""
+    for key, value in raw.items():
+        origins[(*prefix, key)] = path
+        if isinstance(value, Mapping):
+            _note_origins(value, path, origins, (*prefix, key))
+
+
+def _attributed(found: list[str], path: Path, origins: Origins | None) -> list[str]:
+    """Each message about a key that a file ``path`` extends set names that file."""
+    out = []
+    for line in found:
+        match = KEY_AT_START.match(line)
+        origin = _origin(match.group(1), origins) if match and origins else None
+        if origin is not None and origin.resolve() != path.resolve():
+            line = f"{line[: match.end()]} (set in {origin}, which this file extends){line[match.end() :]}"
+        out.append(line)
+    return out
+
+
+def _origin(key: str, origins: Origins) -> Path | None:
+    """The file that set ``key``, or the table holding it (a missing key is its table's)."""
+    parts = tuple(key.replace("'", "").split("."))
+    return next((origins[parts[:n]] for n in range(len(parts), 0, -1) if parts[:n] in origins), None)
 
 
 def scenario_hash(scenario: Scenario) -> str:
@@ -159,8 +190,9 @@ def _too_deep(value: Any, limit: int, key: str = "") -> str:
     return ""
 
 
-def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
-    """The merged table of a scenario file and the files it extends (``seen``: the files extending it)."""
+def _read_with_extends(path: Path, seen: tuple[Path, ...], origins: Origins | None = None) -> dict[str, Any]:
+    """The merged table of a scenario file and the files it extends (``seen``: the files extending
+    it); ``origins`` records which file set each key."""
     named_by = f"{seen[-1]}: key `extends`: " if seen else ""
     if path.resolve() in map(Path.resolve, seen):
         chain = " -> ".join(str(p) for p in (*seen, path))
@@ -175,10 +207,14 @@ def _read_with_extends(path: Path, seen: tuple[Path, ...]) -> dict[str, Any]:
         )
     base = raw.get("extends")
     if base is None:
+        if origins is not None:
+            _note_origins(raw, path, origins)
         return raw
     if not isinstance(base, str):
         raise ScenarioError(f"{path}: key `extends`: expected a file name (string), got {_show(base)}")
-    merged = _read_with_extends(path.parent / base, (*seen, path))
+    merged = _read_with_extends(path.parent / base, (*seen, path), origins)
+    if origins is not None:
+        _note_origins(raw, path, origins)
     removals = raw.pop("remove", [])
     _deep_merge(merged, raw)
     for key in removals if isinstance(removals, list) else [removals]:
@@ -232,15 +268,16 @@ def _set_path(raw: dict[str, Any], key: str, value: Any, path: Path) -> None:
     node[leaf] = value
 
 
-def parse[M: BaseModel](root: type[M], raw: dict[str, Any], path: Path) -> M:
-    """``raw`` validated as ``root``, or a ScenarioError naming each invalid key of ``path``."""
+def parse[M: BaseModel](root: type[M], raw: dict[str, Any], path: Path, origins: Origins | None = None) -> M:
+    """``raw`` validated as ``root``, or a ScenarioError naming each invalid key of ``path`` (and the
+    file it extends that set the key, from ``origins``)."""
     try:
         return root.model_validate(raw)
     except ValidationError as exc:
-        raise ScenarioError(explain(exc, path, root)) from None
+        raise ScenarioError(explain(exc, path, root, origins)) from None
 
 
-def explain(exc: ValidationError, path: Path, root: type[BaseModel]) -> str:
+def explain(exc: ValidationError, path: Path, root: type[BaseModel], origins: Origins | None = None) -> str:
     """One line naming each invalid key of a file validated as ``root`` and what it expected."""
     lines, keys = [], set()
     for err in exc.errors():
@@ -262,7 +299,7 @@ def explain(exc: ValidationError, path: Path, root: type[BaseModel]) -> str:
             lines.append(where + err["msg"].removeprefix("Value error, "))
         else:
             lines.append(f"{where}{_expected(err)}, got {_given(err)}")
-    return _join(path, lines)
+    return _join(path, _attributed(lines, path, origins))
 
 
 EXPECTED = {  # pydantic error type → what was expected, in the words of the other messages
