@@ -49,18 +49,19 @@ def _rung_key(name: str) -> str:
     return name.strip().lower().replace(" ", "_").replace("-", "_")
 
 
+def as_rung(value: Any) -> Any:
+    """A rung's name (``"deep_strikes"``, ``"deep strikes"``) as its number; anything else as it is."""
+    return RUNG_NAMES.get(_rung_key(value), value) if isinstance(value, str) else value
+
+
 def rung_number(value: Any) -> Any:
-    """A rung given by its name (``"deep_strikes"``, ``"deep strikes"``) as its number; numbers
-    pass through to the usual checks."""
-    if not isinstance(value, str):
-        return value
-    key = _rung_key(value)
-    if key in RUNG_NAMES:
-        return RUNG_NAMES[key]
-    names = ", ".join(RUNG_NAMES)
-    raise PydanticCustomError(
-        "rung", f"expected a rung: one of {names}, or its number 0–6{did_you_mean(key, RUNG_NAMES)}"
-    )
+    """A rung given by its name as its number; numbers pass through to the usual checks, and text
+    that names no rung is an error."""
+    number = as_rung(value)
+    if not isinstance(number, str):
+        return number
+    names, hint = ", ".join(RUNG_NAMES), did_you_mean(_rung_key(number), RUNG_NAMES)
+    raise PydanticCustomError("rung", f"expected a rung: one of {names}, or its number 0–6{hint}")
 
 
 RungLevel = Annotated[int, BeforeValidator(rung_number)]  # with ge=0, le=6 on each field
@@ -1186,11 +1187,6 @@ def canonical(key: str, value: Any) -> Any:
     and its number are one override, one design level, one run identity and one folder name (a
     value that is no rung is left for validation to report)."""
     return as_rung(value) if unit_of(key) == RUNG_UNIT else value
-
-
-def as_rung(value: Any) -> Any:
-    """A rung's name as its number; anything else as it is."""
-    return RUNG_NAMES.get(_rung_key(value), value) if isinstance(value, str) else value
 
 
 def unit_of(key: str) -> str:
