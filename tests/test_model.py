@@ -433,6 +433,12 @@ def test_an_error_in_an_extended_file_names_that_file(tmp_path):
     assert f"key `states.A.forcse` (set in {tmp_path / 'base.toml'}, which this file extends)" in message
     assert "key `mediators.M.arival_hour`: unknown key" in message  # the child's own typo
     assert "key `states.A.stake`: expected" in message  # an override is the command line's
+    (tmp_path / "base.toml").write_text(
+        TINY.replace('adversary = "B"', 'adversary = "Q"', 1), encoding="utf-8"
+    )
+    child.write_text('extends = "base.toml"\nname = "c"\n', encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"key `states.A.adversary` \(set in .*base.toml"):
+        load_scenario(child)  # the cross-section checks name the file too
 
 
 def test_code_is_not_specific_to_any_crisis():

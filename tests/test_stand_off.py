@@ -148,6 +148,10 @@ def test_reserves_join_their_bases_in_a_war_at_a_distance():
     assert model.mobilisation["A"].ordered
     assert model.force_total["A"] > 4000  # the reservists arrived (less any losses to strikes)
     assert not model.mobilisation["A"].moving
+    base = model.sectors["A_BASE"]
+    base.holder = "B"  # its bases lost: reserves go to no ground it does not hold
+    model._add_forces(base, "A", -base.forces["A"])
+    assert model._muster_point(model.states["A"]) is None
 
 
 @pytest.mark.parametrize("seed", [0, 1])
