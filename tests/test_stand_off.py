@@ -111,6 +111,54 @@ def test_states_without_a_front_fight_only_by_strikes():
     assert touching - set(STAND_OFF)  # with a front, the line's rungs are used
 
 
+def entering(hour: int = 24, **c_overrides) -> Scenario:
+    """``apart()`` with a third state, C, at war with nobody until its scheduled strikes on B at
+    ``hour`` (a third party's dated entry into the war)."""
+    spec = apart().model_dump(exclude_unset=True)
+    spec["states"]["C"] = {
+        "name": "Cland",
+        "forces": 3000,
+        "war_aim": "coercive",
+        "demands": ["stop"],
+        "initial_rung": "ceasefire",
+        **c_overrides,
+    }
+    spec["sectors"]["C_BASE"] = {
+        "name": "C's bases",
+        "owner": "C",
+        "area_km2": 40.0,
+        "population": 1000,
+        "border": True,
+    }
+    spec["events"]["enter"] = {"hour": hour, "kind": "offensive", "actor": "C", "target": "B", "rung": 4}
+    return Scenario.model_validate(spec)
+
+
+def test_an_offensive_on_a_state_not_yet_fought_opens_that_war_at_its_hour():
+    """C stays out until its scheduled strikes, then is at war with B (and only B) and strikes it;
+    without the event it never fights."""
+    for seed in range(4):
+        model = EscalationModel(entering(), rng=seed, collect=False)
+        c, b = model.states["C"], model.states["B"]
+        while model.hour < 24:
+            assert not c.belligerent and not c.adversaries
+            model.step()
+        assert c.belligerent and c.adversaries == [b] and c in b.adversaries
+        assert c.rung == Rung.DEEP_STRIKES and frozenset(("B", "C")) in model._hostile
+        assert model.firing(b, c) > 0.0  # C's strikes reach B from this hour
+    quiet = entering(hour=500)  # after the horizon: C never enters
+    model = EscalationModel(quiet, rng=0, collect=False)
+    while model.running:
+        model.step()
+    assert not model.states["C"].belligerent and model.states["C"].rung == Rung.CEASEFIRE
+
+
+def test_an_offensive_needs_an_actor_with_a_war_aim():
+    found = list(problems(entering(war_aim="none", demands=[])))
+    assert any("events.enter.actor" in p and "war_aim" in p for p in found), found
+    assert stand_offs(entering()) == ["A–B", "B–C"]
+
+
 def test_strikes_at_a_distance_find_soldiers_at_their_bases():
     """Strikes aimed at military positions of a state with no front hit its soldiers where they
     stand, where it expects its losses from strikes (``expected_deaths_per_strike``)."""

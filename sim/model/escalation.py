@@ -1030,6 +1030,13 @@ class EscalationModel(mesa.Model):
                 wards.append(alliance.invoked_by)
         return wards
 
+    def open_war(self, state: StateAgent, target: StateAgent) -> None:
+        """A war the record dates: ``state``'s scheduled offensive against a state it was not
+        fighting makes them enemies from this hour (a third party's entry, a second front)."""
+        if target not in state.adversaries:
+            state.meet(target)
+            self.refresh_wars()
+
     def join_war(self, state: StateAgent, attacker: StateAgent, ward: StateAgent) -> None:
         if state.aim == "none":
             state.aim = "defensive"

@@ -2,7 +2,8 @@
 
 Events open a crisis and bring the facts exogenous to it (the opening move, an envoy's proposal, a
 summit, economic pressure, a declaration); they never decide how it goes: an offensive sets the
-actor's opening rung once, and every later rung, invocation, concession and ceasefire is an agent's
+actor's opening rung once (and, against a state it was not yet fighting, opens that war: a third
+party's dated entry), and every later rung, invocation, concession and ceasefire is an agent's
 decision. What-ifs move (``hour``), remove (``enabled = false``) or add events.
 Each event is an object whose bound ``fire`` method Mesa holds (Mesa keeps callbacks by weak
 reference, so the model keeps the objects alive).
@@ -33,6 +34,8 @@ class ScheduledEvent:
         m, e = self.model, self.spec
         match e.kind:
             case "offensive":
+                if e.target is not None:
+                    m.open_war(m.states[e.actor], m.states[e.target])
                 m.states[e.actor].open_offensive(e.rung, e.note)
             case "treaty_invocation":
                 m.states[e.actor].invoke(m.alliances[e.target], e.note)

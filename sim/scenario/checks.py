@@ -41,7 +41,24 @@ def problems(scenario: Scenario, ids_known: bool = True) -> Iterator[str]:
         if sid in sector.neighbours:
             yield f"key `sectors.{sid}.neighbours`: a sector cannot neighbour itself"
     if ids_known:
+        yield from _offensives(scenario)
         yield from _fire_without_a_line(scenario)
+
+
+def _offensives(scenario: Scenario) -> Iterator[str]:
+    """An offensive is a belligerent's move against another state: one that opens a war (a third
+    party's dated entry) needs the aim its actor fought for."""
+    for eid, event in scenario.events.items():
+        if event.kind != "offensive":
+            continue
+        if event.actor == event.target:
+            yield f"key `events.{eid}.target`: `{event.actor}` cannot open an offensive against itself"
+        elif scenario.states[event.actor].war_aim == "none":
+            yield (
+                f"key `events.{eid}.actor`: `{event.actor}` opens an offensive but has "
+                f'`war_aim = "none"`; expected the aim it fought for (`states.{event.actor}.war_aim`: '
+                "coercive, territorial or defensive)"
+            )
 
 
 def _positional(model: BaseModel, name: str) -> bool:
@@ -92,8 +109,13 @@ def horizon_warning(scenario: Scenario) -> str:
 
 
 def _wars(scenario: Scenario) -> set[frozenset[str]]:
-    """Pairs of states that are each other's adversary at hour 0 (``parties.enmities``)."""
-    return {frozenset(pair) for pair in enmities(scenario)}
+    """Pairs of states that are each other's adversary at hour 0 (``parties.enmities``) or once a
+    scheduled offensive opens a war between them."""
+    return {frozenset(pair) for pair in enmities(scenario)} | {
+        frozenset((e.actor, e.target))
+        for e in scenario.events.values()
+        if e.kind == "offensive" and e.enabled and e.target is not None
+    }
 
 
 def _in_contact(scenario: Scenario) -> set[frozenset[str]]:

@@ -1015,7 +1015,8 @@ class Event(Strict):
     ] = field(
         ...,
         "offensive: actor state opens at `rung` against `target` and commits to it in public "
-        "(its later rungs are its own choice); treaty_invocation: actor state invokes alliance "
+        "(its later rungs are its own choice; against a state it was not yet fighting, it enters "
+        "the war then: a third party's dated entry); treaty_invocation: actor state invokes alliance "
         "`target`; ceasefire_proposal: mediator `actor` proposes a ceasefire now; restraint_call: "
         "mediator `actor` calls for restraint; ceasefire_declaration: actor state declares a "
         "unilateral ceasefire towards `target` (or all its adversaries); summit: mediator `actor` "
