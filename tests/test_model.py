@@ -304,6 +304,26 @@ def crises(draw: st.DrawFn) -> dict[str, Any]:
         states["P"] = {"name": "Patron", "war_aim": "none", "forces": 3000, "active_forces": 900000}
         sectors["P_B0"] = {"name": "Patron's road", "owner": "P", "area_km2": 50.0, "population": 0}
         sectors["P_B0"]["neighbours"] = [f"{enemy}_B0"]
+    if draw(st.booleans()):  # a third party that enters on a date, by its own offensive
+        target = draw(st.sampled_from(ids))
+        touching = draw(st.booleans())
+        states["E"] = {
+            "name": "Entrant",
+            "war_aim": draw(st.sampled_from(["coercive", "territorial", "defensive"])),
+            "demands": ["terms"],
+            "forces": draw(st.sampled_from([0, 3000])),
+            "initial_rung": "ceasefire",
+        }
+        sectors["E_B0"] = {
+            "name": "Entrant's bases",
+            "owner": "E",
+            "area_km2": 50.0,
+            "population": 100,
+            "garrison": 1.0,
+            "neighbours": [f"{target}_B0"] if touching else [],
+        }
+        entry = {"hour": draw(st.integers(0, 60)), "kind": "offensive", "actor": "E", "target": target}
+        entry["rung"] = draw(st.integers(2, 6)) if touching else Rung.DEEP_STRIKES
     mediators = {
         f"M{k}": {
             "name": f"Mediator {k}",
@@ -330,6 +350,8 @@ def crises(draw: st.DrawFn) -> dict[str, Any]:
             "rung": Rung.DEEP_STRIKES if (first, second) in distant else draw(st.integers(2, 6)),
         }
     }
+    if "E" in states:
+        events["entry"] = entry
     if draw(st.booleans()):
         events["declaration"] = {
             "hour": draw(st.integers(1, 60)),
