@@ -245,3 +245,36 @@ def test_air_defences_stop_their_share_of_the_strikes():
     launched = model.deep_strikes["B"]
     assert launched > 150
     assert stopped / launched == pytest.approx(0.5, abs=0.1)
+
+
+# --- flight behind the line follows the risk to each resident ---
+
+
+def test_a_strike_displaces_the_ground_it_damages():
+    rng = np.random.default_rng(0)
+    assert harm.strike_displaced(rng, 0, 0.5) == 0 and harm.strike_displaced(rng, 1000, 0.0) == 0
+    assert harm.strike_displaced(rng, 1000, 3.0) == 1000  # the whole sector within its reach
+    city = [harm.strike_displaced(rng, 1_000_000, 0.06 / 700) for _ in range(200)]
+    town = [harm.strike_displaced(rng, 1_000_000, 0.06 / 20) for _ in range(200)]
+    assert np.mean(city) == pytest.approx(1_000_000 * 0.06 / 700, rel=0.1)
+    assert np.mean(town) > 30 * np.mean(city)  # a neighbourhood, not a share of the sector
+
+
+def _rear_share_displaced(area_km2: float) -> float:
+    """Share of one town behind B's line displaced by four days of A's strikes on B, with that
+    town's ground set to ``area_km2`` (its people and the odds of being struck unchanged)."""
+    scenario = with_overrides(grid(cols=3, b_rows=3), {"sectors.S4_2.area_km2": area_km2})
+    model = EscalationModel(scenario, 2)
+    for _ in range(96):
+        fight(model, 1, {"A": Rung.DEEP_STRIKES, "B": Rung.THREATS})
+        model.flee()
+    town = model.sectors["S4_2"]
+    return town.displaced / town.spec.population
+
+
+def test_flight_behind_the_line_follows_the_risk_to_each_resident():
+    """The same people under the same strikes leave far less when spread over twenty times the
+    ground: fewer strikes land near each of them (``rear_flight_area_km2`` / the sector's km²)."""
+    dense, sparse = _rear_share_displaced(100.0), _rear_share_displaced(2000.0)
+    assert dense > 0.01
+    assert sparse < 0.2 * dense

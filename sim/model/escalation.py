@@ -616,8 +616,9 @@ class EscalationModel(mesa.Model):
         sector.displaced += displaced
 
     def _strike_harm(self, sector: Sector, share: float = 1.0) -> None:
-        """The civilians inside one strike's lethal footprint (``harm.strike_deaths``); ``share``
-        of it for a strike aimed at a military position (``military_site_collateral``)."""
+        """The civilians inside one strike's lethal footprint (``harm.strike_deaths``), ``share``
+        of it for a strike aimed at a military position (``military_site_collateral``); then the
+        residents of the ground it damages leave (``harm.strike_displaced``)."""
         deaths = harm.strike_deaths(
             self.streams["harm"],
             sector.residents,
@@ -626,6 +627,10 @@ class EscalationModel(mesa.Model):
         )
         sector.residents -= deaths
         sector.civilian_deaths += deaths
+        reach = self.spec.harm.strike_displaced_area_km2 / sector.spec.area_km2
+        left = harm.strike_displaced(self.streams["harm"], sector.residents, reach)
+        sector.residents -= left
+        sector.displaced += left
 
     def flee(self) -> None:
         """Flight from threat and organised evacuation (``sim.model.harm``): residents leave sectors
@@ -646,10 +651,12 @@ class EscalationModel(mesa.Model):
                 for adv in state.adversaries:
                     if adv.rung < Rung.DEEP_STRIKES or self._fire(adv, state.id) == 0.0:
                         continue
-                    t = h.rear_flight_factor * self.columns.strike_rate[adv.rung] * self.landing(state)
-                    t *= self._deep_strike_rate(adv) / harm.REFERENCE_STRIKES_PER_HOUR
-                    for sector in self.rear(state.id, adv.id):
+                    landing = self.columns.strike_rate[adv.rung] * self.landing(state)
+                    landing *= self._deep_strike_rate(adv) / harm.REFERENCE_STRIKES_PER_HOUR
+                    odds = self.strike_odds(state.id, adv.id)
+                    for sector, share in zip(self.rear(state.id, adv.id), odds, strict=True):
                         rear.add(sector.id)
+                        t = h.rear_flight_area_km2 * share * landing / sector.spec.area_km2
                         threat[sector.id] = max(threat.get(sector.id, 0.0), t)
         if m.flight:
             for sid in sorted(threat):
@@ -855,7 +862,6 @@ class EscalationModel(mesa.Model):
             for i, town in zip(hit, populated, strict=True):
                 if self.spec.mechanisms.strike_harm:  # deaths in the strike's footprint, flight from fire
                     self._strike_harm(targets[i], 1.0 if town else collateral)
-                    self._civilian_harm(targets[i], adv, 1.0, deaths=False)
                 else:  # an hour of fire on the whole sector
                     self._civilian_harm(targets[i], adv, 1.0)
             military = n - sum(populated)

@@ -8,17 +8,22 @@ hour:
 
 **Strikes.** A deep (precision) strike into a populated sector kills the civilians inside its lethal
 footprint: Poisson with mean ``density · strike_lethal_area_km2`` (density: residents still there per
-km²), so strikes on towns kill more than strikes on empty hills, and fewer once people have left; it
-also drives residents out as an hour of fire does. (With the ``strike_harm`` switch off, a strike is
-an hour of fire on the whole sector: deaths ∝ its residents, whatever its area.)
+km²), so strikes on towns kill more than strikes on empty hills, and fewer once people have left;
+the residents of the ground it damages leave (each with probability ``strike_displaced_area_km2``
+over the sector's km²: a strike on a city displaces a neighbourhood, not a share of the city).
+(With the ``strike_harm`` switch off, a strike is an hour of fire on the whole sector: deaths ∝ its
+residents, whatever its area.)
 
 **Flight from threat.** People leave ahead of the fire, not only under it (Schmeidl 1997; Davenport,
 Moore & Poe 2003: threat, not only violence suffered, drives flight; Melander & Öberg 2007: the
 geographic reach of the fighting drives its scale). Each hour a sector's residents face a *threat*
 ``t``: on a front, the fire rate of the enemy's current rung there; behind the line, once the enemy
-stands at the deep-strike rung, ``rear_flight_factor`` times its strike rate (the ladder's column),
-the share of its strikes that get through, and its strikes an hour over
-``REFERENCE_STRIKES_PER_HOUR`` (a campaign twice as hard carries twice the threat). Of those who would ever
+stands at the deep-strike rung, the strikes expected to land near each resident: the campaign's
+strikes an hour over ``REFERENCE_STRIKES_PER_HOUR`` (a campaign twice as hard carries twice the
+threat) × its strike rate (the ladder's column) × the share that get through × the sector's chance
+of being the one hit × ``rear_flight_area_km2`` / the sector's km². Fear follows the risk to each
+resident, not to the sector: a town that draws the strikes empties, a city of millions under the
+same campaign mostly stays. Of those who would ever
 leave (``flight_share`` of the sector's population, less those already gone), a share
 ``1 - exp(-flight_rate · t)`` leaves that hour; when the line crosses a sector, ``capture_flight_share``
 of those still there flee the occupier.
@@ -54,7 +59,7 @@ import math
 
 import numpy as np
 
-# the strike campaign (strikes an hour at the deep-strike rung) at which `rear_flight_factor` was set:
+# the strike campaign (strikes an hour at the deep-strike rung) at which `rear_flight_area_km2` was set:
 # the shared `combat.deep_strikes_per_hour` of scenarios/behaviour.toml
 REFERENCE_STRIKES_PER_HOUR = 1.0
 
@@ -80,6 +85,14 @@ def strike_deaths(rng: np.random.Generator, remaining: int, area_km2: float, let
     if remaining <= 0 or lethal_area_km2 <= 0.0 or area_km2 <= 0.0:
         return 0
     return min(remaining, int(rng.poisson(remaining / area_km2 * lethal_area_km2)))
+
+
+def strike_displaced(rng: np.random.Generator, remaining: int, reach: float) -> int:
+    """Residents who leave the ground around one strike: each with probability ``reach`` (the
+    share of the sector's area it damages), so whole people, never more than are left."""
+    if remaining <= 0 or reach <= 0.0:
+        return 0
+    return int(rng.binomial(remaining, min(1.0, reach)))
 
 
 def evacuation_zone(front_fire: dict[str, float], rear: set[str], threshold: float) -> set[str]:

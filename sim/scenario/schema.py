@@ -507,6 +507,16 @@ class Harm(Strict):
         ge=0.0,
         le=1.0,
     )
+    strike_displaced_area_km2: float = field(
+        0.06,
+        "Ground around one deep strike whose residents leave it (homes damaged, the street "
+        "unsafe): each resident of the sector it hits leaves with probability this / the sector's "
+        "km², so a strike on a city displaces its neighbourhood, not a share of the city "
+        "[assumed: ≈ 250 m × 250 m].",
+        "km²",
+        ge=0.0,
+        le=100.0,
+    )
     flight_rate: float = field(
         0.02,
         "Flight from threat: hourly rate at which those who would leave a threatened sector do so, "
@@ -518,10 +528,13 @@ class Harm(Strict):
     flight_share: Probability = field(
         0.8, "Share of a sector's population that would ever leave under threat (the rest stay) [assumed]."
     )
-    rear_flight_factor: Probability = field(
-        0.1,
-        "Threat felt behind the line, once the enemy strikes deep, as a share of the threat on a "
-        "front at the same rung [assumed].",
+    rear_flight_area_km2: NonNegative = field(
+        5.0,
+        "Ground around a resident behind the line within which the enemy's strikes landing drive "
+        "them to leave: a sector's threat is the strikes expected to land in it an hour × this / "
+        "its km², so a town that draws the strikes empties and a city of millions under the same "
+        "campaign mostly stays [assumed].",
+        "km²",
     )
     evacuation_fire: NonNegative = field(
         0.45,
