@@ -444,7 +444,7 @@ def test_strike_targeting_follows_population(exponent, low, high):
     params = {"strike_population_exponent": exponent, "deep_strikes_per_hour": 5.0}
     model = EscalationModel(grid(cols=2, b_rows=3, combat_params=params), 7)
     hits = []
-    model._civilian_harm = lambda sector, owner, fire, **_: hits.append(sector.id)
+    model._strike_harm = lambda sector, share=1.0: hits.append(sector.id)
     for _ in range(400):
         model.states["A"].rung = Rung.DEEP_STRIKES
         model.deep_strike()
