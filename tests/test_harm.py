@@ -258,6 +258,10 @@ def test_a_strike_displaces_the_ground_it_damages():
     town = [harm.strike_displaced(rng, 1_000_000, 0.06 / 20) for _ in range(200)]
     assert np.mean(city) == pytest.approx(1_000_000 * 0.06 / 700, rel=0.1)
     assert np.mean(town) > 30 * np.mean(city)  # a neighbourhood, not a share of the sector
+    no_flight = with_overrides(grid(cols=3, b_rows=3), {"mechanisms.flight": False})
+    model = EscalationModel(no_flight, 2)
+    fight(model, 48, {"A": Rung.DEEP_STRIKES, "B": Rung.THREATS})
+    assert sum(s.displaced for s in model.sectors_of["B"] if not s.spec.border) > 0  # the strikes alone
 
 
 def _rear_share_displaced(area_km2: float) -> float:

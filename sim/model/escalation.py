@@ -860,7 +860,7 @@ class EscalationModel(mesa.Model):
             populated = (rng.random(n) < aim).tolist() if 0.0 < aim < 1.0 else [aim == 1.0] * n
             collateral = self.spec.harm.military_site_collateral
             for i, town in zip(hit, populated, strict=True):
-                if self.spec.mechanisms.strike_harm:  # deaths in the strike's footprint, flight from fire
+                if self.spec.mechanisms.strike_harm:  # deaths in its footprint, its ground's residents leave
                     self._strike_harm(targets[i], 1.0 if town else collateral)
                 else:  # an hour of fire on the whole sector
                     self._civilian_harm(targets[i], adv, 1.0)

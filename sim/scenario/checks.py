@@ -49,7 +49,7 @@ def _offensives(scenario: Scenario) -> Iterator[str]:
     """An offensive is a belligerent's move against another state: one that opens a war (a third
     party's dated entry) needs the aim its actor fought for."""
     for eid, event in scenario.events.items():
-        if event.kind != "offensive":
+        if event.kind != "offensive" or not event.enabled:
             continue
         if event.actor == event.target:
             yield f"key `events.{eid}.target`: `{event.actor}` cannot open an offensive against itself"
