@@ -65,11 +65,12 @@ def test_a_breakdown_ends_a_quiet_stretch_in_the_hour_it_happens():
     arrival=st.integers(0, 100),
     proposal=st.integers(0, 150),
     base_hazard=st.sampled_from([0.0, 0.002, 0.015, 0.2]),
+    incident_half_life=st.sampled_from([None, 2.0, 12.0]),
     order=st.sampled_from(["random", "listed"]),
     breakdown=st.booleans(),
 )
 def test_what_ifs_that_move_what_is_due_change_nothing_either(
-    seed, arrival, proposal, base_hazard, order, breakdown
+    seed, arrival, proposal, base_hazard, incident_half_life, order, breakdown
 ):
     """Mediators arriving and events falling inside what would be a quiet stretch end it."""
     scenario = with_overrides(
@@ -78,6 +79,7 @@ def test_what_ifs_that_move_what_is_due_change_nothing_either(
             "mediators.MINSK.arrival_hour": arrival,
             "events.russian_ceasefire.hour": proposal,
             "ceasefire.base_hazard": base_hazard,
+            "ceasefire.incident_half_life_hours": incident_half_life,
             "model.mediator_order": order,
             "mechanisms.breakdown": breakdown,
         },

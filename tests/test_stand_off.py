@@ -159,6 +159,30 @@ def test_an_offensive_needs_an_actor_with_a_war_aim():
     assert stand_offs(entering()) == ["A–B", "B–C"]
 
 
+def test_a_dated_offensive_during_a_truce_breaks_it():
+    """C's entry at hour 24 is an attack on B: with a truce between them in force, the truce ends
+    at that hour, broken by C (a failed ceasefire in the history), and C's strikes land; the rung
+    of an offensive never stands under a truce where no one fires (which the outcomes would read as
+    fighting). Without the event the truce holds (breakdown off)."""
+    for hour, broken in ((24, True), (500, False)):
+        spec = entering(hour=hour).model_dump(exclude_unset=True)
+        spec.setdefault("mechanisms", {})["breakdown"] = False
+        model = EscalationModel(Scenario.model_validate(spec), rng=0, collect=False)
+        b, c = model.states["B"], model.states["C"]
+        c.meet(b)
+        model.refresh_wars()
+        model.agree(None, b, c, "offer", ())
+        while model.hour <= 24:
+            model.step()
+        truce = next(a for a in model.history if set(a.parties) == {"B", "C"})
+        assert (model.agreement(b, c) is None) is broken
+        if broken:
+            assert (truce.end_hour, truce.ended_by) == (24, "C")
+            assert c.rung == Rung.DEEP_STRIKES and model.firing(c, b) > 0.0
+        else:
+            assert truce.end_hour is None and c.rung < Rung.SMALL_ARMS
+
+
 def test_strikes_at_a_distance_find_soldiers_at_their_bases():
     """Strikes aimed at military positions of a state with no front hit its soldiers where they
     stand, where it expects its losses from strikes (``expected_deaths_per_strike``)."""

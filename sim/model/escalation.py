@@ -1140,13 +1140,25 @@ class EscalationModel(mesa.Model):
         for key, agreement in list(self.agreements.items()):
             rng, incentive, breaker = self._breakdown(key, agreement)
             if rng(self.hour) < self._hazard(agreement, incentive, self.hour):
-                del self.agreements[key]
-                agreement.end_hour, agreement.ended_by = self.hour, breaker.id
-                broker = self.mediators.get(agreement.broker)
-                by = broker.name if broker else "bilateral"
-                self.log.act(
-                    self.hour, breaker.name, by, "ceasefire_breaks", f"{agreement.kind} ceasefire breaks down"
-                )
+                self.break_agreement(agreement, breaker)
+
+    def breach(self, state: StateAgent, target: StateAgent | None) -> None:
+        """A dated attack during a truce breaks it: the agreements ``state`` holds with ``target``
+        (with every adversary, for an offensive with no target) end now, broken by ``state``."""
+        for adv in [target] if target is not None else list(state.adversaries):
+            agreement = self.agreement(state, adv)
+            if agreement is not None:
+                self.break_agreement(agreement, state)
+
+    def break_agreement(self, agreement: Agreement, breaker: StateAgent) -> None:
+        """``agreement`` ends now, broken by ``breaker``; it stays in the history."""
+        del self.agreements[frozenset(agreement.parties)]
+        agreement.end_hour, agreement.ended_by = self.hour, breaker.id
+        broker = self.mediators.get(agreement.broker)
+        by = broker.name if broker else "bilateral"
+        self.log.act(
+            self.hour, breaker.name, by, "ceasefire_breaks", f"{agreement.kind} ceasefire breaks down"
+        )
 
     def _breakdown(self, key: frozenset[str], agreement: Agreement) -> tuple[Hourly, float, StateAgent]:
         """An agreement's hourly draws, the stronger incentive to resume and whose it is."""
@@ -1170,6 +1182,7 @@ class EscalationModel(mesa.Model):
             cf.resume_hazard,
             cf.fade_hazard,
             cf.leverage_half_life_hours,
+            cf.incident_half_life_hours,
         )
 
     def _incentive(

@@ -2,11 +2,12 @@
 
 Events open a crisis and bring the facts exogenous to it (the opening move, an envoy's proposal, a
 summit, economic pressure, a declaration); they never decide how it goes: an offensive sets the
-actor's opening rung once (and, against a state it was not yet fighting, opens that war: a third
-party's dated entry), and every later rung, invocation, concession and ceasefire is an agent's
-decision. What-ifs move (``hour``), remove (``enabled = false``) or add events.
-Each event is an object whose bound ``fire`` method Mesa holds (Mesa keeps callbacks by weak
-reference, so the model keeps the objects alive).
+actor's opening rung once (against a state it was not yet fighting, it opens that war: a third
+party's dated entry; during a truce with its target, it breaks the truce: a dated attack is a
+breach), and every later rung, invocation, concession and ceasefire is an agent's decision.
+What-ifs move (``hour``), remove (``enabled = false``) or add events. Each event is an object
+whose bound ``fire`` method Mesa holds (Mesa keeps callbacks by weak reference, so the model keeps
+the objects alive).
 """
 
 from __future__ import annotations
@@ -34,9 +35,12 @@ class ScheduledEvent:
         m, e = self.model, self.spec
         match e.kind:
             case "offensive":
-                if e.target is not None:
-                    m.open_war(m.states[e.actor], m.states[e.target])
-                m.states[e.actor].open_offensive(e.rung, e.note)
+                actor = m.states[e.actor]
+                target = m.states[e.target] if e.target is not None else None
+                if target is not None:
+                    m.open_war(actor, target)
+                m.breach(actor, target)
+                actor.open_offensive(e.rung, e.note)
             case "treaty_invocation":
                 m.states[e.actor].invoke(m.alliances[e.target], e.note)
             case "ceasefire_proposal":

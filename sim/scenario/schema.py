@@ -580,6 +580,15 @@ class Ceasefire(Strict):
     base_hazard: float = field(
         0.08, "Hourly breakdown hazard of a ceasefire of zero strength.", "1/h", ge=0.0, le=1.0
     )
+    incident_half_life_hours: float | None = field(
+        None,
+        "Half-life of `base_hazard`: incidents and spoilers are likeliest while the lines are still "
+        "in contact and the order to stop is still reaching the units, and rarer once the ceasefire "
+        "has settled (Fortna 2004: the risk of a ceasefire's collapse falls with its age) (unset: "
+        "constant) [assumed].",
+        "h",
+        gt=0.0,
+    )
     fade_hazard: float = field(
         0.01,
         "Extra hourly hazard once the broker's leverage has faded completely.",
