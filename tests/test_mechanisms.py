@@ -306,7 +306,7 @@ def test_incidents_fade_with_the_ceasefires_age_but_incentives_to_resume_do_not(
     h = ceasefire.breakdown_hazard
     assert h(0.0, 0.0, 0, 0.02, 0.05, 0.0, 72, 12.0) == pytest.approx(0.02)
     assert h(0.0, 0.0, 12, 0.02, 0.05, 0.0, 72, 12.0) == pytest.approx(0.01)
-    assert h(0.0, 0.0, 120, 0.02, 0.05, 0.0, 72, 12.0) < 0.02 / 1000
+    assert h(0.0, 0.0, 120, 0.02, 0.05, 0.0, 72, 12.0) == pytest.approx(0.02 * 2.0**-10)
     assert h(0.0, 0.0, 120, 0.02, 0.05, 0.0, 72) == pytest.approx(0.02)  # unset: constant
     assert h(0.0, 2.0, 120, 0.02, 0.05, 0.0, 72, 12.0) == pytest.approx(0.1, rel=1e-3)
 
@@ -320,8 +320,20 @@ def test_an_unguarded_ceasefire_nobody_wants_to_break_survives_its_first_days():
     agreement = ceasefire.Agreement(("IND", "PAK"), "bilateral", "offer", 0, (), 0.0)
     q = model.agreement_strength(agreement, 0)
     hazards = [model._hazard(agreement, 0.0, hour) for hour in range(240)]
-    assert hazards[0] == pytest.approx(cf.base_hazard * (1.0 - q))
-    assert math.exp(-sum(hazards)) > 0.4 > 10 * math.exp(-cf.base_hazard * (1.0 - q) * 240)
+    constant = [
+        ceasefire.breakdown_hazard(
+            model.agreement_strength(agreement, hour),
+            0.0,
+            hour,
+            cf.base_hazard,
+            cf.resume_hazard,
+            cf.fade_hazard,
+            cf.leverage_half_life_hours,
+        )
+        for hour in range(240)
+    ]
+    assert hazards[0] == constant[0] == pytest.approx(cf.base_hazard * (1.0 - q))
+    assert math.exp(-sum(hazards)) > 0.4 and math.exp(-sum(constant)) < 0.1
 
 
 # --- third parties --------------------------------------------------------------------------------
@@ -422,7 +434,8 @@ def test_switching_a_mechanism_off_makes_fighting_longer(baseline, override):
 
 def test_without_the_parties_own_offers_fighting_is_longer():
     """bargaining: the parties' own offers come every four days in the shared fit, so most deals
-    are a mediator's and the effect is a few hours at the median: measured on 120 pairs."""
+    are a mediator's and the effect is a few hours at the median (3.5 h on the README's 200 pairs),
+    which 60 pairs do not tell from noise: measured on 120."""
     on = _ensemble({}, runs=120)
     off = _ensemble({"mechanisms.bargaining": False}, runs=120)
     assert _paired_t(on.fighting_hours, off.fighting_hours) > 3.0

@@ -183,6 +183,26 @@ def test_a_dated_offensive_during_a_truce_breaks_it():
             assert truce.end_hour is None and c.rung < Rung.SMALL_ARMS
 
 
+def test_a_dated_offensive_ends_its_actors_own_declared_ceasefire():
+    """C, having declared a unilateral ceasefire towards B, attacks on the date the record gives:
+    the declaration ends with the attack, and the strikes land."""
+    spec = entering().model_dump(exclude_unset=True)
+    spec.setdefault("mechanisms", {})["agreements"] = False  # B cannot match the declaration
+    model = EscalationModel(Scenario.model_validate(spec), rng=0, collect=False)
+    b, c = model.states["B"], model.states["C"]
+    c.meet(b)
+    model.refresh_wars()
+    while model.hour < 23:
+        model.step()
+    c.declare(b, "")  # an hour before the attack: it has not lapsed by then
+    assert "B" in c.declared
+    while model.hour <= 24:
+        model.step()
+    record = [r for r in model.declarations if r[:2] == ["C", "B"]][-1]
+    assert "B" not in c.declared and record[3] == 24
+    assert c.rung == Rung.DEEP_STRIKES and model.firing(c, b) > 0.0
+
+
 def test_strikes_at_a_distance_find_soldiers_at_their_bases():
     """Strikes aimed at military positions of a state with no front hit its soldiers where they
     stand, where it expects its losses from strikes (``expected_deaths_per_strike``)."""

@@ -1144,15 +1144,23 @@ class EscalationModel(mesa.Model):
 
     def breach(self, state: StateAgent, target: StateAgent | None) -> None:
         """A dated attack during a truce breaks it: the agreements ``state`` holds with ``target``
-        (with every adversary, for an offensive with no target) end now, broken by ``state``."""
+        (with every adversary, for an offensive with no target: its one rung answers them all) end
+        now, broken by ``state``, and so does its own declared ceasefire towards them — a scheduled
+        offensive is a fact of the record, which no truce can leave unfought."""
         for adv in [target] if target is not None else list(state.adversaries):
             agreement = self.agreement(state, adv)
             if agreement is not None:
                 self.break_agreement(agreement, state)
+            if state.declared.pop(adv.id, None) is not None:
+                self.end_declaration(state.id, adv.id)
 
     def break_agreement(self, agreement: Agreement, breaker: StateAgent) -> None:
-        """``agreement`` ends now, broken by ``breaker``; it stays in the history."""
-        del self.agreements[frozenset(agreement.parties)]
+        """``agreement`` ends now, broken by ``breaker``: it leaves the agreements in force but
+        stays in the history, where it counts as a failed ceasefire."""
+        key = frozenset(agreement.parties)
+        if self.agreements.get(key) is not agreement:
+            return  # already over: a newer agreement between the two is not this one
+        del self.agreements[key]
         agreement.end_hour, agreement.ended_by = self.hour, breaker.id
         broker = self.mediators.get(agreement.broker)
         by = broker.name if broker else "bilateral"

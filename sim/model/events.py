@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from mesa.time import Priority
 
+from sim.model.ladder import FIGHTING
 from sim.scenario.schema import Event
 
 if TYPE_CHECKING:
@@ -39,7 +40,8 @@ class ScheduledEvent:
                 target = m.states[e.target] if e.target is not None else None
                 if target is not None:
                     m.open_war(actor, target)
-                m.breach(actor, target)
+                if e.rung >= FIGHTING:  # a show of force below fire breaks no truce
+                    m.breach(actor, target)
                 actor.open_offensive(e.rung, e.note)
             case "treaty_invocation":
                 m.states[e.actor].invoke(m.alliances[e.target], e.note)

@@ -578,7 +578,12 @@ class Ceasefire(Strict):
     """Breakdown hazard of an agreed ceasefire (Fortna 2003; Beardsley 2008)."""
 
     base_hazard: float = field(
-        0.08, "Hourly breakdown hazard of a ceasefire of zero strength.", "1/h", ge=0.0, le=1.0
+        0.08,
+        "Hourly hazard that a ceasefire of zero strength breaks down by an incident nobody chose, at "
+        "its start (it fades with `incident_half_life_hours`).",
+        "1/h",
+        ge=0.0,
+        le=1.0,
     )
     incident_half_life_hours: float | None = field(
         None,
@@ -1038,7 +1043,8 @@ class Event(Strict):
         ...,
         "offensive: actor state opens at `rung` against `target` and commits to it in public "
         "(its later rungs are its own choice; against a state it was not yet fighting, it enters "
-        "the war then: a third party's dated entry); treaty_invocation: actor state invokes alliance "
+        "the war then: a third party's dated entry; during a truce with `target` it breaks the "
+        "truce, as its breach); treaty_invocation: actor state invokes alliance "
         "`target`; ceasefire_proposal: mediator `actor` proposes a ceasefire now; restraint_call: "
         "mediator `actor` calls for restraint; ceasefire_declaration: actor state declares a "
         "unilateral ceasefire towards `target` (or all its adversaries); summit: mediator `actor` "
