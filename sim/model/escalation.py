@@ -1147,7 +1147,7 @@ class EscalationModel(mesa.Model):
         (with every adversary, for an offensive with no target: its one rung answers them all) end
         now, broken by ``state``, and so does its own declared ceasefire towards them — a scheduled
         offensive is a fact of the record, which no truce can leave unfought."""
-        for adv in [target] if target is not None else list(state.adversaries):
+        for adv in state.aimed_at(target):
             agreement = self.agreement(state, adv)
             if agreement is not None:
                 self.break_agreement(agreement, state)

@@ -503,12 +503,17 @@ class StateAgent(mesa.Agent):
                     action=f"refuses {demand}",
                 )
 
+    def aimed_at(self, adv: StateAgent | None) -> list[StateAgent]:
+        """The adversaries a move of its own reaches: ``adv``, or all of them when the move names
+        none (a declaration, an offensive: its one rung answers every adversary)."""
+        return [adv] if adv is not None else list(self.adversaries)
+
     def declare(self, adv: StateAgent | None, reason: str) -> None:
         """A unilateral ceasefire towards ``adv`` (or every adversary): it holds its fire and the
         other may match it (an agreement, ``bilateral``); unmatched, it lapses after
         ``declaration_patience_hours`` of the other's fire."""
         m = self.model
-        for other in [adv] if adv is not None else list(self.adversaries):
+        for other in self.aimed_at(adv):
             if m.agreement(self, other) is not None:
                 continue
             self.declared[other.id] = m.hour
