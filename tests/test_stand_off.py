@@ -163,9 +163,15 @@ def test_a_dated_offensive_during_a_truce_breaks_it():
     """C's entry at hour 24 is an attack on B: with a truce between them in force, the truce ends
     at that hour, broken by C (a failed ceasefire in the history), and C's strikes land; the rung
     of an offensive never stands under a truce where no one fires (which the outcomes would read as
-    fighting). Without the event the truce holds (breakdown off)."""
-    for hour, broken in ((24, True), (500, False)):
+    fighting). Without the event, or with a show of force below fire, the truce holds (breakdown
+    off)."""
+    for hour, rung, broken in (
+        (24, Rung.DEEP_STRIKES, True),
+        (500, Rung.DEEP_STRIKES, False),
+        (24, Rung.THREATS, False),
+    ):
         spec = entering(hour=hour).model_dump(exclude_unset=True)
+        spec["events"]["enter"]["rung"] = int(rung)
         spec.setdefault("mechanisms", {})["breakdown"] = False
         model = EscalationModel(Scenario.model_validate(spec), rng=0, collect=False)
         b, c = model.states["B"], model.states["C"]
