@@ -167,6 +167,22 @@ def test_defender_prefers_a_mutual_ceasefire_to_being_attacked():
     assert quiet[0] > max(attacked)
 
 
+def test_answering_in_kind_brings_in_fewer_of_the_adversarys_allies_than_starting_it():
+    """A defence pact deters the challenger, not the target's answer: the intervention it fears
+    costs a state answering fire at the adversary's rung (1 − δ) of what starting it would."""
+
+    def intervention_cost(opponent_rung):
+        feared = decision.utilities(_situation(opponent_rung=opponent_rung, intervention=2.0), COLS)
+        free = decision.utilities(_situation(opponent_rung=opponent_rung, intervention=0.0), COLS)
+        return np.subtract(free, feared)
+
+    answering, starting = intervention_cost(4), intervention_cost(0)
+    assert answering[4] == pytest.approx(2.0 * (1 - COLS.self_defence) * COLS.exposure[4])
+    assert starting[4] == pytest.approx(2.0 * COLS.exposure[4])
+    # climbing above the adversary is answered in full for the rungs beyond its own
+    assert answering[6] == pytest.approx(2.0 * (COLS.exposure[6] - COLS.self_defence * COLS.exposure[4]))
+
+
 def test_logit_choice_respects_allowed_rungs_and_precision():
     rng = np.random.default_rng(4)
     u = [0.0, 1.0, 2.0, 3.0, 0.0, 0.0, 0.0]
@@ -295,20 +311,24 @@ def test_strength_adds_guarantees_and_the_brokers_part_fades():
 
 def test_hazard_rises_with_the_incentive_to_resume_and_falls_with_strength():
     h = ceasefire.breakdown_hazard
-    assert h(0.9, 0.0, 0, 0.1, 0.05, 0.0, 72) < h(0.1, 0.0, 0, 0.1, 0.05, 0.0, 72)
-    assert h(0.5, 2.0, 0, 0.01, 0.05, 0.0, 72) > h(0.5, 0.0, 0, 0.01, 0.05, 0.0, 72)
-    assert h(0.5, -3.0, 0, 0.01, 0.05, 0.0, 72) == h(0.5, 0.0, 0, 0.01, 0.05, 0.0, 72)  # no pull below 0
-    assert h(1.0, 5.0, 0, 0.1, 0.05, 0.0, 72) == 0.0  # a perfect agreement holds while leverage lasts
-    assert h(0.5, 0.0, 200, 0.1, 0.0, 0.02, 72) > h(0.5, 0.0, 10, 0.1, 0.0, 0.02, 72)
+    assert h(0.9, 0.0, 0, 0.1, 0.05) < h(0.1, 0.0, 0, 0.1, 0.05)
+    assert h(0.5, 2.0, 0, 0.01, 0.05) > h(0.5, 0.0, 0, 0.01, 0.05)
+    assert h(0.5, -3.0, 0, 0.01, 0.05) == h(0.5, 0.0, 0, 0.01, 0.05)  # no pull below 0
+    assert h(1.0, 5.0, 0, 0.1, 0.05) == 0.0  # a perfect agreement holds while leverage lasts
+    # as the broker's part of the strength fades, the same pull breaks the agreement more often
+    fresh, faded = (ceasefire.strength(0.1, 0.0, 0.6, t, 72) for t in (0, 216))
+    assert h(faded, 1.0, 216, 0.0, 0.05) > h(fresh, 1.0, 0, 0.0, 0.05) > 0.0
+    # and nothing breaks a settled agreement that no party wants to break
+    assert h(faded, 0.0, 216, 0.02, 0.05, 12.0) < 1e-6
 
 
 def test_incidents_fade_with_the_ceasefires_age_but_incentives_to_resume_do_not():
     h = ceasefire.breakdown_hazard
-    assert h(0.0, 0.0, 0, 0.02, 0.05, 0.0, 72, 12.0) == pytest.approx(0.02)
-    assert h(0.0, 0.0, 12, 0.02, 0.05, 0.0, 72, 12.0) == pytest.approx(0.01)
-    assert h(0.0, 0.0, 120, 0.02, 0.05, 0.0, 72, 12.0) == pytest.approx(0.02 * 2.0**-10)
-    assert h(0.0, 0.0, 120, 0.02, 0.05, 0.0, 72) == pytest.approx(0.02)  # unset: constant
-    assert h(0.0, 2.0, 120, 0.02, 0.05, 0.0, 72, 12.0) == pytest.approx(0.1, rel=1e-3)
+    assert h(0.0, 0.0, 0, 0.02, 0.05, 12.0) == pytest.approx(0.02)
+    assert h(0.0, 0.0, 12, 0.02, 0.05, 12.0) == pytest.approx(0.01)
+    assert h(0.0, 0.0, 120, 0.02, 0.05, 12.0) == pytest.approx(0.02 * 2.0**-10)
+    assert h(0.0, 0.0, 120, 0.02, 0.05) == pytest.approx(0.02)  # unset: constant
+    assert h(0.0, 2.0, 120, 0.02, 0.05, 12.0) == pytest.approx(0.1, rel=1e-3)
 
 
 def test_an_unguarded_ceasefire_nobody_wants_to_break_survives_its_first_days():
@@ -327,8 +347,6 @@ def test_an_unguarded_ceasefire_nobody_wants_to_break_survives_its_first_days():
             hour,
             cf.base_hazard,
             cf.resume_hazard,
-            cf.fade_hazard,
-            cf.leverage_half_life_hours,
         )
         for hour in range(240)
     ]

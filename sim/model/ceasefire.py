@@ -13,14 +13,16 @@ and that part fades with the broker's attention (half-life ``T``):
 **Breakdown.** Each party's incentive to resume is its hourly value of fighting on minus its value
 of the agreement, ``I_k = max(0, F_k − C_k)`` (``sim.model.bargaining``); the hourly hazard is
 
-    h(t) = (1 − q(t)) · min(1, h₀ · 2^(−t/T₀) + h_r · max_k I_k) + h_f · (1 − 2^(−t/T))
+    h(t) = (1 − q(t)) · min(1, h₀ · 2^(−t/T₀) + h_r · max_k I_k)
 
 ``h₀``: incidents and spoilers nobody chose, likeliest in the first hours while the lines are still
 in contact and the order to stop is still reaching the units, then rarer with half-life ``T₀``
 (Fortna 2004: the risk that a ceasefire collapses falls with its age; a ceasefire between parties
 with nothing to gain from fighting again does not keep failing by accident); ``h_r``: how fast an
-incentive turns into a breach; ``h_f``: the extra hazard once the broker's leverage has faded. The
-party with the larger incentive is the one that breaks it.
+incentive turns into a breach. As the broker's leverage fades, q(t) falls and the same pull breaks
+the agreement more often; nothing breaks it for no reason once the incidents have passed (an
+unconditional hazard that grew as the broker's attention moved on broke settled ceasefires days
+later and ran short crises on). The party with the larger incentive is the one that breaks it.
 """
 
 from __future__ import annotations
@@ -44,15 +46,12 @@ def breakdown_hazard(
     hours_in: float,
     base: float,
     resume: float,
-    fade: float,
-    half_life: float,
     incident_half_life: float | None = None,
 ) -> float:
     """h(t) from the agreement's strength now and the strongest incentive to resume."""
     if incident_half_life is not None:
         base *= 2.0 ** (-hours_in / incident_half_life)
-    pull = min(1.0, base + resume * max(0.0, incentive))
-    return min(1.0, (1.0 - q) * pull + fade * (1.0 - 2.0 ** (-hours_in / half_life)))
+    return (1.0 - q) * min(1.0, base + resume * max(0.0, incentive))
 
 
 @dataclass(slots=True)

@@ -2,7 +2,7 @@
 
 For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly utility of rung ``r`` is
 
-    EU(r) = G(r) − L(r) − P·c'(r) − Σ_A κ_A·X_A·e(r) + D·r − a·max(0, ρ − r) − k·|r − r_now|
+    EU(r) = G(r) − L(r) − P·c'(r) − Σ_A κ_A·X_A·e'(r) + D·r − a·max(0, ρ − r) − k·|r − r_now|
              − M·1[max(r, r_j) ≥ r_m]
 
 * G(r)  gains: coercive  V·θ·u·π·s·ℓ(r)  (stake V, private resolve θ, unmet share of demands u,
@@ -19,8 +19,11 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
 * P·(c(r) − δ·c(min(r, r_j))) international and mediator pressure P times the ladder's
   condemnation weight c; answering fire in kind is condemned less than starting it
   (self-defence discount δ, a scenario parameter).
-* κ_A·X_A·e(r) expected third-party intervention: credibility κ of each alliance protecting the
-  adversary, its intervention cost X, the rung's exposure e.
+* κ_A·X_A·(e(r) − δ·e(min(r, r_j))) expected third-party intervention: credibility κ of each
+  alliance protecting the adversary, its intervention cost X, the rung's exposure e; answering
+  fire in kind is less likely to bring the adversary's allies in than starting it (the same δ): a
+  defence pact obliges its members against an attack on one of them, and deters the challenger,
+  not the target's answer to it (Leeds 2003; ATOP's conditions of activation, Leeds et al. 2002).
 * D·r domestic pressure; a·max(0, ρ − r) audience cost of backing down from a public commitment ρ
   (Fearon 1994); k·|r − r_now| switching cost.
 * M·1[max(r, r_j) ≥ r_m] mobilisation: a state that has not yet mobilised pays its hourly
@@ -60,7 +63,7 @@ class Columns:
     fire_rate: tuple[float, ...]
     exposure: tuple[float, ...]
     strike_rate: tuple[float, ...]  # the strike campaign's intensity, apart from line fire
-    self_defence: float  # δ: share of condemnation waived for answering fire in kind
+    self_defence: float  # δ: share of condemnation and of allies' exposure waived for answering fire in kind
 
     @classmethod
     def of(cls, scenario: Scenario) -> Columns:
@@ -127,7 +130,7 @@ def utilities(s: Situation, c: Columns) -> list[float]:
         - loss_per_fire * c.fire_rate[max(r, j)]
         - s.loss_weight * s.deaths_per_strike * c.strike_rate[max(r, j)]
         - s.pressure * (cond[r] - c.self_defence * cond[min(r, j)])
-        - s.intervention * c.exposure[r]
+        - s.intervention * (c.exposure[r] - c.self_defence * c.exposure[min(r, j)])
         + s.domestic * r
         - s.audience * max(0.0, s.commitment - r)
         - s.switching * abs(r - s.current)

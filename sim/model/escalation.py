@@ -1188,8 +1188,6 @@ class EscalationModel(mesa.Model):
             hour - agreement.start_hour,
             cf.base_hazard,
             cf.resume_hazard,
-            cf.fade_hazard,
-            cf.leverage_half_life_hours,
             cf.incident_half_life_hours,
         )
 

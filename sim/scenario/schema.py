@@ -245,7 +245,8 @@ class Model(Strict):
     )
     self_defence_discount: Probability = field(
         0.5,
-        "Share of the condemnation of a rung waived when it answers fire in kind [assumed].",
+        "Share of the condemnation of a rung, and of the exposure to the adversary's allies it "
+        "brings, waived when it answers fire in kind [assumed].",
     )
     offer_interval_hours: float = field(
         6.0,
@@ -593,13 +594,6 @@ class Ceasefire(Strict):
         "constant) [assumed].",
         "h",
         gt=0.0,
-    )
-    fade_hazard: float = field(
-        0.01,
-        "Extra hourly hazard once the broker's leverage has faded completely.",
-        "1/h",
-        ge=0.0,
-        le=1.0,
     )
     leverage_half_life_hours: float = field(
         72.0,
