@@ -16,14 +16,15 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
   (k the size of its commitment, ``StateAgent.size``) —
   climbing invites the adversary to the same level; aversion grows with losses (war weariness);
   losses are soldiers and, on a static front, materiel in casualties' equivalent (§7.3).
-* P·(c(r) − δ·c(min(r, r_j))) international and mediator pressure P times the ladder's
-  condemnation weight c; answering fire in kind is condemned less than starting it
-  (self-defence discount δ, a scenario parameter).
-* κ_A·X_A·(e(r) − δ·e(min(r, r_j))) expected third-party intervention: credibility κ of each
-  alliance protecting the adversary, its intervention cost X, the rung's exposure e; answering
-  fire in kind is less likely to bring the adversary's allies in than starting it (the same δ): a
-  defence pact obliges its members against an attack on one of them, and deters the challenger,
-  not the target's answer to it (Leeds 2003; ATOP's conditions of activation, Leeds et al. 2002).
+* P·c'(r), c'(r) = c(r) − δ_i·c(min(r, r_j)): international and mediator pressure P times the
+  ladder's condemnation weight c. Answering fire in kind is condemned less than opening it: δ_i is
+  the self-defence discount δ (a scenario parameter) for a state whose fire answers fire j opened
+  (``EscalationModel.opener``), 0 for the state that opened it or where both opened at once.
+* κ_A·X_A·e'(r), e'(r) = e(r) − δ_i·e(min(r, r_j)): expected third-party intervention, with the
+  credibility κ of each alliance protecting the adversary, its intervention cost X and the rung's
+  exposure e. An answer in kind is as much less likely to bring the adversary's allies in: a
+  defence pact obliges its members against an attack on one of them and deters the challenger,
+  not the target's answer (Leeds 2003; ATOP's conditions of activation, Leeds et al. 2002).
 * D·r domestic pressure; a·max(0, ρ − r) audience cost of backing down from a public commitment ρ
   (Fearon 1994); k·|r − r_now| switching cost.
 * M·1[max(r, r_j) ≥ r_m] mobilisation: a state that has not yet mobilised pays its hourly
@@ -63,7 +64,7 @@ class Columns:
     fire_rate: tuple[float, ...]
     exposure: tuple[float, ...]
     strike_rate: tuple[float, ...]  # the strike campaign's intensity, apart from line fire
-    self_defence: float  # δ: share of condemnation and of allies' exposure waived for answering fire in kind
+    self_defence: float  # δ: share of condemnation and of allies' exposure waived for answering fire
 
     @classmethod
     def of(cls, scenario: Scenario) -> Columns:
@@ -103,6 +104,7 @@ class Situation:
     mobilise_rung: int = N_RUNGS  # r_m: the fighting's rung at which it would mobilise
     deaths_per_strike: float = 0.0  # expected own deaths per hour per unit strike rate
     breakthrough: float = 0.0  # b: a conqueror's hope of taking the ground by force (r ≥ 5)
+    answering: bool = False  # its fire answers fire the adversary opened
 
 
 def gains(s: Situation, c: Columns) -> list[float]:
@@ -125,12 +127,13 @@ def utilities(s: Situation, c: Columns) -> list[float]:
     """EU(r) for every rung r."""
     j, cond, gain = s.opponent_rung, c.condemnation, gains(s, c)
     loss_per_fire = s.loss_weight * s.deaths_per_fire
+    waived = c.self_defence if s.answering else 0.0
     return [
         gain[r]
         - loss_per_fire * c.fire_rate[max(r, j)]
         - s.loss_weight * s.deaths_per_strike * c.strike_rate[max(r, j)]
-        - s.pressure * (cond[r] - c.self_defence * cond[min(r, j)])
-        - s.intervention * (c.exposure[r] - c.self_defence * c.exposure[min(r, j)])
+        - s.pressure * (cond[r] - waived * cond[min(r, j)])
+        - s.intervention * (c.exposure[r] - waived * c.exposure[min(r, j)])
         + s.domestic * r
         - s.audience * max(0.0, s.commitment - r)
         - s.switching * abs(r - s.current)

@@ -127,6 +127,8 @@ class EscalationModel(mesa.Model):
                 self.states[state.spec.patron].clients.append(state)
         self.state_agents = AgentSet(list(self.states.values()), random=self.random)
         self.agreements: dict[frozenset[str], Agreement] = {}  # in force, by dyad
+        # who opened the fire now under way between two states ("" when both did at once), by dyad
+        self.opener: dict[frozenset[str], str] = {}
         self._breakdown_rng: dict[frozenset[str], Hourly] = {}
         self.history: list[Agreement] = []  # every agreement, in the order made
         # every unilateral declaration: [declarer, adversary, hour, hour it ended or None]
@@ -268,7 +270,9 @@ class EscalationModel(mesa.Model):
             if self.spec.mechanisms.bargaining:
                 states.do("make_offers")
             states.do("decide")
+            before = {s.id: s.rung for s in states}
             states.do("commit")
+            self.note_openers(before)
             self.mobilise()
             self._intensity = self.exchange_fire()
             self.deep_strike()
@@ -1079,6 +1083,7 @@ class EscalationModel(mesa.Model):
             (a.id, b.id), broker.id if broker else "bilateral", kind, self.hour, terms, broker_strength
         )
         self.agreements[key] = agreement
+        self.opener.pop(key, None)
         self.history.append(agreement)
         for state in (a, b):
             state.stand_down()
@@ -1154,13 +1159,33 @@ class EscalationModel(mesa.Model):
             if state.declared.pop(adv.id, None) is not None:
                 self.end_declaration(state.id, adv.id)
 
+    def note_openers(self, before: dict[str, int]) -> None:
+        """Record who opened fire between two states not yet fighting: the one at a fighting rung
+        before this hour's moves while the other was not, or the only one to reach it now; both at
+        once (a contested start) leaves neither answering. Kept until an agreement between them."""
+        for a, b in self.dyads:
+            key = frozenset((a.id, b.id))
+            if key in self.opener or key in self.agreements:
+                continue
+            was = (before[a.id] >= FIGHTING, before[b.id] >= FIGHTING)
+            now = (a.rung >= FIGHTING, b.rung >= FIGHTING)
+            first = was if any(was) else now
+            if any(first):
+                self.opener[key] = "" if all(first) else (a.id if first[0] else b.id)
+
+    def answering(self, state: StateAgent, adv: StateAgent) -> bool:
+        """Is ``state``'s fire at ``adv`` an answer to fire ``adv`` opened?"""
+        return self.opener.get(frozenset((state.id, adv.id))) == adv.id
+
     def break_agreement(self, agreement: Agreement, breaker: StateAgent) -> None:
         """``agreement`` ends now, broken by ``breaker``: it leaves the agreements in force but
-        stays in the history, where it counts as a failed ceasefire."""
+        stays in the history, where it counts as a failed ceasefire; the fire that follows is the
+        breaker's."""
         key = frozenset(agreement.parties)
         if self.agreements.get(key) is not agreement:
             return  # already over: a newer agreement between the two is not this one
         del self.agreements[key]
+        self.opener[key] = breaker.id
         agreement.end_hour, agreement.ended_by = self.hour, breaker.id
         broker = self.mediators.get(agreement.broker)
         by = broker.name if broker else "bilateral"

@@ -246,7 +246,8 @@ class Model(Strict):
     self_defence_discount: Probability = field(
         0.5,
         "Share of the condemnation of a rung, and of the exposure to the adversary's allies it "
-        "brings, waived when it answers fire in kind [assumed].",
+        "brings, waived for a state whose fire answers fire the adversary opened, up to the rung "
+        "of that fire [assumed].",
     )
     offer_interval_hours: float = field(
         6.0,

@@ -190,6 +190,7 @@ class StateAgent(mesa.Agent):
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
             key += (self.outrage, self.aim, share, by_force, ground)
             key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id])
+            key += (m.answering(self, adv),)
             if key in m.memo:
                 return copy.copy(m.memo[key])
         believed_ratio = belief.expected / max(adv.strength, 1e-9)
@@ -206,6 +207,7 @@ class StateAgent(mesa.Agent):
             deaths_per_strike=m.expected_deaths_per_strike(self, adv),
             pressure=m.pressure_on(self) / split,
             intervention=m.intervention_against(self, adv),
+            answering=m.answering(self, adv),
             domestic=(spec.domestic_pressure + m.spec.model.outrage_per_death * self.outrage) / split,
             audience=spec.audience_cost * (1.0 - cover) / split,
             commitment=0.0 if extra and self.obtained_demands(adv, extra) else self.commitment,
