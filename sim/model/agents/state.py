@@ -186,11 +186,11 @@ class StateAgent(mesa.Agent):
         if spec.territorial_value > 0.0:
             value = spec.territorial_value * m.spec.combat.advance_km2_per_hour
             ground = value * m.expected_frontage(self, adv)
+        answering = m.answering(self, adv)
         if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
             key += (self.outrage, self.aim, share, by_force, ground)
-            key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id])
-            key += (m.answering(self, adv),)
+            key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id], answering)
             if key in m.memo:
                 return copy.copy(m.memo[key])
         believed_ratio = belief.expected / max(adv.strength, 1e-9)
@@ -207,7 +207,7 @@ class StateAgent(mesa.Agent):
             deaths_per_strike=m.expected_deaths_per_strike(self, adv),
             pressure=m.pressure_on(self) / split,
             intervention=m.intervention_against(self, adv),
-            answering=m.answering(self, adv),
+            answering=answering,
             domestic=(spec.domestic_pressure + m.spec.model.outrage_per_death * self.outrage) / split,
             audience=spec.audience_cost * (1.0 - cover) / split,
             commitment=0.0 if extra and self.obtained_demands(adv, extra) else self.commitment,
