@@ -3,6 +3,7 @@ recovery of a known truth, and what-ifs drawn from a posterior."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -444,3 +445,18 @@ def test_a_resumed_calibration_rewrites_its_report(tmp_path: Path):
     (out / "posterior" / "notes.txt").write_text("mine")
     with pytest.raises(ScenarioError, match=r"notes\.txt"):
         session.one(cal.with_stop(max_generations=2), out, InProcess(), None, lambda _: None)
+
+
+def test_a_calibration_made_by_other_model_code_is_not_resumed(tmp_path: Path):
+    from sim.calibration import session
+    from sim.experiments.engines import InProcess
+
+    cal = load_calibration(tiny(tmp_path, population=4))
+    out = tmp_path / "out"
+    session.one(cal.with_stop(max_generations=1), out, InProcess(), None, lambda _: None)
+    stamp = json.loads((out / "calibration.json").read_text(encoding="utf-8"))
+    (out / "calibration.json").write_text(json.dumps(stamp | {"model_code": "f" * 64}), encoding="utf-8")
+    history = (out / "history.db").read_bytes()
+    with pytest.raises(ScenarioError, match="made by other model code"):
+        session.one(cal.with_stop(max_generations=2), out, InProcess(), None, lambda _: None)
+    assert (out / "history.db").read_bytes() == history

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -203,6 +204,19 @@ def test_the_state_that_opens_fire_is_recorded_until_an_agreement():
     assert frozenset(("AZE", "ARM")) not in model.opener
     model.break_agreement(model.agreement(aze, arm), arm)
     assert model.answering(aze, arm) and not model.answering(arm, aze)
+
+
+def test_the_fear_of_allies_a_state_is_said_to_step_down_for_is_the_fear_it_weighs(monkeypatch):
+    """The narrative's reasons follow the utilities: a state answering fire in kind is not said to
+    step down for fear of the adversary's allies when self-defence waives most of that fear."""
+    model = EscalationModel(BASELINE, rng=3)
+    model.step()  # Armenia answers Azerbaijan's opening fire
+    arm, aze = model.states["ARM"], model.states["AZE"]
+    weighed = dataclasses.replace(arm.situation(aze), intervention=0.08)  # (1 − δ)·0.08 below 0.05
+    for answering, said in ((True, False), (False, True)):
+        situation = dataclasses.replace(weighed, answering=answering)
+        monkeypatch.setattr(arm, "situation", lambda _adv, *_a, s=situation: s)
+        assert ("fear of allied intervention" in arm._why(Rung.CEASEFIRE)) is said
 
 
 def test_logit_choice_respects_allowed_rungs_and_precision():

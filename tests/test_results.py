@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 import sim.experiments.results
 from sim.experiments.engines import InProcess
 from sim.experiments.results import ResultsError, check, default_folder, load_outcomes, load_series
+from sim.experiments.storage import model_code, row_code_digest
 from sim.experiments.sweep import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -105,6 +106,34 @@ def test_a_run_resumes_grows_refuses_to_shrink_and_overwrites_only_its_own_files
     rows = load_outcomes(out)
     assert len(rows) == 3 and (rows["horizon_hours"] == 30).all()
     assert check(out)[0] == []
+
+
+def test_runs_made_by_other_model_code_are_refused_untouched(tmp_path):
+    out = tmp_path / "r"
+    args = ["run", BASELINE, "--workers", "1", "--out", out, "--quiet", "--runs", "3", *SHORT]
+    assert escsim(*args).returncode == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model_code"] == model_code()
+    manifest["model_code"] = "0" * 64  # as if the model had changed since these runs
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    before = snapshot(out)
+    refused(
+        escsim(*args, "--runs", "4"), "made by other model code (sim/ sources 000000000000", "--overwrite"
+    )
+    assert snapshot(out) == before
+    assert escsim(*args, "--overwrite").returncode == 0
+    assert json.loads((out / "manifest.json").read_text())["model_code"] == model_code()
+
+
+def test_the_model_code_digest_follows_the_model_not_the_page(tmp_path):
+    copy = tmp_path / "sim"
+    shutil.copytree(ROOT / "sim", copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert row_code_digest(copy) == model_code()
+    (copy / "viz" / "app.py").write_text("# the page changed\n", encoding="utf-8")
+    assert row_code_digest(copy) == model_code()
+    combat = copy / "model" / "combat.py"
+    combat.write_text(combat.read_text(encoding="utf-8") + "\n# a model change\n", encoding="utf-8")
+    assert row_code_digest(copy) != model_code()
 
 
 def test_default_folders_differ_by_scenario_overrides_and_seed(tmp_path):

@@ -51,6 +51,7 @@ from sim.experiments.storage import (
     TMP_SUFFIX,
     atomic_file,
     git_commit,
+    model_code,
     now,
     peak_rss_mb,
     provenance,
@@ -631,6 +632,12 @@ def _compatible(old: dict, plan: Plan) -> str | None:
     ):
         if now_ < before:
             return f"holds {before} {what.split('.')[-1]}, {now_} asked for: a folder may grow, not shrink"
+    made_by = old.get("model_code", model_code())  # folders from before the digest: the commit note
+    if made_by != model_code():
+        return (
+            f"holds runs made by other model code (sim/ sources {made_by[:12]}, this code "
+            f"{model_code()[:12]}): resumed, its rows would mix two models"
+        )
     return None
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
+import hashlib
 import importlib.metadata
 import json
 import os
@@ -34,6 +35,9 @@ PACKAGES = (
     "pydantic",
 )
 
+# The code whose changes change a run's rows: the model, how scenarios are read, how a finished
+# model becomes a row. Plots, the command line, the page and the docs may change under resumed runs.
+ROW_CODE = ("model", "scenario", "analysis/outcomes.py", "experiments/runner.py")
 
 TMP_SUFFIX = ".escsim-tmp"
 
@@ -110,6 +114,22 @@ def versions() -> dict[str, str]:
     return out
 
 
+def row_code_digest(package: Path) -> str:
+    """sha256 of the sources under ``package`` (the ``sim`` folder) that make a run's rows
+    (``ROW_CODE``): two results made with the same digest come from the same model, committed or not."""
+    digest = hashlib.sha256()
+    for part in ROW_CODE:
+        for path in sorted((package / part).rglob("*.py")) if (package / part).is_dir() else [package / part]:
+            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@functools.cache
+def model_code() -> str:
+    """This installation's ``row_code_digest``: what a resumed folder or calibration must match."""
+    return row_code_digest(Path(__file__).resolve().parent.parent)
+
+
 @functools.cache
 def git_commit() -> str | None:
     try:
@@ -140,6 +160,7 @@ def provenance(scenario: Scenario, scenario_path: str | Path, started: str) -> d
         "scenario": scenario.model_dump(mode="json"),
         "versions": versions(),
         "git_commit": git_commit(),
+        "model_code": model_code(),
         "host": platform.node(),
         "started": started,
         "finished": now(),
