@@ -1,6 +1,6 @@
 # Two commands do all set-up: `make baseline` and `make test`. Each creates .venv on first use.
 # `make baseline` resumes or extends results/baseline; asking for fewer runs than it holds (RUNS=5
-# after 500), another SEED, or runs an earlier version of the model made, is refused unless
+# after 500), another SEED, or runs another version of the model made, is refused unless
 # OVERWRITE=1 (which replaces only escsim's files).
 RUNS ?= 500
 SEED ?= 1

@@ -53,8 +53,8 @@ def main() -> None:
     ap.add_argument(
         "--fresh",
         action="store_true",
-        help="delete the three results folders first (after the model changed: a history records the "
-        "calibration files and crises, not the model's code)",
+        help="delete the three results folders first (after the model changed, they are refused, "
+        "not resumed)",
     )
     args = ap.parse_args()
     steps = args.only or ["library", "loco", "compare"]

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import sim.experiments.results
 from sim.experiments.engines import InProcess
 from sim.experiments.results import ResultsError, check, default_folder, load_outcomes, load_series
-from sim.experiments.storage import model_code, row_code_digest
+from sim.experiments.storage import CALIBRATION_CODE, model_code, row_code_digest
 from sim.experiments.sweep import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -108,7 +108,7 @@ def test_a_run_resumes_grows_refuses_to_shrink_and_overwrites_only_its_own_files
     assert check(out)[0] == []
 
 
-def test_runs_made_by_other_model_code_are_refused_untouched(tmp_path):
+def test_runs_made_by_other_model_code_are_refused_untouched_other_packages_noted(tmp_path):
     out = tmp_path / "r"
     args = ["run", BASELINE, "--workers", "1", "--out", out, "--quiet", "--runs", "3", *SHORT]
     assert escsim(*args).returncode == 0
@@ -122,7 +122,17 @@ def test_runs_made_by_other_model_code_are_refused_untouched(tmp_path):
     )
     assert snapshot(out) == before
     assert escsim(*args, "--overwrite").returncode == 0
-    assert json.loads((out / "manifest.json").read_text())["model_code"] == model_code()
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["model_code"] == model_code()
+    manifest["sessions"][-1]["versions"]["numpy"] = "0.0"  # same model, other packages: resumed, noted
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    resumed = escsim(*args, "--runs", "4")
+    assert resumed.returncode == 0 and len(load_outcomes(out)) == 4
+    assert "were made with other package versions: numpy 0.0 →" in resumed.stderr + resumed.stdout
+    del manifest["model_code"]  # a folder from before the digest, made at another commit
+    manifest["git_commit"] = "deadbeef"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    refused(escsim(*args, "--runs", "5"), "made before escsim recorded its model code (git commit deadbeef)")
 
 
 def test_the_model_code_digest_follows_the_model_not_the_page(tmp_path):
@@ -131,6 +141,12 @@ def test_the_model_code_digest_follows_the_model_not_the_page(tmp_path):
     assert row_code_digest(copy) == model_code()
     (copy / "viz" / "app.py").write_text("# the page changed\n", encoding="utf-8")
     assert row_code_digest(copy) == model_code()
+    (copy / "model" / ".#combat.py").symlink_to(tmp_path / "an editor's lock, dangling")
+    assert row_code_digest(copy) == model_code()
+    summaries = copy / "calibration" / "summaries.py"  # makes a calibration's generations, not rows
+    summaries.write_text(summaries.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    assert row_code_digest(copy) == model_code()
+    assert row_code_digest(copy, CALIBRATION_CODE) != model_code(CALIBRATION_CODE)
     combat = copy / "model" / "combat.py"
     combat.write_text(combat.read_text(encoding="utf-8") + "\n# a model change\n", encoding="utf-8")
     assert row_code_digest(copy) != model_code()

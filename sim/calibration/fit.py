@@ -25,7 +25,7 @@ from sim.calibration.observations import Observation, observed
 from sim.calibration.sampler import OrderedSampler
 from sim.calibration.summaries import Simulator
 from sim.experiments.engines import Engine
-from sim.experiments.storage import atomic_file, model_code
+from sim.experiments.storage import CALIBRATION_CODE, atomic_file, git_commit, made_by_other_code, model_code
 from sim.scenario.loading import ScenarioError
 
 logging.getLogger("ABC").setLevel(logging.WARNING)  # our own line per generation instead
@@ -248,7 +248,8 @@ def calibrate(
     obs = observations(cal)
     out.mkdir(parents=True, exist_ok=True)
     db, stamp = out / "history.db", out / "calibration.json"
-    ident = {"name": cal.name, "digest": cal.digest(), "crises": list(cal.crises), "model_code": model_code()}
+    code = {"git_commit": git_commit(), "model_code": model_code(CALIBRATION_CODE)}
+    ident = {"name": cal.name, "digest": cal.digest(), "crises": list(cal.crises), **code}
     if db.exists() or stamp.exists():
         theirs = json.loads(stamp.read_text(encoding="utf-8")) if stamp.exists() else None
         if theirs is None or theirs.get("digest") != ident["digest"]:
@@ -256,12 +257,10 @@ def calibrate(
                 f"--out {out}: holds a calibration of other files or settings "
                 f"({(theirs or {}).get('name', 'unknown')}); choose another --out"
             )
-        made_by = theirs.get("model_code", ident["model_code"])  # stamps from before the digest
-        if made_by != ident["model_code"]:
+        other = made_by_other_code(theirs, CALIBRATION_CODE)
+        if other is not None:
             raise ScenarioError(
-                f"--out {out}: holds a calibration made by other model code (sim/ sources {made_by[:12]}, "
-                f"this code {model_code()[:12]}): resumed, its generations would mix two models; "
-                "choose another --out"
+                f"--out {out}: {other.replace('runs', 'a calibration', 1)}; choose another --out"
             )
         if db.exists() and pyabc.History(f"sqlite:///{db}").max_t < 0:
             db.unlink()  # killed before its first generation: nothing to resume

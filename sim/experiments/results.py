@@ -51,6 +51,7 @@ from sim.experiments.storage import (
     TMP_SUFFIX,
     atomic_file,
     git_commit,
+    made_by_other_code,
     model_code,
     now,
     peak_rss_mb,
@@ -538,8 +539,8 @@ def load_series(results: str | Path) -> pd.DataFrame:
 
 
 def code() -> dict:
-    """The code a session runs: git commit and package versions."""
-    return {"git_commit": git_commit(), "versions": versions()}
+    """The code a session runs: git commit, model code digest and package versions."""
+    return {"git_commit": git_commit(), "model_code": model_code(), "versions": versions()}
 
 
 @dataclass(frozen=True)
@@ -632,13 +633,7 @@ def _compatible(old: dict, plan: Plan) -> str | None:
     ):
         if now_ < before:
             return f"holds {before} {what.split('.')[-1]}, {now_} asked for: a folder may grow, not shrink"
-    made_by = old.get("model_code", model_code())  # folders from before the digest: the commit note
-    if made_by != model_code():
-        return (
-            f"holds runs made by other model code (sim/ sources {made_by[:12]}, this code "
-            f"{model_code()[:12]}): resumed, its rows would mix two models"
-        )
-    return None
+    return made_by_other_code(old)  # the overrides each run gets are made in _tasks, below
 
 
 def claim(
@@ -700,20 +695,22 @@ def write_results(
     """Run ``plan`` into the results folder ``out`` (or resume or extend the runs already there).
 
     ``progress(total, done)`` returns an updater; ``notify`` hears what is worth a note (shards
-    moved aside, code that differs from the runs already there); ``finish(folder)`` writes files
-    derived from the rows (summaries, plots, tables) and returns their paths."""
+    moved aside, package versions that differ from the runs already there); ``finish(folder)``
+    writes files derived from the rows (summaries, plots, tables) and returns their paths."""
     notify = notify or (lambda _text: None)
     folder = ResultsFolder(out)
     folder.create(lambda: claim(folder, plan, overwrite, lambda _text: None, dry=True))
     with folder.lock():
         old = claim(folder, plan, overwrite, notify)
         made_by = code()
-        if old is not None:
-            last = old["sessions"][-1]
-            for key, value in made_by.items():
-                if last.get(key) is not None and last.get(key) != value:
-                    made = f"{key} {last.get(key)}"
-                    notify(f"runs already in {folder.root} were made with {made}, this session has {value}")
+        before = old["sessions"][-1].get("versions") if old else None
+        if before is not None and before != made_by["versions"]:  # the model's code is the same (claim)
+            changed = ", ".join(
+                f"{name} {before.get(name)} → {made_by['versions'].get(name)}"
+                for name in dict.fromkeys([*before, *made_by["versions"]])
+                if before.get(name) != made_by["versions"].get(name)
+            )
+            notify(f"runs already in {folder.root} were made with other package versions: {changed}")
         layout = Layout.of(plan)
         found = inspect(folder.root, layout)
         for path in found.stale:

@@ -35,9 +35,12 @@ PACKAGES = (
     "pydantic",
 )
 
-# The code whose changes change a run's rows: the model, how scenarios are read, how a finished
-# model becomes a row. Plots, the command line, the page and the docs may change under resumed runs.
-ROW_CODE = ("model", "scenario", "analysis/outcomes.py", "experiments/runner.py")
+# The code whose changes change a run's rows: the model, how scenarios are read, the parameters a
+# run draws from a posterior, how a finished model becomes a row (any edit to them, comments
+# included). Plots, the command line, the page and the docs may change under resumed runs.
+ROW_CODE = ("model", "scenario", "calibration/posterior.py", "analysis/outcomes.py", "experiments/runner.py")
+# ... and a calibration's generations: also its summaries, sampler and observations.
+CALIBRATION_CODE = (*ROW_CODE, "calibration", "analysis/observed.py")
 
 TMP_SUFFIX = ".escsim-tmp"
 
@@ -114,20 +117,46 @@ def versions() -> dict[str, str]:
     return out
 
 
-def row_code_digest(package: Path) -> str:
-    """sha256 of the sources under ``package`` (the ``sim`` folder) that make a run's rows
-    (``ROW_CODE``): two results made with the same digest come from the same model, committed or not."""
+def row_code_digest(package: Path, parts: tuple[str, ...] = ROW_CODE) -> str:
+    """sha256 of the sources under ``package`` (the ``sim`` folder) named by ``parts``: two results
+    made with the same digest come from the same model, committed or not. Hidden files (an editor's
+    locks) and anything that is not a file are left out."""
     digest = hashlib.sha256()
-    for part in ROW_CODE:
-        for path in sorted((package / part).rglob("*.py")) if (package / part).is_dir() else [package / part]:
-            digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    for part in dict.fromkeys(parts):
+        root = package / part
+        for path in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
+            if path.is_file() and not path.name.startswith("."):
+                digest.update(
+                    path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0"
+                )
     return digest.hexdigest()
 
 
 @functools.cache
-def model_code() -> str:
+def model_code(parts: tuple[str, ...] = ROW_CODE) -> str:
     """This installation's ``row_code_digest``: what a resumed folder or calibration must match."""
-    return row_code_digest(Path(__file__).resolve().parent.parent)
+    return row_code_digest(Path(__file__).resolve().parent.parent, parts)
+
+
+def made_by_other_code(recorded: dict, parts: tuple[str, ...] = ROW_CODE) -> str | None:
+    """Why the runs ``recorded`` (a manifest or a calibration's stamp) describes may not be resumed
+    by this code (None: they may). Before the digest was recorded, a clean commit equal to this
+    one stands for it."""
+    made, now_ = recorded.get("model_code"), model_code(parts)
+    if made is None:
+        commit = recorded.get("git_commit")
+        if commit is not None and commit == git_commit() and not commit.endswith("+dirty"):
+            return None
+        return (
+            f"holds runs made before escsim recorded its model code (git commit {commit or 'unknown'}): "
+            "resumed, its rows might mix two models"
+        )
+    if made != now_:
+        return (
+            f"holds runs made by other model code (sim/ sources {made[:12]}, this code {now_[:12]}): "
+            "resumed, its rows would mix two models"
+        )
+    return None
 
 
 @functools.cache

@@ -402,7 +402,9 @@ class StateAgent(mesa.Agent):
         met = [d for d in self.spec.demands if d in adv.conceded]
         if met and s.aim != "defensive":
             parts.append(f"{', '.join(met)} conceded")
-        answered = s.answering and self.rung <= adv.rung  # what self-defence waives (decision.utilities)
+        answered = (
+            s.answering and s.current <= s.opponent_rung
+        )  # what self-defence waives (decision.utilities)
         if s.intervention * (1.0 - self.model.columns.self_defence * answered) > 0.05:
             parts.append("fear of allied intervention")
         return "; ".join(parts) or "the costs of fighting on outweigh the gains"
