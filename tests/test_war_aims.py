@@ -8,6 +8,7 @@ crises with no patron and no ground offensive are untouched.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -15,8 +16,9 @@ import pytest
 
 import sim
 from sim.analysis.outcomes import outcomes
-from sim.model import mobilisation
+from sim.model import decision, mobilisation
 from sim.model.escalation import EscalationModel
+from sim.model.ladder import Rung
 from sim.scenario.loading import with_overrides
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,3 +145,60 @@ def test_a_state_that_joins_the_war_changes_the_sides_within_the_hour():
     assert [s.id for s in rus.side()] == ["RUS"]  # not at war: alone
     m.join_war(rus, geo, sos)
     assert [s.id for s in rus.side()] == ["RUS", "SOS", "ABK"]
+
+
+# --- a punitive aim: met by the strikes, not by the adversary yielding ------------------------------
+INDIA_PAKISTAN = ROOT / "scenarios/crises/india-pakistan-2025-05.toml"
+
+
+def punitive(targets: int, seed: int = 0) -> EscalationModel:
+    """India–Pakistan 2025 with India's strikes written as a punitive aim of ``targets`` targets."""
+    overrides = {"states.IND.war_aim": "punitive", "states.IND.targets": targets, "states.IND.demands": []}
+    return EscalationModel(with_overrides(sim.load_scenario(INDIA_PAKISTAN), overrides), seed, collect=False)
+
+
+def test_a_punitive_aim_is_worth_the_deep_strike_rung_until_its_targets_are_struck():
+    m = punitive(4)
+    cols = m.columns
+    s = m.states["IND"].situation(m.states["PAK"])
+    assert s.aim == "punitive" and s.unmet == 1.0
+    gains = decision.gains(s, cols)
+    strike = s.stake * cols.leverage[Rung.DEEP_STRIKES]
+    assert gains[: Rung.DEEP_STRIKES] == [0.0] * Rung.DEEP_STRIKES
+    assert gains[Rung.DEEP_STRIKES :] == pytest.approx([strike] * (len(gains) - Rung.DEEP_STRIKES))
+    half = decision.gains(dataclasses.replace(s, unmet=0.5), cols)
+    assert half[Rung.DEEP_STRIKES] == pytest.approx(strike / 2)
+    assert decision.gains(dataclasses.replace(s, unmet=0.0), cols) == [0.0] * len(gains)
+
+
+def test_strikes_that_get_through_meet_a_punitive_aim_and_lift_its_commitment():
+    m = punitive(3)
+    ind, pak = m.states["IND"], m.states["PAK"]
+    m.step()  # India's opening strikes, a public commitment
+    assert ind.struck.get("PAK", 0) < 3
+    while ind.struck.get("PAK", 0) < 3:
+        assert ind.commitment > 0.0 and ind.unmet(pak) == pytest.approx(1 - ind.struck.get("PAK", 0) / 3)
+        m.step()
+    assert ind.unmet(pak) == 0.0 and ind.commitment == 0.0
+    assert [r.actor for r in m.log.rows if r.action == "declares its strikes complete"] == [ind.name]
+    # Pakistan's fire answers India's strikes: no new attack for India to answer ...
+    assert m.answering(pak, ind) and ind.situation(pak).aim == "punitive"
+    # ... but fire Pakistan opens (a breakdown it causes) is
+    m.opener[frozenset(("IND", "PAK"))] = "PAK"
+    assert ind.situation(pak).aim == "defensive"
+
+
+def test_the_more_targets_the_longer_a_punitive_striker_strikes():
+    def striking_hours(targets: int) -> float:
+        hours = []
+        for seed in range(8):
+            m = punitive(targets, seed)
+            n = 0
+            while m.running and m.hour < 96:
+                m.step()
+                n += m.states["IND"].rung >= 4
+            hours.append(n)
+        return float(np.mean(hours))
+
+    few, many = striking_hours(2), striking_hours(60)
+    assert few < 0.6 * many, (few, many)

@@ -112,6 +112,9 @@ def gains(s: Situation, c: Columns) -> list[float]:
     j, lev = s.opponent_rung, c.leverage
     if s.aim == "defensive":
         gain = [s.stake * (s.share * lev[min(r, j)] - lev[j]) for r in RUNGS]
+    elif s.aim == "punitive":  # the strikes achieve it, whether or not the adversary yields
+        strike = s.stake * s.unmet * lev[Rung.DEEP_STRIKES]
+        gain = [strike if r >= Rung.DEEP_STRIKES else 0.0 for r in RUNGS]
     else:  # a conqueror's offensive may take what the adversary will not yield (b)
         by_force = max(s.yields, s.breakthrough)
         gain = [

@@ -856,6 +856,8 @@ class EscalationModel(mesa.Model):
                 continue
             self.deep_strikes[adv.id] += launched
             n = launched - self._intercepted(adv, launched)
+            if n:
+                state.strike_home(adv, n)
             if n == 0:
                 self._log_strikes(state, adv, launched, 0, [])
                 continue

@@ -101,6 +101,7 @@ ACTS: dict[str, ActInfo] = {
     "concede":            ActInfo("signals a concession", "08", 5.0),
     "refuse":             ActInfo("refuses a demand (red line)", "12", -4.0),
     "revise_aims":        ActInfo("gives up its offensive aims and fights only to defend", "08", 5.0),
+    "strikes_done":       ActInfo("declares its strikes complete", "01", 0.0),
     "veto":               ActInfo("blocks Security Council action", "12", -4.0),
 }
 # fmt: on

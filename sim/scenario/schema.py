@@ -811,11 +811,20 @@ class State(Strict):
     casualty_sensitivity: NonNegative = field(
         1.0, "Utility lost per expected own death per hour, divided by 10.", "utility/(10 deaths)"
     )
-    war_aim: Literal["coercive", "territorial", "defensive", "none"] = field(
+    war_aim: Literal["coercive", "punitive", "territorial", "defensive", "none"] = field(
         "none",
-        "coercive: fight to extract the demands; territorial: to take ground (by force where its "
-        "offensive breaks through, `mechanisms.conquest`); defensive: to hold; none: not a "
-        "belligerent.",
+        "coercive: fight to extract the demands; punitive: to strike a set of targets (`targets`; "
+        "a reprisal or a raid on armed groups' sites, whose aim the strikes themselves achieve); "
+        "territorial: to take ground (by force where its offensive breaks through, "
+        "`mechanisms.conquest`); defensive: to hold; none: not a belligerent.",
+    )
+    targets: int | None = field(
+        None,
+        'A punitive aim (`war_aim = "punitive"`): the number of targets it means to strike — a fact '
+        "from the crisis's record (the sites, bases or camps it announced or was reported to hit). "
+        "Its aim is met once that many of its deep strikes have got through.",
+        "strikes",
+        ge=1,
     )
     demands: tuple[Id, ...] = field((), "Concessions it wants from its adversary (coercive aim).")
     concessions: dict[Id, NonNegative] = field(
@@ -894,6 +903,20 @@ class State(Strict):
         "Utility per hour a mobilisation costs (economy, domestic disruption) from the order on [assumed].",
         "utility/h",
     )
+
+    @model_validator(mode="after")
+    def _targets_with_a_punitive_aim(self) -> State:
+        if (self.war_aim == "punitive") != (self.targets is not None):
+            raise ValueError(
+                'a punitive aim and its targets go together: `war_aim = "punitive"` needs `targets` '
+                "(the number of targets it means to strike), and `targets` needs that aim"
+            )
+        if self.war_aim == "punitive" and self.demands:
+            raise ValueError(
+                "a punitive aim is met by its strikes, not by what the adversary concedes: "
+                "`demands` need a coercive or territorial aim"
+            )
+        return self
 
 
 class Alliance(Strict):

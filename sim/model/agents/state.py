@@ -71,6 +71,7 @@ class StateAgent(mesa.Agent):
         self.aid_multiplier = 1.0  # > 1 once allies send military aid
         self.intervened = False  # entered a war already under way (a patron or ally joining)
         self.sectors_lost = 0  # sectors the enemy's offensives took from it (its own or taken ground)
+        self.struck: dict[str, int] = {}  # adversary id → its deep strikes at it that got through
         # adversary id → hours its soldiers have been under its fire (adaptation, combat.py)
         self.hours_under_fire: dict[str, int] = {}
         self._phase = int(
@@ -137,6 +138,8 @@ class StateAgent(mesa.Agent):
         """Share of its demands on ``adv`` still worth fighting for: not conceded (nor in
         ``extra``), and a demand ``adv`` has declared a red line counts only as much as the red
         line might still bend."""
+        if self.spec.targets is not None:  # a punitive aim: the targets not yet struck
+            return max(0.0, 1.0 - self.struck.get(adv.id, 0) / self.spec.targets)
         demands = self.spec.demands
         if not demands:
             return 1.0
@@ -187,17 +190,21 @@ class StateAgent(mesa.Agent):
             value = spec.territorial_value * m.spec.combat.advance_km2_per_hour
             ground = value * m.expected_frontage(self, adv)
         answering = m.answering(self, adv)
+        unmet = self.unmet(adv, extra)
+        aim = self.aim
+        if aim == "punitive" and unmet == 0.0 and answering:
+            aim = "defensive"  # its strikes done, it answers new fire the adversary opens
         if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
-            key += (self.outrage, self.aim, share, by_force, ground)
+            key += (self.outrage, aim, unmet, share, by_force, ground)
             key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id], answering)
             if key in m.memo:
                 return copy.copy(m.memo[key])
         believed_ratio = belief.expected / max(adv.strength, 1e-9)
         s = decision.Situation(
-            aim=self.aim,
+            aim=aim,
             stake=spec.stake * (self.resolve if resolve is None else resolve),
-            unmet=self.unmet(adv, extra),
+            unmet=unmet,
             yields=self.yields[adv.id],
             breakthrough=by_force,
             share=share,
@@ -390,6 +397,9 @@ class StateAgent(mesa.Agent):
         if rung > self.rung:
             if s.aim == "defensive":
                 return f"answers {adv.name}'s fire in kind"
+            if s.aim == "punitive":
+                left = max(0, self.spec.targets - self.struck.get(adv.id, 0))
+                return f"{left} of its {self.spec.targets} targets still to strike"
             return (
                 f"believes it holds {s.share:.0%} of the strength in the war; "
                 f"{s.unmet:.0%} of its demands unmet"
@@ -488,6 +498,21 @@ class StateAgent(mesa.Agent):
             action=f"signals it could concede {demand}",
         )
         adv.obtained_or_halts(self)
+
+    def strike_home(self, adv: StateAgent, landed: int) -> None:
+        """Count its strikes at ``adv`` that got through. A punitive aim is met by them, not by
+        ``adv`` yielding: once its targets are struck it declares the strikes complete and drops its
+        public commitment (a limited reprisal ends on the striker's word, Schelling 1966; India's
+        "focused, measured" strikes of May 2025 and Iran's and Pakistan's of January 2024 were
+        announced as done), and the fire that answers them is not a new attack for it to answer."""
+        before = self.struck.get(adv.id, 0)
+        self.struck[adv.id] = before + landed
+        targets = self.spec.targets
+        if targets is not None and before < targets <= before + landed:
+            self.commitment = 0.0
+            self.model.log.act(
+                self.model.hour, self.name, adv.name, "strikes_done", f"{targets} targets struck"
+            )
 
     def obtained_or_halts(self, adv: StateAgent) -> None:
         """A coercer whose demands on ``adv`` are obtained drops its public commitment: it can
