@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -17,6 +18,7 @@ import pytest
 import sim
 from sim.analysis.outcomes import outcomes
 from sim.model import decision, mobilisation
+from sim.model.decision import RUNGS
 from sim.model.escalation import EscalationModel
 from sim.model.ladder import Rung
 from sim.scenario.loading import with_overrides
@@ -151,41 +153,61 @@ def test_a_state_that_joins_the_war_changes_the_sides_within_the_hour():
 INDIA_PAKISTAN = ROOT / "scenarios/crises/india-pakistan-2025-05.toml"
 
 
-def punitive(targets: int, seed: int = 0) -> EscalationModel:
+def punitive(targets: int, seed: int = 0, overrides: dict | None = None) -> EscalationModel:
     """India–Pakistan 2025 with India's strikes written as a punitive aim of ``targets`` targets."""
-    overrides = {"states.IND.war_aim": "punitive", "states.IND.targets": targets, "states.IND.demands": []}
-    return EscalationModel(with_overrides(sim.load_scenario(INDIA_PAKISTAN), overrides), seed, collect=False)
+    aim = {"states.IND.war_aim": "punitive", "states.IND.targets": targets, "states.IND.demands": []}
+    scenario = with_overrides(sim.load_scenario(INDIA_PAKISTAN), aim | (overrides or {}))
+    return EscalationModel(scenario, seed, collect=False)
 
 
 def test_a_punitive_aim_is_worth_the_deep_strike_rung_until_its_targets_are_struck():
     m = punitive(4)
-    cols = m.columns
-    s = m.states["IND"].situation(m.states["PAK"])
+    cols, deep = m.columns, Rung.DEEP_STRIKES
+    s = dataclasses.replace(m.states["IND"].situation(m.states["PAK"]), opponent_rung=3, answering=False)
     assert s.aim == "punitive" and s.unmet == 1.0
-    gains = decision.gains(s, cols)
-    strike = s.stake * cols.leverage[Rung.DEEP_STRIKES]
-    assert gains[: Rung.DEEP_STRIKES] == [0.0] * Rung.DEEP_STRIKES
-    assert gains[Rung.DEEP_STRIKES :] == pytest.approx([strike] * (len(gains) - Rung.DEEP_STRIKES))
+    strike = s.stake * cols.leverage[deep]
+    assert decision.gains(s, cols) == pytest.approx([0.0] * deep + [strike] * (len(RUNGS) - deep))
     half = decision.gains(dataclasses.replace(s, unmet=0.5), cols)
-    assert half[Rung.DEEP_STRIKES] == pytest.approx(strike / 2)
-    assert decision.gains(dataclasses.replace(s, unmet=0.0), cols) == [0.0] * len(gains)
+    assert half[deep] == pytest.approx(strike / 2)
+    done = dataclasses.replace(s, unmet=0.0)
+    assert decision.gains(done, cols) == [0.0] * len(RUNGS)  # the answer to its strikes: nothing to gain
+    # fire the adversary opened, or an escalation beyond a strike exchange, it meets as a defender
+    for attacked in (dataclasses.replace(done, answering=True), dataclasses.replace(done, opponent_rung=5)):
+        defender = dataclasses.replace(attacked, aim="defensive")
+        assert decision.gains(attacked, cols) == pytest.approx(decision.gains(defender, cols))
+    answering = dataclasses.replace(s, answering=True)
+    defence = decision.gains(dataclasses.replace(answering, aim="defensive"), cols)
+    assert decision.gains(answering, cols) == pytest.approx(
+        [d + strike * (r >= deep) for r, d in enumerate(defence)]
+    )
 
 
 def test_strikes_that_get_through_meet_a_punitive_aim_and_lift_its_commitment():
     m = punitive(3)
     ind, pak = m.states["IND"], m.states["PAK"]
-    m.step()  # India's opening strikes, a public commitment
-    assert ind.struck.get("PAK", 0) < 3
+    own = m._intercepted
+    m._intercepted = lambda target, launched: launched if target is pak else own(target, launched)
+    for _ in range(3):  # Pakistan's air defences stop all of India's opening strikes ...
+        m.step()
+    assert m.deep_strikes["PAK"] > 0 and ind.struck.get("PAK", 0) == 0 and ind.unmet(pak) == 1.0
+    landed: list[int] = []
+
+    def half(target, launched: int) -> int:  # ... then half of each salvo
+        if target is not pak:
+            return own(target, launched)
+        landed.append(launched - launched // 2)
+        return launched // 2
+
+    m._intercepted = half
     while ind.struck.get("PAK", 0) < 3:
         assert ind.commitment > 0.0 and ind.unmet(pak) == pytest.approx(1 - ind.struck.get("PAK", 0) / 3)
         m.step()
     assert ind.unmet(pak) == 0.0 and ind.commitment == 0.0
+    assert ind.struck["PAK"] == sum(landed) < m.deep_strikes["PAK"]  # only those that got through
     assert [r.actor for r in m.log.rows if r.action == "declares its strikes complete"] == [ind.name]
-    # Pakistan's fire answers India's strikes: no new attack for India to answer ...
-    assert m.answering(pak, ind) and ind.situation(pak).aim == "punitive"
-    # ... but fire Pakistan opens (a breakdown it causes) is
-    m.opener[frozenset(("IND", "PAK"))] = "PAK"
-    assert ind.situation(pak).aim == "defensive"
+    assert ind.situation(pak).unmet == 0.0  # within the hour: the memo sees the strikes
+    stranger = SimpleNamespace(id="XYZ", conceded=[], refused=set())
+    assert ind.unmet(stranger) == 0.0  # a state it meets later it fights as a defender
 
 
 def test_the_more_targets_the_longer_a_punitive_striker_strikes():

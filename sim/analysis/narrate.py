@@ -227,6 +227,7 @@ def _kind(act: str | None, climbed: bool | None) -> str:
         "reject_mediator": "mediator",
         "restraint_call": "mediator",
         "veto": "mediator",
+        "strikes_done": "de-escalation",
     }.get(act, "alliance")
 
 

@@ -10,7 +10,9 @@ For a state ``i`` facing adversary ``j`` at rung ``r_j``, the expected hourly ut
   max(π, b) with b the share of its fronts where it believes its offensive would break through,
   ``StateAgent.breakthrough`` — believed share s, ladder leverage ℓ); defensive
   V·θ·(s·ℓ(min(r, r_j)) − ℓ(r_j))  (being coerced costs ℓ(r_j), meeting the attack wins back a
-  share of it, out-climbing it wins nothing);
+  share of it, out-climbing it wins nothing); punitive V·θ·u·ℓ(4) at r ≥ 4, u the share of its
+  ``targets`` not yet struck, plus the defensive gain against fire the adversary opened or an
+  escalation beyond a strike exchange (r_j ≥ 5);
   territorial adds τ·(km² per hour it expects an offensive to take on a front) at r ≥ 5.
 * L(r)  expected own losses: σ_c · (1 + losses/(w·k)) · E[losses per hour at max(r, r_j)] / (n₀·k)
   (k the size of its commitment, ``StateAgent.size``) —
@@ -84,7 +86,7 @@ class Situation:
     """What a state weighs in one hour against one adversary, already in utility units (not
     frozen: built every hour by every belligerent, and freezing triples the cost)."""
 
-    aim: str  # coercive | territorial | defensive
+    aim: str  # coercive | punitive | territorial | defensive
     stake: float  # V·θ
     unmet: float  # share of demands not yet conceded
     yields: float  # π: believed probability that the adversary yields to force
@@ -110,11 +112,12 @@ class Situation:
 def gains(s: Situation, c: Columns) -> list[float]:
     """G(r) for every rung r."""
     j, lev = s.opponent_rung, c.leverage
-    if s.aim == "defensive":
-        gain = [s.stake * (s.share * lev[min(r, j)] - lev[j]) for r in RUNGS]
-    elif s.aim == "punitive":  # the strikes achieve it, whether or not the adversary yields
-        strike = s.stake * s.unmet * lev[Rung.DEEP_STRIKES]
-        gain = [strike if r >= Rung.DEEP_STRIKES else 0.0 for r in RUNGS]
+    if s.aim == "defensive" or s.aim == "punitive":
+        defends = s.aim == "defensive" or s.answering or j > Rung.DEEP_STRIKES
+        gain = [s.stake * (s.share * lev[min(r, j)] - lev[j]) if defends else 0.0 for r in RUNGS]
+        if s.aim == "punitive":  # the strikes achieve it, whether or not the adversary yields
+            strike = s.stake * s.unmet * lev[Rung.DEEP_STRIKES]
+            gain = [g + strike * (r >= Rung.DEEP_STRIKES) for r, g in enumerate(gain)]
     else:  # a conqueror's offensive may take what the adversary will not yield (b)
         by_force = max(s.yields, s.breakthrough)
         gain = [

@@ -856,8 +856,6 @@ class EscalationModel(mesa.Model):
                 continue
             self.deep_strikes[adv.id] += launched
             n = launched - self._intercepted(adv, launched)
-            if n:
-                state.strike_home(adv, n)
             if n == 0:
                 self._log_strikes(state, adv, launched, 0, [])
                 continue
@@ -882,6 +880,7 @@ class EscalationModel(mesa.Model):
                 if casualties:
                     self._casualties(adv, front[int(rng.integers(len(front)))], casualties, "strikes")
             self._log_strikes(state, adv, launched, n, sorted({targets[i].spec.name for i in hit}))
+            state.strike_home(adv, n)
 
     def military_positions(self, state: StateAgent) -> list[Sector]:
         """Where strikes aimed at ``state``'s forces find its soldiers: on its fronts, or, for a state

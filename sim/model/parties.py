@@ -70,6 +70,17 @@ def enmities(scenario: Scenario) -> list[tuple[str, str]]:
     ]
 
 
+def foes(scenario: Scenario, state: str) -> list[str]:
+    """The states ``state`` fights at hour 0, whichever side named the enmity, in the order named."""
+    return list(dict.fromkeys(b if a == state else a for a, b in enmities(scenario) if state in (a, b)))
+
+
+def foe_of(scenario: Scenario, state: str) -> str | None:
+    """``state``'s one adversary at hour 0, or None if it has none or several."""
+    found = foes(scenario, state)
+    return found[0] if len(found) == 1 else None
+
+
 def belligerents(scenario: Scenario) -> list[str]:
     """The states that fight from the start: a war aim, and at least one adversary named by either
     side (``adversary`` or ``adversaries``) — the scenario's answer to ``StateAgent.belligerent`` at

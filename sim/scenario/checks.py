@@ -2,7 +2,8 @@
 
 Errors: an entry listed twice, one id naming two things, an alliance of fewer than two states, a sector
 that neighbours itself, a state at war with no border sector of its own (where its soldiers stand), a
-state opening fire across a line it does not share with its adversary.
+state opening fire across a line it does not share with its adversary, a punitive aim that cannot
+land its strikes.
 Warnings: what the horizon cuts off (an event or a mediator arrival at or after it never happens).
 """
 
@@ -13,9 +14,9 @@ from random import Random
 
 from pydantic import BaseModel
 
-from sim.model.geography import build_sectors, fronts
+from sim.model import parties
+from sim.model.geography import behind_the_line, build_sectors, fronts
 from sim.model.ladder import STAND_OFF, Rung
-from sim.model.parties import enmities
 from sim.scenario.schema import Scenario
 
 ACTOR_TABLES = ("states", "alliances", "mediators")  # events name these by id, so one id is one actor
@@ -43,6 +44,7 @@ def problems(scenario: Scenario, ids_known: bool = True) -> Iterator[str]:
     if ids_known:
         yield from _offensives(scenario)
         yield from _fire_without_a_line(scenario)
+        yield from _punitive(scenario)
 
 
 def _offensives(scenario: Scenario) -> Iterator[str]:
@@ -57,7 +59,41 @@ def _offensives(scenario: Scenario) -> Iterator[str]:
             yield (
                 f"key `events.{eid}.actor`: `{event.actor}` opens an offensive but has "
                 f'`war_aim = "none"`; expected the aim it fought for (`states.{event.actor}.war_aim`: '
-                "coercive, territorial or defensive)"
+                "coercive, punitive, territorial or defensive)"
+            )
+
+
+def _punitive(scenario: Scenario) -> Iterator[str]:
+    """A punitive aim is met only by strikes that land on its one adversary's ground behind the line:
+    one that cannot land them would strike for ever."""
+    if all(state.targets is None for state in scenario.states.values()):
+        return
+    sectors, space = build_sectors(scenario, Random(0))
+    for sid, state in scenario.states.items():
+        if state.targets is None:
+            continue
+        foes = parties.foes(scenario, sid)
+        if len(foes) != 1:
+            yield (
+                f"key `states.{sid}.targets`: a punitive aim strikes one adversary; expected one state at "
+                f"war with `{sid}` at hour 0 (`adversary`), got {len(foes)}"
+            )
+            continue
+        foe = foes[0]
+        cannot = [
+            why
+            for why, blocked in (
+                ("its `max_rung` is below deep_strikes", state.max_rung < Rung.DEEP_STRIKES),
+                ("its `strikes_per_day` is 0", state.strikes_per_day == 0),
+                (f"`states.{foe}.air_defence` stops every strike", scenario.states[foe].air_defence >= 1.0),
+                (f"`{foe}` holds no sector behind its line", not behind_the_line(sectors, space.G, foe, sid)),
+            )
+            if blocked
+        ]
+        if cannot:
+            yield (
+                f"key `states.{sid}.targets`: a punitive aim met by strikes it cannot land on `{foe}` "
+                f"({'; '.join(cannot)}); expected a state that can strike its targets"
             )
 
 
@@ -111,7 +147,7 @@ def horizon_warning(scenario: Scenario) -> str:
 def _wars(scenario: Scenario) -> set[frozenset[str]]:
     """Pairs of states that are each other's adversary at hour 0 (``parties.enmities``) or once a
     scheduled offensive opens a war between them."""
-    return {frozenset(pair) for pair in enmities(scenario)} | {
+    return {frozenset(pair) for pair in parties.enmities(scenario)} | {
         frozenset((e.actor, e.target))
         for e in scenario.events.values()
         if e.kind == "offensive" and e.enabled and e.target is not None

@@ -820,9 +820,10 @@ class State(Strict):
     )
     targets: int | None = field(
         None,
-        'A punitive aim (`war_aim = "punitive"`): the number of targets it means to strike — a fact '
-        "from the crisis's record (the sites, bases or camps it announced or was reported to hit). "
-        "Its aim is met once that many of its deep strikes have got through.",
+        'A punitive aim (`war_aim = "punitive"`, against the one state it fights at hour 0): the '
+        "number of targets it means to strike — a fact from the crisis's record (the sites, bases or "
+        "camps it announced or was reported to hit), each struck by one deep strike that gets "
+        "through. Its aim is met once that many have got through.",
         "strikes",
         ge=1,
     )
@@ -914,7 +915,7 @@ class State(Strict):
         if self.war_aim == "punitive" and self.demands:
             raise ValueError(
                 "a punitive aim is met by its strikes, not by what the adversary concedes: "
-                "`demands` need a coercive or territorial aim"
+                "`demands` are for a coercive or territorial aim"
             )
         return self
 

@@ -72,6 +72,8 @@ class StateAgent(mesa.Agent):
         self.intervened = False  # entered a war already under way (a patron or ally joining)
         self.sectors_lost = 0  # sectors the enemy's offensives took from it (its own or taken ground)
         self.struck: dict[str, int] = {}  # adversary id → its deep strikes at it that got through
+        # a punitive aim's one adversary (checks: exactly one); one met later it fights as a defender
+        self.punishes = parties.foe_of(model.spec, state_id) if spec.targets is not None else None
         # adversary id → hours its soldiers have been under its fire (adaptation, combat.py)
         self.hours_under_fire: dict[str, int] = {}
         self._phase = int(
@@ -139,6 +141,8 @@ class StateAgent(mesa.Agent):
         ``extra``), and a demand ``adv`` has declared a red line counts only as much as the red
         line might still bend."""
         if self.spec.targets is not None:  # a punitive aim: the targets not yet struck
+            if adv.id != self.punishes:
+                return 0.0
             return max(0.0, 1.0 - self.struck.get(adv.id, 0) / self.spec.targets)
         demands = self.spec.demands
         if not demands:
@@ -191,9 +195,7 @@ class StateAgent(mesa.Agent):
             ground = value * m.expected_frontage(self, adv)
         answering = m.answering(self, adv)
         unmet = self.unmet(adv, extra)
-        aim = self.aim
-        if aim == "punitive" and unmet == 0.0 and answering:
-            aim = "defensive"  # its strikes done, it answers new fire the adversary opens
+        aim = self.aim if self.aim != "punitive" or adv.id == self.punishes else "defensive"
         if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
             key += (self.outrage, aim, unmet, share, by_force, ground)
@@ -397,8 +399,8 @@ class StateAgent(mesa.Agent):
         if rung > self.rung:
             if s.aim == "defensive":
                 return f"answers {adv.name}'s fire in kind"
-            if s.aim == "punitive":
-                left = max(0, self.spec.targets - self.struck.get(adv.id, 0))
+            if s.aim == "punitive" and s.unmet > 0.0:
+                left = self.spec.targets - self.struck.get(adv.id, 0)
                 return f"{left} of its {self.spec.targets} targets still to strike"
             return (
                 f"believes it holds {s.share:.0%} of the strength in the war; "
@@ -508,7 +510,7 @@ class StateAgent(mesa.Agent):
         before = self.struck.get(adv.id, 0)
         self.struck[adv.id] = before + landed
         targets = self.spec.targets
-        if targets is not None and before < targets <= before + landed:
+        if adv.id == self.punishes and before < targets <= before + landed:
             self.commitment = 0.0
             self.model.log.act(
                 self.model.hour, self.name, adv.name, "strikes_done", f"{targets} targets struck"
