@@ -257,11 +257,9 @@ def calibrate(
                 f"--out {out}: holds a calibration of other files or settings "
                 f"({(theirs or {}).get('name', 'unknown')}); choose another --out"
             )
-        other = made_by_other_code(theirs, CALIBRATION_CODE)
+        other = made_by_other_code(theirs, CALIBRATION_CODE, "a calibration")
         if other is not None:
-            raise ScenarioError(
-                f"--out {out}: {other.replace('runs', 'a calibration', 1)}; choose another --out"
-            )
+            raise ScenarioError(f"--out {out}: {other}; choose another --out")
         if db.exists() and pyabc.History(f"sqlite:///{db}").max_t < 0:
             db.unlink()  # killed before its first generation: nothing to resume
     else:

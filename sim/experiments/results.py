@@ -633,7 +633,7 @@ def _compatible(old: dict, plan: Plan) -> str | None:
     ):
         if now_ < before:
             return f"holds {before} {what.split('.')[-1]}, {now_} asked for: a folder may grow, not shrink"
-    return made_by_other_code(old)  # the overrides each run gets are made in _tasks, below
+    return made_by_other_code(old)
 
 
 def claim(

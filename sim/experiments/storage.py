@@ -138,22 +138,22 @@ def model_code(parts: tuple[str, ...] = ROW_CODE) -> str:
     return row_code_digest(Path(__file__).resolve().parent.parent, parts)
 
 
-def made_by_other_code(recorded: dict, parts: tuple[str, ...] = ROW_CODE) -> str | None:
-    """Why the runs ``recorded`` (a manifest or a calibration's stamp) describes may not be resumed
-    by this code (None: they may). Before the digest was recorded, a clean commit equal to this
-    one stands for it."""
+def made_by_other_code(recorded: dict, parts: tuple[str, ...] = ROW_CODE, what: str = "runs") -> str | None:
+    """Why the ``what`` that ``recorded`` (a manifest or a calibration's stamp) describes may not be
+    resumed by this code (None: they may). Before the digest was recorded, a clean commit equal to
+    this one stands for it."""
     made, now_ = recorded.get("model_code"), model_code(parts)
     if made is None:
         commit = recorded.get("git_commit")
         if commit is not None and commit == git_commit() and not commit.endswith("+dirty"):
             return None
         return (
-            f"holds runs made before escsim recorded its model code (git commit {commit or 'unknown'}): "
+            f"holds {what} made before escsim recorded its model code (git commit {commit or 'unknown'}): "
             "resumed, its rows might mix two models"
         )
     if made != now_:
         return (
-            f"holds runs made by other model code (sim/ sources {made[:12]}, this code {now_[:12]}): "
+            f"holds {what} made by other model code (sim/ sources {made[:12]}, this code {now_[:12]}): "
             "resumed, its rows would mix two models"
         )
     return None

@@ -194,19 +194,18 @@ class StateAgent(mesa.Agent):
             value = spec.territorial_value * m.spec.combat.advance_km2_per_hour
             ground = value * m.expected_frontage(self, adv)
         answering = m.answering(self, adv)
-        unmet = self.unmet(adv, extra)
-        aim = self.aim if self.aim != "punitive" or adv.id == self.punishes else "defensive"
         if own:  # the same hour's own view is weighed several times (rung, offers, breakdown)
             key = (self.id, adv.id, split, self.rung, adv.rung, self.commitment, self.losses)
-            key += (self.outrage, aim, unmet, share, by_force, ground)
+            key += (self.outrage, self.aim, share, by_force, ground, self.struck.get(adv.id, 0))
             key += (len(adv.conceded), len(adv.refused), belief.mean, self.yields[adv.id], answering)
             if key in m.memo:
                 return copy.copy(m.memo[key])
+        aim = self.aim if self.aim != "punitive" or adv.id == self.punishes else "defensive"
         believed_ratio = belief.expected / max(adv.strength, 1e-9)
         s = decision.Situation(
             aim=aim,
             stake=spec.stake * (self.resolve if resolve is None else resolve),
-            unmet=unmet,
+            unmet=self.unmet(adv, extra),
             yields=self.yields[adv.id],
             breakthrough=by_force,
             share=share,
@@ -414,9 +413,8 @@ class StateAgent(mesa.Agent):
         met = [d for d in self.spec.demands if d in adv.conceded]
         if met and s.aim != "defensive":
             parts.append(f"{', '.join(met)} conceded")
-        answered = (
-            s.answering and s.current <= s.opponent_rung
-        )  # what self-defence waives (decision.utilities)
+        # the fear it weighs: what self-defence leaves of it (decision.utilities)
+        answered = s.answering and s.current <= s.opponent_rung
         if s.intervention * (1.0 - self.model.columns.self_defence * answered) > 0.05:
             parts.append("fear of allied intervention")
         return "; ".join(parts) or "the costs of fighting on outweigh the gains"
